@@ -1,0 +1,31 @@
+"""Typed errors. The library raises them; only the CLI turns them into messages and exit codes."""
+
+
+class FacetensionError(Exception):
+    """Base class: every error facetension means to report to a person."""
+
+    exit_code = 1
+
+
+class InputError(FacetensionError):
+    """An input path that cannot be read as an image or a video."""
+
+    exit_code = 2
+
+
+class ModelError(FacetensionError):
+    """The Face Landmarker model file is missing, corrupt or not the expected one."""
+
+    exit_code = 3
+
+
+class NoUsableFaceError(FacetensionError):
+    """The input was read, but no face in it can be measured."""
+
+    exit_code = 4
+
+
+class CameraError(FacetensionError):
+    """A camera could not be opened, is busy, or was lost."""
+
+    exit_code = 5

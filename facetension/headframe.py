@@ -1,0 +1,71 @@
+"""Head frame: undo perspective and head rotation using rigid landmarks only (pure numpy).
+
+The result puts every landmark in the canonical face's axes (subject's left at +x, y up,
+z toward the camera), in pixels at the face's depth, with x = 0 on the facial midline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import face_model as fm
+
+# Laptop webcams see about 55–70° horizontally; a focal length of 0.9 × the image width
+# (58°) sits in the middle. It only matters for the small perspective correction.
+DEFAULT_FOCAL_PER_WIDTH = 0.9
+
+
+@dataclass(frozen=True)
+class HeadFrame:
+    points: np.ndarray  # (478, 3) landmarks in the head frame, pixels at the face's depth
+    rotation: np.ndarray  # (3, 3) canonical axes → camera axes (y up, z toward camera)
+    px_per_cm: float  # similarity scale against the canonical face (an average adult)
+    yaw_deg: float  # + when the face turns toward the subject's left
+    pitch_deg: float  # + when the face tilts up
+    roll_deg: float  # + when the subject's left side goes up in the image
+    residual_cm: float  # RMS misfit of the rigid landmarks, canonical units
+
+
+def back_project(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float | None = None) -> np.ndarray:
+    """Pixels (x right, y down, z away) → camera space (x right, y up, z toward camera).
+
+    MediaPipe's x, y are a perspective projection and z is depth relative to the face,
+    scaled like x. A point deeper by z is farther by the factor (1 + z / f), so multiplying
+    its offset from the principal point by that factor undoes perspective without knowing
+    the distance to the face.
+    """
+    w, h = image_size
+    f = focal_px if focal_px is not None else DEFAULT_FOCAL_PER_WIDTH * w
+    x, y, z = landmarks[:, 0], landmarks[:, 1], landmarks[:, 2]
+    k = 1.0 + z / f
+    return np.stack([(x - w / 2) * k, -(y - h / 2) * k, -z], axis=1)
+
+
+def similarity_fit(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Least-squares s, R, t with dst ≈ s R src + t (Umeyama 1991), R a proper rotation."""
+    if src.shape != dst.shape or src.ndim != 2 or src.shape[1] != 3:
+        raise ValueError(f"similarity_fit: expected two (N, 3) arrays, got {src.shape} and {dst.shape}")
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    a, b = src - mu_s, dst - mu_d
+    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
+    d = np.sign(np.linalg.det(u @ vt)) or 1.0
+    e = np.diag([1.0, 1.0, d])
+    rot = u @ e @ vt
+    scale = float(np.trace(np.diag(sig) @ e) / (a ** 2).sum(1).mean())
+    return scale, rot, mu_d - scale * rot @ mu_s
+
+
+def head_frame(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float | None = None) -> HeadFrame:
+    cam = back_project(landmarks, image_size, focal_px)
+    rigid = np.array(fm.RIGID)
+    canon = fm.canonical_vertices()[rigid]
+    s, rot, t = similarity_fit(canon, cam[rigid])
+    points = (cam - t) @ rot  # rotᵀ (p − t): camera → canonical axes, still in pixels
+    resid = np.sqrt(((points[rigid] / s - canon) ** 2).sum(1).mean())
+    forward, right = rot[:, 2], rot[:, 0]
+    yaw = np.degrees(np.arctan2(forward[0], forward[2]))
+    pitch = np.degrees(np.arctan2(forward[1], np.hypot(forward[0], forward[2])))
+    roll = np.degrees(np.arctan2(right[1], right[0]))
+    return HeadFrame(points, rot, s, float(yaw), float(pitch), float(roll), float(resid))

@@ -1,0 +1,180 @@
+"""Resting asymmetry per region, in millimetres (pure numpy: no cv2, no MediaPipe).
+
+Everything is measured in the head frame (see headframe.py): y up, subject's left at +x,
+x = 0 on the facial midline. Each region has a left and a right value for the subject's
+own sides, and diff = left − right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import face_model as fm
+from .headframe import HeadFrame, head_frame
+
+IRIS_DIAMETER_MM = 11.7  # horizontal visible iris diameter of adults (MediaPipe Iris uses it too)
+IRIS_AGREEMENT = 0.15  # the two irises must agree within 15 % to set the scale
+# Iris diameter over outer-canthal width: adults lie near 0.13; outside this the
+# iris points are not trusted (closed eyes, glare, tiny faces).
+IRIS_TO_CANTHI_RANGE = (0.09, 0.18)
+CM_TO_MM = 10.0
+
+MAX_YAW_DEG = 20.0
+MAX_PITCH_DEG = 20.0
+BLINK_OPENING_PER_IRIS = 0.25  # an eye open less than a quarter of an iris is blinking
+OUT_OF_FRAME_MARGIN_PX = 2.0
+
+REGIONS = ("brow", "eye", "mouth_corner", "mouth_excursion", "nose")
+# eFACE-style static score: 100 when symmetric, falling linearly to 0 at this |diff|.
+FULL_SCALE_MM = {"brow": 8.0, "eye": 4.0, "mouth_corner": 6.0, "mouth_excursion": 6.0, "nose": 4.0}
+
+
+@dataclass(frozen=True)
+class Side:
+    left: float
+    right: float
+
+    @property
+    def diff(self) -> float:
+        return self.left - self.right
+
+
+@dataclass(frozen=True)
+class FrameMeasure:
+    """One frame's measurements. A region left out for this frame is absent from `regions`."""
+
+    regions: dict[str, Side]
+    philtrum_mm: float  # midline deviation, + toward the subject's left
+    chin_mm: float
+    mm_per_px: float
+    scale_source: str  # "iris" or "face-model"
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+    excluded: tuple[str, ...] = field(default=())  # reasons: "blink", "pose", "out-of-frame"
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.regions)
+
+
+def score(region: str, diff_mm: float) -> float:
+    """eFACE-style static score: 100 · max(0, 1 − |diff| / full scale)."""
+    return float(100.0 * max(0.0, 1.0 - abs(diff_mm) / FULL_SCALE_MM[region]))
+
+
+def asymmetry_index(diffs: dict[str, float]) -> float:
+    """Composite resting asymmetry: the mean of (100 − score) over the measured regions.
+    0 is a perfectly symmetric face; 100 means every region at or beyond full scale."""
+    if not diffs:
+        return float("nan")
+    return float(np.mean([100.0 - score(r, d) for r, d in diffs.items()]))
+
+
+def _curve_at(points: np.ndarray, x: float) -> float:
+    """Height of a contour (N, 3) at horizontal position x, linearly interpolated."""
+    order = np.argsort(points[:, 0])
+    return float(np.interp(x, points[order, 0], points[order, 1]))
+
+
+def mm_per_px(frame: HeadFrame) -> tuple[float, str]:
+    """Millimetres per head-frame pixel.
+
+    From the irises (11.7 mm across) when both are found and agree; otherwise from the
+    canonical face, which is an average adult in centimetres. The fallback is off by a
+    person's difference from average size (~±10 %), which scales both sides alike and
+    so leaves the sign and rank of every asymmetry intact.
+    """
+    p = frame.points
+    d_right = np.linalg.norm(p[fm.RIGHT_IRIS_RING[0]] - p[fm.RIGHT_IRIS_RING[2]])
+    d_left = np.linalg.norm(p[fm.LEFT_IRIS_RING[0]] - p[fm.LEFT_IRIS_RING[2]])
+    canthi = np.linalg.norm(p[fm.RIGHT_OUTER_CANTHUS] - p[fm.mirrored(fm.RIGHT_OUTER_CANTHUS)])
+    mean_d = (d_left + d_right) / 2
+    agree = abs(d_left - d_right) <= IRIS_AGREEMENT * mean_d
+    plausible = IRIS_TO_CANTHI_RANGE[0] <= mean_d / max(canthi, 1e-9) <= IRIS_TO_CANTHI_RANGE[1]
+    if agree and plausible:
+        return float(IRIS_DIAMETER_MM / mean_d), "iris"
+    return float(CM_TO_MM / frame.px_per_cm), "face-model"
+
+
+@dataclass(frozen=True)
+class SideGeometry:
+    """Head-frame positions (pixels) that region values are built from, for one side."""
+
+    pupil: np.ndarray  # (3,)
+    upper_lid: float  # lid heights at the pupil's x
+    lower_lid: float
+    brow: float  # brow height (mid-brow) at the pupil's x
+    corner: np.ndarray  # mouth commissure (3,)
+    alar: np.ndarray  # alar base (3,)
+
+
+def side_geometry(points: np.ndarray, side: str) -> SideGeometry:
+    m = (lambda i: i) if side == "right" else fm.mirrored
+    pupil = points[fm.RIGHT_IRIS_CENTER if side == "right" else fm.LEFT_IRIS_CENTER]
+    x = pupil[0]
+    upper = _curve_at(points[list(m(fm.RIGHT_UPPER_LID))], x)
+    lower = _curve_at(points[list(m(fm.RIGHT_LOWER_LID))], x)
+    brow = (_curve_at(points[list(m(fm.RIGHT_BROW_UPPER))], x) + _curve_at(points[list(m(fm.RIGHT_BROW_LOWER))], x)) / 2
+    return SideGeometry(pupil, upper, lower, brow, points[m(fm.RIGHT_MOUTH_CORNER)], points[m(fm.RIGHT_ALAR_BASE)])
+
+
+def regions_from(left: SideGeometry, right: SideGeometry, k: float) -> dict[str, Side]:
+    """Region values in mm (k = mm per pixel) from both sides' geometry."""
+    # The inter-pupil line is taken level in the head frame: the rigid frame already
+    # removes roll, and a level line keeps one pupil's noise from tilting both corners.
+    line = (left.pupil[1] + right.pupil[1]) / 2
+    return {
+        "brow": Side((left.brow - left.pupil[1]) * k, (right.brow - right.pupil[1]) * k),
+        "eye": Side((left.upper_lid - left.lower_lid) * k, (right.upper_lid - right.lower_lid) * k),
+        "mouth_corner": Side((line - left.corner[1]) * k, (line - right.corner[1]) * k),
+        "mouth_excursion": Side(left.corner[0] * k, -right.corner[0] * k),
+        "nose": Side((line - left.alar[1]) * k, (line - right.alar[1]) * k),
+    }
+
+
+def out_of_frame(landmarks: np.ndarray, image_size: tuple[int, int]) -> bool:
+    w, h = image_size
+    xy = landmarks[: fm.N_MESH, :2]
+    m = OUT_OF_FRAME_MARGIN_PX
+    return bool((xy[:, 0] < -m).any() or (xy[:, 1] < -m).any() or (xy[:, 0] > w - 1 + m).any() or (xy[:, 1] > h - 1 + m).any())
+
+
+def measure(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float | None = None,
+            refine=None) -> FrameMeasure:
+    """Measure one face. `refine(frame, left, right) -> (left, right)` may replace lid and
+    brow heights with pixel-refined ones (see refine.py); it is given the head frame."""
+    if landmarks.shape != (fm.N_LANDMARKS, 3):
+        raise ValueError(f"landmarks: expected ({fm.N_LANDMARKS}, 3), got {landmarks.shape}")
+    frame = head_frame(landmarks, image_size, focal_px)
+    k, source = mm_per_px(frame)
+    left, right = side_geometry(frame.points, "left"), side_geometry(frame.points, "right")
+    if refine is not None:
+        left, right = refine(frame, left, right)
+    regions = regions_from(left, right, k)
+    p = frame.points
+    excluded = []
+    if abs(frame.yaw_deg) > MAX_YAW_DEG or abs(frame.pitch_deg) > MAX_PITCH_DEG:
+        excluded.append("pose")
+    if out_of_frame(landmarks, image_size):
+        excluded.append("out-of-frame")
+    if excluded:
+        regions = {}
+    else:
+        iris_mm = IRIS_DIAMETER_MM if source == "iris" else np.linalg.norm(p[469] - p[471]) * k
+        if min(regions["eye"].left, regions["eye"].right) < BLINK_OPENING_PER_IRIS * iris_mm:
+            excluded.append("blink")
+            regions = {r: v for r, v in regions.items() if r != "eye"}
+    return FrameMeasure(
+        regions=regions,
+        philtrum_mm=float(p[fm.PHILTRUM, 0] * k),
+        chin_mm=float(p[fm.CHIN, 0] * k),
+        mm_per_px=k,
+        scale_source=source,
+        yaw_deg=frame.yaw_deg,
+        pitch_deg=frame.pitch_deg,
+        roll_deg=frame.roll_deg,
+        excluded=tuple(excluded),
+    )
