@@ -23,6 +23,7 @@ CM_TO_MM = 10.0
 
 MAX_YAW_DEG = 20.0
 MAX_PITCH_DEG = 20.0
+ANGLE_SLACK_DEG = 1e-6  # so that a pose of exactly 20° is inside the limit despite rounding
 BLINK_OPENING_PER_IRIS = 0.25  # an eye open less than a quarter of an iris is blinking
 OUT_OF_FRAME_MARGIN_PX = 2.0
 
@@ -156,7 +157,7 @@ def measure(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float 
     regions = regions_from(left, right, k)
     p = frame.points
     excluded = []
-    if abs(frame.yaw_deg) > MAX_YAW_DEG or abs(frame.pitch_deg) > MAX_PITCH_DEG:
+    if abs(frame.yaw_deg) > MAX_YAW_DEG + ANGLE_SLACK_DEG or abs(frame.pitch_deg) > MAX_PITCH_DEG + ANGLE_SLACK_DEG:
         excluded.append("pose")
     if out_of_frame(landmarks, image_size):
         excluded.append("out-of-frame")
