@@ -39,6 +39,9 @@ ROI_SIDE_PER_FACE = 2.6  # crop side: the face fills ~40 % of it, where the dete
 ROI_KEEP_INNER = 0.30  # keep the crop while the face centre stays within ±30 % of its side
 ROI_KEEP_SCALE = (0.7, 1.4)  # ... and the face's size within this ratio of the crop's face size
 SEARCH_OVERLAP = 0.5  # neighbouring search crops overlap by half their side
+# Video: while no face is found, search the crops only every few frames: the search costs
+# ~20 detector runs, and a face that appears is still found within a fifth of a second.
+SEARCH_EVERY_FRAMES = 6
 
 
 @dataclass(frozen=True)
@@ -238,9 +241,10 @@ class Landmarker:
         self._open: list = []
         self._image = self._create("image")  # photos, and the crop search in video
         self._video = {False: None, True: None}  # one tracker per orientation
-        self._roi = {False: None, True: None}
+        self._roi: tuple[int, int, int] | None = None  # (x0, y0, side) in the real frame
         self._last_ms = {False: -1, True: -1}
         self._next_mirrored = False
+        self._since_search = SEARCH_EVERY_FRAMES
         self._closed = False
 
     def _create(self, mode: str):
@@ -301,18 +305,29 @@ class Landmarker:
         return face if face is not None else self._search(frame)
 
     def _detect_video(self, frame, t_ms: int, flip: bool) -> Face | None:
+        """One frame through one pass's tracker. The region of interest is shared by both
+        passes and kept in the real frame's coordinates."""
         if self._video[flip] is None:
             self._video[flip] = self._create("video")
         h, w = frame.shape[:2]
+        seen = frame[:, ::-1] if flip else frame
+        roi = self._roi
+        if roi is not None and flip:
+            roi = (w - roi[0] - roi[2], roi[1], roi[2])
         t = max(int(t_ms), self._last_ms[flip] + 1)  # MediaPipe demands strictly rising times
-        face = self._detect_in(self._video[flip], frame, self._roi[flip], t)
-        if face is None and self._roi[flip] is not None:
+        face = self._detect_in(self._video[flip], seen, roi, t)
+        if face is None and roi is not None:
             t += 1
-            face = self._detect_in(self._video[flip], frame, None, t)
+            face = self._detect_in(self._video[flip], seen, None, t)
         self._last_ms[flip] = t
         if face is None:
-            face = self._search(frame)
-        self._roi[flip] = None if face is None else _roi_for(face, self._roi[flip], w, h)
+            self._since_search += 1
+            if self._since_search >= SEARCH_EVERY_FRAMES:
+                self._since_search = 0
+                face = self._search(seen)
+        if face is not None and flip:
+            face = replace(unmirror(face), mirrored_pass=True)
+        self._roi = None if face is None else _roi_for(face, self._roi, w, h)
         return face
 
     def detect(self, frame_bgr: np.ndarray, t_ms: int | None = None) -> Face | None:
@@ -333,12 +348,9 @@ class Landmarker:
             raise ValueError("VIDEO mode needs the frame's time in milliseconds")
         flip = self.mirror_pass and self._next_mirrored
         self._next_mirrored = not self._next_mirrored
-        if not flip:
-            return self._detect_video(frame_bgr, t_ms, False)
-        face = self._detect_video(frame_bgr[:, ::-1], t_ms, True)
-        return None if face is None else replace(unmirror(face), mirrored_pass=True)
+        return self._detect_video(frame_bgr, t_ms, flip)
 
-# -- resources -------------------------------------------------------------------
+    # -- resources -------------------------------------------------------------------
     def close(self) -> None:
         if self._closed:
             return

@@ -1,0 +1,207 @@
+"""`analyze`: resting asymmetry of a photo or a video, as one result dataclass."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from .capture import VideoSource, kind_of, read_image
+from .errors import InputError
+from .landmarks import Face, Landmarker
+from .metrics import REGIONS, FrameMeasure, asymmetry_index, measure, score
+from .refine import PixelRefiner
+
+
+@dataclass(frozen=True)
+class RegionResult:
+    left_mm: float
+    right_mm: float
+    diff_mm: float  # left − right, the subject's sides
+    score: float  # 100 = symmetric
+    spread_mm: float  # IQR of the per-frame diff (0 for a photo)
+    frames: int  # frames this region was measured on
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    t_s: float
+    face: bool
+    measure: FrameMeasure | None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    source: str
+    kind: str  # "image" | "video"
+    frames_total: int
+    frames_with_face: int
+    frames_used: int
+    faces_seen: int
+    mm_per_px: float | None
+    scale_source: str | None
+    head_pose_deg: dict[str, float] | None
+    regions: dict[str, RegionResult]
+    philtrum_mm: float | None
+    chin_mm: float | None
+    asymmetry_index: float | None
+    exclusions: dict[str, int]
+    error: str | None = None
+    timeline: tuple[TimelineRow, ...] = field(default=(), repr=False)
+
+    @property
+    def midline_deviation_mm(self) -> float | None:
+        """Mean of the philtrum's and the chin's deviation, + toward the subject's left."""
+        if self.philtrum_mm is None:
+            return None
+        return (self.philtrum_mm + self.chin_mm) / 2
+
+    def to_json(self) -> dict:
+        r = lambda v, n=2: None if v is None else round(float(v), n)  # noqa: E731
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "frames": {"total": self.frames_total, "with_face": self.frames_with_face, "used": self.frames_used},
+            "faces_seen": self.faces_seen,
+            "mm_per_px": r(self.mm_per_px, 4),
+            "scale_source": self.scale_source,
+            "head_pose_deg": None if self.head_pose_deg is None else {k: r(v, 1) for k, v in self.head_pose_deg.items()},
+            "regions": {
+                name: {"left_mm": r(g.left_mm), "right_mm": r(g.right_mm), "diff_mm": r(g.diff_mm),
+                       "score": r(g.score, 1), "spread_mm": r(g.spread_mm), "frames": g.frames}
+                for name, g in self.regions.items()
+            },
+            "midline_deviation_mm": r(self.midline_deviation_mm),
+            "midline_mm": {"philtrum": r(self.philtrum_mm), "chin": r(self.chin_mm)},
+            "asymmetry_index": r(self.asymmetry_index, 1),
+            "exclusions": self.exclusions,
+            "error": self.error,
+        }
+
+
+def measure_face(face: Face, frame_bgr: np.ndarray, refine: bool = True) -> FrameMeasure:
+    """One face in one frame → its measurements, lids and brows refined from the pixels."""
+    refiner = None
+    if refine:
+        gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
+        refiner = PixelRefiner(gray, face.landmarks, face.image_size)
+    return measure(face.landmarks, face.image_size, refine=refiner)
+
+
+def _iqr(values) -> float:
+    if len(values) < 2:
+        return 0.0
+    q1, q3 = np.percentile(values, [25, 75])
+    return float(q3 - q1)
+
+
+def _robust(rows: list[tuple[bool, float]]) -> tuple[float, float]:
+    """Median and IQR over frames. In video the frames alternate between the direct and the
+    mirrored pass, whose small biases are opposite: each pass is summarised on its own and
+    the two averaged, so neither the median nor the spread carries the bias."""
+    groups = [np.array([v for m, v in rows if m == flag]) for flag in (False, True)]
+    groups = [g for g in groups if len(g)]
+    return float(np.mean([np.median(g) for g in groups])), float(np.mean([_iqr(g) for g in groups]))
+
+
+def _summarise(source: str, kind: str, timeline: list[TimelineRow], mirrored: list[bool],
+               faces_seen: int, frames_total: int) -> Analysis:
+    measured = [(row, m) for row, m in zip(timeline, mirrored) if row.measure is not None]
+    usable = [(row.measure, m) for row, m in measured if row.measure.usable]
+    exclusions: dict[str, int] = {}
+    for row, _ in measured:
+        for reason in row.measure.excluded:
+            exclusions[reason] = exclusions.get(reason, 0) + 1
+    exclusions["no-face"] = sum(1 for row in timeline if not row.face)
+    regions: dict[str, RegionResult] = {}
+    for name in REGIONS:
+        rows = [(m, fm.regions[name]) for fm, m in usable if name in fm.regions]
+        if not rows:
+            continue
+        left, _ = _robust([(m, s.left) for m, s in rows])
+        right, _ = _robust([(m, s.right) for m, s in rows])
+        diff, spread = _robust([(m, s.diff) for m, s in rows])
+        regions[name] = RegionResult(left, right, diff, score(name, diff), spread, len(rows))
+    error = None
+    if not usable:
+        error = _why_unusable(timeline, exclusions)
+    pick = lambda attr: _robust([(m, getattr(fm, attr)) for fm, m in usable])[0] if usable else None  # noqa: E731
+    return Analysis(
+        source=source, kind=kind, frames_total=frames_total,
+        frames_with_face=len(measured), frames_used=len(usable), faces_seen=faces_seen,
+        mm_per_px=pick("mm_per_px"),
+        scale_source=None if not usable else max(("iris", "face-model"), key=[fm.scale_source for fm, _ in usable].count),
+        head_pose_deg=None if not usable else {a: pick(a + "_deg") for a in ("yaw", "pitch", "roll")},
+        regions=regions,
+        philtrum_mm=pick("philtrum_mm"), chin_mm=pick("chin_mm"),
+        asymmetry_index=asymmetry_index({k: v.diff_mm for k, v in regions.items()}) if regions else None,
+        exclusions={k: v for k, v in exclusions.items() if v},
+        error=error,
+        timeline=tuple(timeline),
+    )
+
+
+def _why_unusable(timeline: list[TimelineRow], exclusions: dict[str, int]) -> str:
+    seen = [row.measure for row in timeline if row.measure is not None]
+    if not seen:
+        return "no face found"
+    if exclusions.get("pose"):
+        yaw = float(np.median([abs(m.yaw_deg) for m in seen]))
+        pitch = float(np.median([abs(m.pitch_deg) for m in seen]))
+        if yaw >= pitch:
+            return f"face turned {yaw:.0f}° away (more than 20°): face the camera"
+        return f"face tilted {pitch:.0f}° up or down (more than 20°): look straight at the camera"
+    if exclusions.get("out-of-frame"):
+        return "face partly outside the picture"
+    return "no usable frame"
+
+
+def analyze_image(image_bgr: np.ndarray, landmarker: Landmarker, source: str = "<array>",
+                  refine: bool = True) -> Analysis:
+    face = landmarker.detect(image_bgr)
+    m = None if face is None else measure_face(face, image_bgr, refine)
+    row = TimelineRow(0.0, face is not None, m)
+    return _summarise(source, "image", [row], [False], 0 if face is None else face.faces_seen, 1)
+
+
+def analyze_video(path, landmarker: Landmarker, refine: bool = True,
+                  progress: Callable[[int, int], None] | None = None) -> Analysis:
+    timeline, mirrored, faces_seen = [], [], 0
+    with VideoSource(path) as video:
+        for frame in video.frames():
+            face = landmarker.detect(frame.image, int(round(frame.t_s * 1000)))
+            m = None if face is None else measure_face(face, frame.image, refine)
+            timeline.append(TimelineRow(frame.t_s, face is not None, m))
+            mirrored.append(bool(face is not None and face.mirrored_pass))
+            faces_seen = max(faces_seen, 0 if face is None else face.faces_seen)
+            if progress:
+                progress(video.frames_read, video.declared_frames)
+        if video.frames_read == 0:
+            raise InputError(f"{path}: no frame could be decoded (truncated or corrupt video)")
+        result = _summarise(str(path), "video", timeline, mirrored, faces_seen, video.frames_read)
+        if video.truncated:
+            note = f"video is truncated: only {video.frames_read} of {video.declared_frames} frames could be read"
+            result = _with_error(result, note if result.error is None else f"{note}; {result.error}")
+    return result
+
+
+def _with_error(a: Analysis, error: str) -> Analysis:
+    from dataclasses import replace
+    return replace(a, error=error)
+
+
+def analyze(path: str | os.PathLike, *, model_path=None, refine: bool = True,
+            progress: Callable[[int, int], None] | None = None) -> Analysis:
+    """Analyse one photo or video. Raises InputError for unreadable input; a readable input
+    with no usable face returns an Analysis whose `error` says why."""
+    kind = kind_of(path)
+    if kind == "image":
+        image = read_image(path)
+        with Landmarker("image", model_path) as lm:
+            return analyze_image(image, lm, str(path), refine)
+    with Landmarker("video", model_path) as lm:
+        return analyze_video(Path(path), lm, refine, progress)

@@ -1,0 +1,121 @@
+"""Reading frames: photos, video files and cameras. The only place that opens them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+from .errors import InputError
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm"}
+VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
+MAX_SIDE_PX = 1920  # larger photos are scaled down: the mesh gains nothing and memory does
+DEFAULT_FPS = 30.0  # for files that do not say
+TRUNCATION_SLACK = 0.05  # containers often over-count their frames by a few
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not an image or video file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: permission denied")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty")
+
+
+def kind_of(path: str | os.PathLike) -> str:
+    """'image' or 'video', by content where the extension does not say."""
+    path = Path(path)
+    _check_file(path)
+    ext = path.suffix.lower()
+    if ext in IMAGE_EXTENSIONS:
+        return "image"
+    if ext in VIDEO_EXTENSIONS:
+        return "video"
+    return "image" if cv2.haveImageReader(str(path)) else "video"
+
+
+def to_bgr8(image: np.ndarray) -> np.ndarray:
+    """Any decoded image (grey, BGR, BGRA; 8 or 16 bit or float) → BGR uint8, bounded size."""
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        image = np.clip(image.astype(np.float64) * (255.0 if image.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif image.shape[2] == 4:
+        # Transparent pixels are shown over mid-grey rather than whatever colour they hide.
+        alpha = image[..., 3:4].astype(np.float32) / 255.0
+        image = (image[..., :3] * alpha + 128 * (1 - alpha)).astype(np.uint8)
+    side = max(image.shape[:2])
+    if side > MAX_SIDE_PX:
+        f = MAX_SIDE_PX / side
+        image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(image)
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    path = Path(path)
+    _check_file(path)
+    # UNCHANGED keeps 16-bit depth and alpha; EXIF orientation is then applied by hand below.
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None or image.size == 0:
+        raise InputError(f"{path}: not an image file that can be read (corrupt or unsupported format)")
+    oriented = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if oriented is not None and oriented.shape[:2] != image.shape[:2]:
+        image = oriented  # EXIF said to rotate by 90°: keep the upright decode
+    return to_bgr8(image)
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int
+    t_s: float
+    image: np.ndarray  # BGR uint8
+
+
+class VideoSource:
+    """Frames of a video file (or, for capture by index, a camera), released on close."""
+
+    def __init__(self, path: str | os.PathLike):
+        path = Path(path)
+        _check_file(path)
+        self.path = path
+        self._cap = cv2.VideoCapture(str(path))
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise InputError(f"{path}: not a video file that can be read (corrupt, truncated or unsupported)")
+        fps = self._cap.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if fps and 1.0 <= fps <= 240.0 else DEFAULT_FPS
+        self.declared_frames = max(0, int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+        self.frames_read = 0
+
+    def frames(self) -> Iterator[Frame]:
+        while True:
+            ok, image = self._cap.read()
+            if not ok or image is None:
+                return
+            i = self.frames_read
+            self.frames_read += 1
+            yield Frame(i, i / self.fps, to_bgr8(image))
+
+    @property
+    def truncated(self) -> bool:
+        """Fewer frames decoded than the container declares."""
+        return self.declared_frames > 0 and self.frames_read < self.declared_frames * (1 - TRUNCATION_SLACK) - 3
+
+    def close(self) -> None:
+        self._cap.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

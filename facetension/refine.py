@@ -1,0 +1,161 @@
+"""Refine the eye and brow asymmetry from the pixels, by registering one side on the other
+(pure numpy).
+
+MediaPipe's mesh pulls faces toward symmetry: its lids follow only about a fifth of a
+real narrowing and its brows a fifth to a half of a lowering. The pixels do not. Along
+the line through each pupil in the face's own "up" direction we sample the brightness
+profile (lashes, lid margin, fold, brow), on the same head-frame scale for both sides,
+and ask how the left profile must be stretched or shifted to match the right one:
+
+- eye: the upper and the lower halves are each matched by a stretch about the pupil;
+  the stretch is the ratio of the two sides' lid distances from the pupil;
+- brow: the brow band is matched by a shift; the shift is the difference of heights.
+
+This reads asymmetry as a relation between the two sides, so edges that no detector can
+name reliably (hooded lids, faint brows, glasses rims) still count, lighting differences
+between the sides are normalised away, and a mirrored image gives exactly the mirrored
+answer. The mesh keeps the mean of the two sides; the registration sets their split. A
+weak match (low correlation, or a peak at the end of the search range) leaves the mesh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from . import face_model as fm
+from .headframe import DEFAULT_FOCAL_PER_WIDTH, HeadFrame
+from .metrics import SideGeometry
+
+SAMPLES_PER_IRIS = 96  # profile resolution, per iris diameter
+SMOOTH_PER_IRIS = 0.03  # Gaussian smoothing of the profile, as a share of the iris diameter
+PARALLEL_LINES = 5  # profiles averaged across the pupil, against noise and single lashes
+PARALLEL_SPAN_PER_IRIS = 0.25  # ... spread over ±this share of the iris diameter
+MIN_CORRELATION = 0.6  # a weaker match between the sides is not trusted
+# Windows and search ranges, as shares of the iris diameter (D) or as stretch factors.
+LID_WINDOW = (0.06, 0.85)  # |offset| from the pupil covered by each lid half
+LID_STRETCH = (0.55, 1.8)
+BROW_HALF_WINDOW = 0.8
+BROW_MAX_SHIFT = 0.5
+SEARCH_STEPS = 121
+
+
+def _bilinear(gray: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    h, w = gray.shape
+    x = np.clip(x, 0, w - 1.001)
+    y = np.clip(y, 0, h - 1.001)
+    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+    fx, fy = x - x0, y - y0
+    g = gray
+    return (g[y0, x0] * (1 - fx) * (1 - fy) + g[y0, x0 + 1] * fx * (1 - fy)
+            + g[y0 + 1, x0] * (1 - fx) * fy + g[y0 + 1, x0 + 1] * fx * fy)
+
+
+def _gaussian_smooth(values: np.ndarray, sigma: float) -> np.ndarray:
+    r = max(1, int(np.ceil(3 * sigma)))
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / max(sigma, 1e-6)) ** 2)
+    return np.convolve(np.pad(values, r, mode="edge"), k / k.sum(), mode="valid")
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    den = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / den) if den > 0 else 0.0
+
+
+def _best(params: np.ndarray, scores: np.ndarray) -> float | None:
+    """The parameter of the highest score, refined by a parabola; None if the match is
+    weak or the peak sits at the end of the range (the truth may lie beyond it)."""
+    j = int(np.argmax(scores))
+    if scores[j] < MIN_CORRELATION or j == 0 or j == len(scores) - 1:
+        return None
+    a, b, c = scores[j - 1], scores[j], scores[j + 1]
+    den = a - 2 * b + c
+    off = 0.5 * (a - c) / den if den != 0 else 0.0
+    return float(params[j] + off * (params[1] - params[0]))
+
+
+class PixelRefiner:
+    """Callable for metrics.measure(refine=...), for one frame's grey image and landmarks."""
+
+    def __init__(self, gray: np.ndarray, landmarks: np.ndarray, image_size, focal_px=None):
+        if gray.ndim != 2:
+            raise ValueError(f"gray: expected a 2-D image, got shape {gray.shape}")
+        self.gray = gray.astype(np.float32, copy=False)
+        self.landmarks = landmarks
+        self.focal = focal_px if focal_px is not None else DEFAULT_FOCAL_PER_WIDTH * image_size[0]
+        self.used: dict[str, bool] = {"eye": False, "brow": False}
+
+    def _profile(self, frame: HeadFrame, centre: int, heights: np.ndarray, iris_head: float):
+        """Brightness at head-frame heights (pixels, from the pupil) along the face's up line."""
+        rot = frame.rotation
+        up = np.array([rot[0, 1], -rot[1, 1]])  # the face's y axis seen in the image (y down)
+        length = float(np.hypot(*up))
+        up /= length
+        across = np.array([-up[1], up[0]])
+        pupil = self.landmarks[centre, :2]
+        k = 1.0 + self.landmarks[centre, 2] / self.focal  # depth factor at this eye
+        t = heights * length / k  # image pixels along the line
+        offsets = np.linspace(-1, 1, PARALLEL_LINES) * PARALLEL_SPAN_PER_IRIS * iris_head * length / k
+        xs = pupil[0] + offsets[:, None] * across[0] + t[None, :] * up[0]
+        ys = pupil[1] + offsets[:, None] * across[1] + t[None, :] * up[1]
+        profile = _bilinear(self.gray, xs, ys).mean(axis=0)
+        return _gaussian_smooth(profile, SMOOTH_PER_IRIS * SAMPLES_PER_IRIS)
+
+    def __call__(self, frame: HeadFrame, left: SideGeometry, right: SideGeometry):
+        if np.hypot(frame.rotation[0, 1], frame.rotation[1, 1]) < 0.5:
+            return left, right  # pitched so far that "up" is nearly edge-on
+        p = frame.points
+        iris = (np.linalg.norm(p[fm.LEFT_IRIS_RING[0]] - p[fm.LEFT_IRIS_RING[2]])
+                + np.linalg.norm(p[fm.RIGHT_IRIS_RING[0]] - p[fm.RIGHT_IRIS_RING[2]])) / 2
+        if iris * np.hypot(frame.rotation[0, 1], frame.rotation[1, 1]) < 6:  # too few pixels
+            return left, right
+        step = iris / SAMPLES_PER_IRIS
+        brow_mid = ((left.brow - left.pupil[1]) + (right.brow - right.pupil[1])) / 2
+        top = brow_mid + (BROW_HALF_WINDOW + BROW_MAX_SHIFT + 0.1) * iris
+        bottom = -LID_WINDOW[1] * LID_STRETCH[1] * iris - step
+        heights = np.arange(bottom, top, step)
+        pl = self._profile(frame, fm.LEFT_IRIS_CENTER, heights, iris)
+        pr = self._profile(frame, fm.RIGHT_IRIS_CENTER, heights, iris)
+
+        def right_at(h):
+            return np.interp(h, heights, pr)
+
+        def left_at(h):
+            return np.interp(h, heights, pl)
+
+        # Eye: right(h · s) ≈ left(h), separately above and below the pupil.
+        stretches = np.linspace(*LID_STRETCH, SEARCH_STEPS)
+        ratios = []
+        for sign in (+1, -1):
+            h = sign * np.arange(LID_WINDOW[0] * iris, LID_WINDOW[1] * iris, step)
+            scores = np.array([_ncc(left_at(h), right_at(h * s)) for s in stretches])
+            ratios.append(_best(stretches, scores))
+        if None not in ratios:
+            left, right = self._split_lids(left, right, *ratios)
+            self.used["eye"] = True
+
+        # Brow: right(h + d) ≈ left(h) over the brow band.
+        h = np.arange(brow_mid - BROW_HALF_WINDOW * iris, brow_mid + BROW_HALF_WINDOW * iris, step)
+        shifts = np.linspace(-BROW_MAX_SHIFT, BROW_MAX_SHIFT, SEARCH_STEPS) * iris
+        d = _best(shifts, np.array([_ncc(left_at(h), right_at(h + s)) for s in shifts]))
+        if d is not None:
+            mean = (left.brow - left.pupil[1] + right.brow - right.pupil[1]) / 2
+            left = replace(left, brow=left.pupil[1] + mean - d / 2)
+            right = replace(right, brow=right.pupil[1] + mean + d / 2)
+            self.used["brow"] = True
+        return left, right
+
+    @staticmethod
+    def _split_lids(left: SideGeometry, right: SideGeometry, r_up: float, r_lo: float):
+        """Keep the mesh's mean lid distance from the pupil on each half; split it between
+        the sides by the measured ratio right/left."""
+        out = []
+        up_mean = (left.upper_lid - left.pupil[1] + right.upper_lid - right.pupil[1]) / 2
+        lo_mean = (left.pupil[1] - left.lower_lid + right.pupil[1] - right.lower_lid) / 2
+        up_left, lo_left = 2 * up_mean / (1 + r_up), 2 * lo_mean / (1 + r_lo)
+        for geo, up, lo in ((left, up_left, lo_left), (right, r_up * up_left, r_lo * lo_left)):
+            out.append(replace(geo, upper_lid=geo.pupil[1] + up, lower_lid=geo.pupil[1] - lo))
+        return tuple(out)
