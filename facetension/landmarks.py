@@ -180,7 +180,12 @@ def average(a: Face, b: Face) -> Face:
                 a.image_size, max(a.faces_seen, b.faces_seen))
 
 
-def _largest(result) -> int:
+def _pick(result, near=None) -> int:
+    """The largest face, or, given a point in normalised coordinates, the face nearest it."""
+    if near is not None:
+        dist = [np.hypot(np.mean([p.x for p in f]) - near[0], np.mean([p.y for p in f]) - near[1])
+                for f in result.face_landmarks]
+        return int(np.argmin(dist))
     areas = [np.ptp([p.x for p in f]) * np.ptp([p.y for p in f]) for f in result.face_landmarks]
     return int(np.argmax(areas))
 
@@ -279,7 +284,7 @@ class Landmarker:
             return landmarker.detect(image)
         return landmarker.detect_for_video(image, t_ms)
 
-    def _detect_in(self, landmarker, frame, crop, t_ms) -> Face | None:
+    def _detect_in(self, landmarker, frame, crop, t_ms, near=None) -> Face | None:
         h, w = frame.shape[:2]
         x0, y0, side = crop if crop else (0, 0, 0)
         sub = frame[y0:y0 + side, x0:x0 + side] if crop else frame
@@ -287,7 +292,9 @@ class Landmarker:
         if not result.face_landmarks:
             return None
         n = len(result.face_landmarks)
-        return _to_face(result, _largest(result), x0, y0, sub.shape[1], sub.shape[0], (w, h), n)
+        if near is not None:  # pixels → this crop's normalised coordinates
+            near = ((near[0] - x0) / sub.shape[1], (near[1] - y0) / sub.shape[0])
+        return _to_face(result, _pick(result, near), x0, y0, sub.shape[1], sub.shape[0], (w, h), n)
 
     def _search(self, frame) -> Face | None:
         h, w = frame.shape[:2]
@@ -300,8 +307,8 @@ class Landmarker:
                 break
         return best
 
-    def _detect_image(self, frame) -> Face | None:
-        face = self._detect_in(self._image, frame, None, None)
+    def _detect_image(self, frame, near=None) -> Face | None:
+        face = self._detect_in(self._image, frame, None, None, near)
         return face if face is not None else self._search(frame)
 
     def _detect_video(self, frame, t_ms: int, flip: bool) -> Face | None:
@@ -338,7 +345,11 @@ class Landmarker:
             face = self._detect_image(frame_bgr)
             if not self.mirror_pass:
                 return face
-            flipped = self._detect_image(frame_bgr[:, ::-1])
+            # The mirrored pass must measure the same person: take the face nearest the first.
+            near = None
+            if face is not None:
+                near = (face.image_size[0] - face.landmarks[:, 0].mean(), face.landmarks[:, 1].mean())
+            flipped = self._detect_image(frame_bgr[:, ::-1], near)
             flipped = None if flipped is None else unmirror(flipped)
             if face is None or flipped is None:
                 return face or flipped

@@ -20,6 +20,9 @@ IRIS_AGREEMENT = 0.15  # the two irises must agree within 15 % to set the scale
 # iris points are not trusted (closed eyes, glare, tiny faces).
 IRIS_TO_CANTHI_RANGE = (0.09, 0.18)
 CM_TO_MM = 10.0
+# The iris scale must also agree with the face-model scale within this share: people
+# differ from the average face by less, so a larger gap means the iris points are wrong.
+IRIS_VS_FACE_MODEL = 0.25
 
 MAX_YAW_DEG = 20.0
 MAX_PITCH_DEG = 20.0
@@ -95,9 +98,11 @@ def mm_per_px(frame: HeadFrame) -> tuple[float, str]:
     mean_d = (d_left + d_right) / 2
     agree = abs(d_left - d_right) <= IRIS_AGREEMENT * mean_d
     plausible = IRIS_TO_CANTHI_RANGE[0] <= mean_d / max(canthi, 1e-9) <= IRIS_TO_CANTHI_RANGE[1]
-    if agree and plausible:
-        return float(IRIS_DIAMETER_MM / mean_d), "iris"
-    return float(CM_TO_MM / frame.px_per_cm), "face-model"
+    from_iris, from_model = IRIS_DIAMETER_MM / mean_d, CM_TO_MM / frame.px_per_cm
+    consistent = abs(from_iris / from_model - 1.0) <= IRIS_VS_FACE_MODEL
+    if agree and plausible and consistent:
+        return float(from_iris), "iris"
+    return float(from_model), "face-model"
 
 
 @dataclass(frozen=True)

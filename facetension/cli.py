@@ -1,0 +1,180 @@
+"""Command line: fills settings, calls the library, turns typed errors into messages and exit codes.
+
+The only module that prints or chooses an exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .analyze import Analysis, analyze
+from .errors import FacetensionError, InputError, NoUsableFaceError
+from .metrics import REGIONS
+
+EXIT_INTERRUPTED = 130
+EXIT_INTERNAL = 70
+
+REGION_LABELS = {
+    "brow": "Brow height",
+    "eye": "Eye opening",
+    "mouth_corner": "Mouth corner (drop)",
+    "mouth_excursion": "Mouth corner (out)",
+    "nose": "Nose (alar base)",
+}
+
+
+def _progress(stream):
+    """A quiet one-line progress bar for videos, on a terminal only."""
+    if not stream.isatty():
+        return None
+    width = 30
+
+    def show(done: int, total: int) -> None:
+        if total <= 0:
+            stream.write(f"\r  frame {done}")
+        else:
+            frac = min(1.0, done / total)
+            stream.write(f"\r  [{'#' * int(frac * width):<{width}}] {done}/{total} frames")
+        stream.flush()
+
+    return show
+
+
+def _error_record(path: str, kind: str | None, message: str) -> dict:
+    return {"source": path, "kind": kind, "frames": {"total": 0, "with_face": 0, "used": 0}, "faces_seen": 0,
+            "mm_per_px": None, "head_pose_deg": None, "regions": {}, "midline_deviation_mm": None,
+            "asymmetry_index": None, "error": message}
+
+
+def _table(a: Analysis) -> str:
+    lines = [f"{a.source} ({a.kind})"]
+    if a.kind == "video":
+        lines.append(f"  frames: {a.frames_total} read, {a.frames_with_face} with a face, {a.frames_used} used")
+    if a.faces_seen > 1:
+        lines.append(f"  {a.faces_seen} faces seen: measuring the largest")
+    if a.regions:
+        pose = a.head_pose_deg
+        lines.append(f"  head pose: yaw {pose['yaw']:+.0f}°, pitch {pose['pitch']:+.0f}°, roll {pose['roll']:+.0f}°;"
+                     f" scale {a.mm_per_px:.3f} mm/px from the {a.scale_source}")
+        spread = "  spread" if a.kind == "video" else ""
+        lines.append(f"  {'region':<21}{'left':>8}{'right':>8}{'L−R':>8}{'score':>7}{spread}")
+        for name in REGIONS:
+            g = a.regions.get(name)
+            if g is None:
+                lines.append(f"  {REGION_LABELS[name]:<21}{'(not measured)':>31}")
+                continue
+            extra = f"  ±{g.spread_mm:.1f}" if a.kind == "video" else ""
+            lines.append(f"  {REGION_LABELS[name]:<21}{g.left_mm:>6.1f}mm{g.right_mm:>6.1f}mm"
+                         f"{g.diff_mm:>+6.1f}mm{g.score:>7.0f}{extra}")
+        lines.append(f"  midline: philtrum {a.philtrum_mm:+.1f} mm, chin {a.chin_mm:+.1f} mm (+ = toward your left)")
+        lines.append(f"  resting asymmetry index: {a.asymmetry_index:.0f} (0 = symmetric, 100 = strongly asymmetric)")
+    if a.exclusions:
+        lines.append("  left out: " + ", ".join(f"{n} {k}" for k, n in sorted(a.exclusions.items())))
+    if a.error:
+        lines.append(f"  error: {a.error}")
+    return "\n".join(lines)
+
+
+TIMELINE_FIELDS = ["source", "t_s", "face", "used", "excluded", "mm_per_px", "yaw_deg", "pitch_deg", "roll_deg",
+                   *[f"{r}_{s}_mm" for r in REGIONS for s in ("left", "right", "diff")], "philtrum_mm", "chin_mm"]
+
+
+def _timeline_rows(a: Analysis):
+    for row in a.timeline:
+        m = row.measure
+        out = {"source": a.source, "t_s": f"{row.t_s:.3f}", "face": int(row.face), "used": int(bool(m and m.usable))}
+        if m is not None:
+            out.update(excluded=";".join(m.excluded), mm_per_px=f"{m.mm_per_px:.4f}", yaw_deg=f"{m.yaw_deg:.1f}",
+                       pitch_deg=f"{m.pitch_deg:.1f}", roll_deg=f"{m.roll_deg:.1f}",
+                       philtrum_mm=f"{m.philtrum_mm:.2f}", chin_mm=f"{m.chin_mm:.2f}")
+            for name, side in m.regions.items():
+                out[f"{name}_left_mm"] = f"{side.left:.2f}"
+                out[f"{name}_right_mm"] = f"{side.right:.2f}"
+                out[f"{name}_diff_mm"] = f"{side.diff:.2f}"
+        yield out
+
+
+def cmd_analyze(args) -> int:
+    status = 0
+    writer = None
+    timeline_file = None
+    try:
+        if args.timeline:
+            try:
+                timeline_file = open(args.timeline, "w", newline="")
+            except OSError as exc:
+                raise InputError(f"cannot write the timeline {args.timeline}: {exc.strerror}") from None
+            writer = csv.DictWriter(timeline_file, TIMELINE_FIELDS)
+            writer.writeheader()
+        for path in args.paths:
+            try:
+                result = analyze(path, model_path=args.model, refine=not args.no_refine,
+                                 progress=None if args.json else _progress(sys.stderr))
+            except InputError as exc:
+                if not args.json and sys.stderr.isatty():
+                    sys.stderr.write("\r")
+                status = max(status, exc.exit_code)
+                if args.json:
+                    print(json.dumps(_error_record(path, None, str(exc))), flush=True)
+                else:
+                    print(f"facetension: {exc}", file=sys.stderr)
+                continue
+            if not args.json and sys.stderr.isatty() and result.kind == "video":
+                sys.stderr.write("\r" + " " * 60 + "\r")
+            if result.error:
+                status = max(status, NoUsableFaceError.exit_code)
+            if writer:
+                writer.writerows(_timeline_rows(result))
+            if args.json:
+                print(json.dumps(result.to_json()), flush=True)
+            else:
+                print(_table(result), flush=True)
+                if result.error:
+                    print(f"facetension: {path}: {result.error}", file=sys.stderr)
+    finally:
+        if timeline_file:
+            timeline_file.close()
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="facetension", description="Watch a resting face: asymmetry, tension, relaxation.")
+    p.add_argument("--version", action="version", version=f"facetension {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    a = sub.add_parser("analyze", help="measure resting asymmetry in photos and videos",
+                       description="Measure resting left/right asymmetry, region by region, in millimetres.")
+    a.add_argument("paths", nargs="+", metavar="PATH", help="photos or videos")
+    a.add_argument("--json", action="store_true", help="one JSON object per input, one per line")
+    a.add_argument("--timeline", metavar="CSV", help="write per-frame values to this CSV file")
+    a.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
+    a.add_argument("--no-refine", action="store_true", help="landmarks only: skip the pixel refinement of lids and brows")
+    a.set_defaults(func=cmd_analyze)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FacetensionError as exc:
+        print(f"facetension: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\nfacetension: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        print("facetension: out of memory (is the input very large?)", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as exc:  # the last line of defence: a message, never a traceback
+        print(f"facetension: internal error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
