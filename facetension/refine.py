@@ -77,6 +77,18 @@ def _best(params: np.ndarray, scores: np.ndarray) -> float | None:
     return float(params[j] + off * (params[1] - params[0]))
 
 
+def _stretch_scores(a, b, heights, h, stretches):
+    """Correlation of a(h) with b(h · s), for each stretch s."""
+    ah = np.interp(h, heights, a)
+    return np.array([_ncc(ah, np.interp(h * s, heights, b)) for s in stretches])
+
+
+def _shift_scores(a, b, heights, h, shifts):
+    """Correlation of a(h) with b(h + d), for each shift d."""
+    ah = np.interp(h, heights, a)
+    return np.array([_ncc(ah, np.interp(h + d, heights, b)) for d in shifts])
+
+
 class PixelRefiner:
     """Callable for metrics.measure(refine=...), for one frame's grey image and landmarks."""
 
@@ -101,7 +113,8 @@ class PixelRefiner:
         offsets = np.linspace(-1, 1, PARALLEL_LINES) * PARALLEL_SPAN_PER_IRIS * iris_head * length / k
         xs = pupil[0] + offsets[:, None] * across[0] + t[None, :] * up[0]
         ys = pupil[1] + offsets[:, None] * across[1] + t[None, :] * up[1]
-        profile = _bilinear(self.gray, xs, ys).mean(axis=0)
+        # MediaPipe puts pixel centres at i + 0.5; the sampler at i.
+        profile = _bilinear(self.gray, xs - 0.5, ys - 0.5).mean(axis=0)
         return _gaussian_smooth(profile, SMOOTH_PER_IRIS * SAMPLES_PER_IRIS)
 
     def __call__(self, frame: HeadFrame, left: SideGeometry, right: SideGeometry):
@@ -120,19 +133,15 @@ class PixelRefiner:
         pl = self._profile(frame, fm.LEFT_IRIS_CENTER, heights, iris)
         pr = self._profile(frame, fm.RIGHT_IRIS_CENTER, heights, iris)
 
-        def right_at(h):
-            return np.interp(h, heights, pr)
-
-        def left_at(h):
-            return np.interp(h, heights, pl)
-
-        # Eye: right(h · s) ≈ left(h), separately above and below the pupil.
+        # Each match is made both ways (left onto right, right onto left) and the two
+        # combined, so that swapping the sides, as a mirror does, gives exactly the inverse.
         stretches = np.linspace(*LID_STRETCH, SEARCH_STEPS)
         ratios = []
         for sign in (+1, -1):
             h = sign * np.arange(LID_WINDOW[0] * iris, LID_WINDOW[1] * iris, step)
-            scores = np.array([_ncc(left_at(h), right_at(h * s)) for s in stretches])
-            ratios.append(_best(stretches, scores))
+            r_lr = _best(stretches, _stretch_scores(pl, pr, heights, h, stretches))  # right(h·r) ≈ left(h)
+            r_rl = _best(stretches, _stretch_scores(pr, pl, heights, h, stretches))
+            ratios.append(None if r_lr is None or r_rl is None else float(np.sqrt(r_lr / r_rl)))
         if None not in ratios:
             left, right = self._split_lids(left, right, *ratios)
             self.used["eye"] = True
@@ -140,8 +149,10 @@ class PixelRefiner:
         # Brow: right(h + d) ≈ left(h) over the brow band.
         h = np.arange(brow_mid - BROW_HALF_WINDOW * iris, brow_mid + BROW_HALF_WINDOW * iris, step)
         shifts = np.linspace(-BROW_MAX_SHIFT, BROW_MAX_SHIFT, SEARCH_STEPS) * iris
-        d = _best(shifts, np.array([_ncc(left_at(h), right_at(h + s)) for s in shifts]))
-        if d is not None:
+        d_lr = _best(shifts, _shift_scores(pl, pr, heights, h, shifts))
+        d_rl = _best(shifts, _shift_scores(pr, pl, heights, h, shifts))
+        if d_lr is not None and d_rl is not None:
+            d = (d_lr - d_rl) / 2
             mean = (left.brow - left.pupil[1] + right.brow - right.pupil[1]) / 2
             left = replace(left, brow=left.pupil[1] + mean - d / 2)
             right = replace(right, brow=right.pupil[1] + mean + d / 2)

@@ -3,3 +3,6 @@ from pathlib import Path
 
 # Test helpers (synthetic faces, warps) live beside the tests.
 sys.path.insert(0, str(Path(__file__).parent))
+
+# Real face photos and clips, copied from shared/faces with their provenance (README.md there).
+FACES = Path(__file__).parent / "data" / "faces"

