@@ -1,0 +1,183 @@
+"""The command line, in-process and as a real subprocess: output shape, exit codes, bad input."""
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import FACES
+from facetension.cli import main
+from facetension.metrics import REGIONS
+
+JSON_KEYS = {"source", "kind", "frames", "faces_seen", "mm_per_px", "head_pose_deg", "regions",
+             "midline_deviation_mm", "asymmetry_index", "error"}
+REGION_KEYS = {"left_mm", "right_mm", "diff_mm", "score", "spread_mm"}
+
+
+def run(capsys, *args):
+    rc = main(["analyze", *map(str, args)])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def one_clear_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("facetension: ") and "Traceback" not in err
+    return lines[0]
+
+
+def test_json_is_one_object_per_input_with_the_promised_keys(capsys):
+    rc, out, _ = run(capsys, FACES / "grace_hopper.jpg", FACES / "single_face.mp4", "--json")
+    assert rc == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["kind"] for r in records] == ["image", "video"]
+    for r in records:
+        assert JSON_KEYS <= set(r) and r["error"] is None
+        assert set(r["regions"]) == set(REGIONS)
+        for region in r["regions"].values():
+            assert REGION_KEYS <= set(region)
+        assert set(r["head_pose_deg"]) == {"yaw", "pitch", "roll"}
+    assert records[1]["frames"]["total"] == 72 and records[1]["frames"]["used"] > 60
+
+
+def test_table_names_sides_and_regions(capsys):
+    rc, out, _ = run(capsys, FACES / "grace_hopper.jpg")
+    assert rc == 0
+    for label in ("Brow height", "Eye opening", "Mouth corner (drop)", "resting asymmetry index"):
+        assert label in out
+
+
+def test_timeline_csv_has_a_row_per_frame(capsys, tmp_path):
+    csv_path = tmp_path / "t.csv"
+    rc, _, _ = run(capsys, FACES / "single_face.mp4", "--timeline", csv_path)
+    assert rc == 0
+    lines = csv_path.read_text().splitlines()
+    assert len(lines) == 1 + 72 and "mouth_corner_diff_mm" in lines[0]
+
+
+def test_a_bad_input_does_not_stop_the_others(capsys, tmp_path):
+    rc, out, err = run(capsys, tmp_path / "missing.jpg", FACES / "grace_hopper.jpg", "--json")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert rc != 0
+    assert records[0]["error"] and "no such file" in records[0]["error"]
+    assert records[1]["error"] is None and records[1]["regions"]
+
+
+def _not_an_image(tmp):
+    p = tmp / "notes.jpg"
+    p.write_text("this is not a picture\n")
+    return p
+
+
+def _empty(tmp):
+    p = tmp / "empty.png"
+    p.write_bytes(b"")
+    return p
+
+
+def _truncated_video(tmp):
+    data = (FACES / "single_face.mp4").read_bytes()
+    p = tmp / "truncated.mp4"
+    p.write_bytes(data[: len(data) // 3])
+    return p
+
+
+def _truncated_mov(tmp):  # a container whose index comes first: frames stop half-way
+    data = (FACES / "face_noface.mov").read_bytes()
+    p = tmp / "truncated.mov"
+    p.write_bytes(data[: len(data) // 2])
+    return p
+
+
+@pytest.mark.parametrize("make, expect", [
+    (_not_an_image, "not an image"),  # text file named .jpg
+    (_empty, "empty"),  # zero bytes
+    (lambda tmp: tmp, "directory"),  # a directory
+    (lambda tmp: tmp / "nope.jpg", "no such file"),  # missing path
+    (_truncated_video, "video"),  # cut to a third
+    (_truncated_mov, "truncated"),  # cut in half, index first
+    (lambda tmp: FACES / "free-mountain-vector-01.jpg", "no face"),  # a landscape
+    (lambda tmp: FACES / "no_face.mp4", "face"),  # an animation without a (frontal) face
+    (lambda tmp: FACES / "45-m7-di-ph.jpg", "turned"),  # face turned 34° away
+])
+def test_bad_input_gives_one_clear_line_and_nonzero_exit(capsys, tmp_path, make, expect):
+    rc, _, err = run(capsys, make(tmp_path))
+    assert rc != 0
+    assert expect in one_clear_line(err)
+
+
+def _sixteen_bit(tmp):
+    img = cv2.imread(str(FACES / "grace_hopper.jpg")).astype(np.uint16) * 257
+    p = tmp / "deep.png"
+    cv2.imwrite(str(p), img)
+    return p
+
+
+def _grey(tmp):
+    p = tmp / "grey.png"
+    cv2.imwrite(str(p), cv2.imread(str(FACES / "grace_hopper.jpg"), cv2.IMREAD_GRAYSCALE))
+    return p
+
+
+def _huge(tmp):
+    img = cv2.imread(str(FACES / "grace_hopper.jpg"))
+    p = tmp / "huge.jpg"
+    canvas = cv2.resize(img, (6000, 4000))  # a 24-megapixel photo (stretched: still a face)
+    cv2.imwrite(str(p), canvas)
+    return p
+
+
+@pytest.mark.parametrize("make", [
+    _sixteen_bit,  # 16 bits per channel
+    lambda tmp: FACES / "Image_with_alpha.png",  # RGBA
+    _grey,  # one channel
+    _huge,  # 6000 × 4000
+])
+def test_unusual_but_valid_images_are_measured(capsys, tmp_path, make):
+    rc, out, err = run(capsys, make(tmp_path), "--json")
+    record = json.loads(out)
+    assert rc == 0 and record["error"] is None and set(record["regions"]) == set(REGIONS), err
+
+
+def test_sixteen_bit_reads_like_eight_bit(capsys, tmp_path):
+    _, out8, _ = run(capsys, FACES / "grace_hopper.jpg", "--json")
+    _, out16, _ = run(capsys, _sixteen_bit(tmp_path), "--json")
+    a, b = json.loads(out8), json.loads(out16)
+    for region in REGIONS:
+        assert b["regions"][region]["diff_mm"] == pytest.approx(a["regions"][region]["diff_mm"], abs=0.1)
+
+
+def test_two_faces_measure_the_largest_and_say_so(capsys):
+    rc, out, _ = run(capsys, FACES / "multi_face.jpg")
+    assert rc == 0 and "2 faces seen: measuring the largest" in out
+
+
+@pytest.mark.parametrize("content, expect", [
+    (b"not a zip", "not a Face Landmarker model"),  # corrupt model
+    (None, "model file not found"),  # missing model
+])
+def test_bad_model_gives_a_clear_message(capsys, tmp_path, content, expect):
+    model = tmp_path / "m.task"
+    if content is not None:
+        model.write_bytes(content)
+    rc, _, err = run(capsys, FACES / "grace_hopper.jpg", "--model", model)
+    assert rc == 3 and expect in one_clear_line(err)
+
+
+def test_real_process_prints_no_native_noise_and_no_traceback(tmp_path):
+    bad = _not_an_image(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "facetension", "analyze", str(FACES / "grace_hopper.jpg"), str(bad)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [f"facetension: {bad}: not an image file that can be read (corrupt or unsupported format)"]
+    assert "Eye opening" in proc.stdout
+
+
+def test_every_command_has_help(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", "--help"])
+    assert exc.value.code == 0 and "--timeline" in capsys.readouterr().out

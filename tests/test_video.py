@@ -1,0 +1,64 @@
+"""Video: repeatability across halves of a real clip, face leaving the frame, per-pass aggregation."""
+
+import cv2
+import pytest
+
+from conftest import FACES
+from facetension import analyze
+from facetension.metrics import REGIONS
+
+REPEATABILITY_MM = 0.3  # what a weekly trend needs: a clip and each of its halves agree this well
+
+
+def _frames(path):
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(frame)
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    cap.release()
+    return frames, fps
+
+
+def _write(path, frames, fps):
+    h, w = frames[0].shape[:2]
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    for f in frames:
+        out.write(f)
+    out.release()
+    return path
+
+
+@pytest.mark.parametrize("clip, n", [("single_face.mp4", 72), ("face_noface.mov", 74)])
+def test_clip_reads_the_same_as_its_two_halves(tmp_path, clip, n):
+    frames, fps = _frames(FACES / clip)
+    frames = frames[:n]  # the part with the face
+    whole = analyze(_write(tmp_path / "whole.avi", frames, fps))
+    halves = [analyze(_write(tmp_path / f"half{i}.avi", part, fps))
+              for i, part in enumerate((frames[: n // 2], frames[n // 2:]))]
+    for region in REGIONS:
+        for half in halves:
+            gap = abs(half.regions[region].diff_mm - whole.regions[region].diff_mm)
+            assert gap <= REPEATABILITY_MM, (region, gap)
+
+
+def test_face_leaving_the_frame_is_counted_not_invented():
+    a = analyze(FACES / "face_noface.mov")
+    assert a.error is None
+    assert a.frames_total == 169
+    assert 70 <= a.frames_with_face <= 80  # 73 frames show a face (the clip's provenance)
+    assert a.exclusions["no-face"] == a.frames_total - a.frames_with_face
+    assert a.frames_used <= a.frames_with_face
+
+
+def test_video_regions_carry_spread_and_counts():
+    a = analyze(FACES / "single_face.mp4")
+    for region in REGIONS:
+        r = a.regions[region]
+        assert 0.0 <= r.spread_mm < 2.0
+        assert 0 < r.frames <= a.frames_used
+    mirrored = [row for row in a.timeline if row.measure is not None]
+    assert len(mirrored) == 72
