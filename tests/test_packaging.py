@@ -1,0 +1,38 @@
+"""What the install ships: one OpenCV, the bundled model with its checksum, no network at run time."""
+
+import hashlib
+from importlib import metadata
+
+from facetension.landmarks import BUNDLED_MODEL_SHA256, bundled_model_path
+
+OPENCV_DISTRIBUTIONS = ("opencv-python", "opencv-contrib-python", "opencv-python-headless",
+                        "opencv-contrib-python-headless")
+
+
+def test_exactly_one_opencv_distribution_is_installed():
+    installed = []
+    for name in OPENCV_DISTRIBUTIONS:
+        try:
+            metadata.distribution(name)
+            installed.append(name)
+        except metadata.PackageNotFoundError:
+            pass
+    assert installed == ["opencv-contrib-python"]
+
+
+def test_bundled_model_matches_its_published_checksum():
+    assert hashlib.sha256(bundled_model_path().read_bytes()).hexdigest() == BUNDLED_MODEL_SHA256
+
+
+def test_analyze_opens_no_network_connection(monkeypatch):
+    import socket
+
+    from conftest import FACES
+    from facetension import analyze
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("facetension tried to open a network connection")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    assert analyze(FACES / "grace_hopper.jpg").error is None
