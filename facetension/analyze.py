@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -185,13 +185,8 @@ def analyze_video(path, landmarker: Landmarker, refine: bool = True,
         result = _summarise(str(path), "video", timeline, mirrored, faces_seen, video.frames_read)
         if video.truncated:
             note = f"video is truncated: only {video.frames_read} of {video.declared_frames} frames could be read"
-            result = _with_error(result, note if result.error is None else f"{note}; {result.error}")
+            result = replace(result, error=note if result.error is None else f"{note}; {result.error}")
     return result
-
-
-def _with_error(a: Analysis, error: str) -> Analysis:
-    from dataclasses import replace
-    return replace(a, error=error)
 
 
 def analyze(path: str | os.PathLike, *, model_path=None, refine: bool = True,

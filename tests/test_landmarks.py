@@ -1,0 +1,79 @@
+"""The landmarker on real images: numpy out, None for no face, the mirror pass, resources."""
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import FACES
+from facetension import landmarks
+from facetension.errors import ModelError
+from facetension.face_model import LEFT_IRIS_CENTER, RIGHT_IRIS_CENTER
+from facetension.landmarks import Landmarker, load_model
+
+MIRROR_PX = 0.01  # the averaged passes make a mirrored photo's landmarks mirror exactly
+
+
+@pytest.fixture(scope="module")
+def lm():
+    with Landmarker("image") as landmarker:
+        yield landmarker
+
+
+def test_face_arrays_and_sides(lm):
+    image = cv2.imread(str(FACES / "grace_hopper.jpg"))
+    face = lm.detect(image)
+    assert face.landmarks.shape == (478, 3) and face.blendshapes.shape == (52,) and face.pose.shape == (4, 4)
+    assert face.image_size == (512, 600) and face.faces_seen == 1
+    assert 0.0 <= face.blendshapes.min() and face.blendshapes.max() <= 1.0
+    # The subject's left eye appears on the image's right.
+    assert face.landmarks[LEFT_IRIS_CENTER, 0] > face.landmarks[RIGHT_IRIS_CENTER, 0]
+
+
+def test_no_face_is_none(lm):
+    assert lm.detect(cv2.imread(str(FACES / "free-mountain-vector-01.jpg"))) is None
+
+
+def test_mirrored_photo_gives_mirrored_landmarks(lm):
+    image = cv2.imread(str(FACES / "single_face.jpg"))
+    a = lm.detect(image)
+    b = lm.detect(np.ascontiguousarray(image[:, ::-1]))
+    expected = a.landmarks[landmarks.mirror_index()].copy()
+    expected[:, 0] = image.shape[1] - expected[:, 0]
+    assert np.abs(b.landmarks - expected).max() <= MIRROR_PX
+    # Blendshapes swap sides too.
+    left, right = landmarks.BLENDSHAPE_NAMES.index("eyeBlinkLeft"), landmarks.BLENDSHAPE_NAMES.index("eyeBlinkRight")
+    assert b.blendshapes[left] == pytest.approx(a.blendshapes[right], abs=1e-6)
+
+
+def test_video_mode_needs_times_and_alternates_passes():
+    image = cv2.imread(str(FACES / "grace_hopper.jpg"))
+    with Landmarker("video") as video:
+        with pytest.raises(ValueError):
+            video.detect(image)
+        passes = [video.detect(image, t).mirrored_pass for t in (0, 33, 66, 99)]
+    assert passes == [False, True, False, True]
+
+
+def test_close_is_idempotent_and_final():
+    landmarker = Landmarker("image")
+    landmarker.close()
+    landmarker.close()
+    with pytest.raises(RuntimeError):
+        landmarker.detect(np.zeros((10, 10, 3), np.uint8))
+
+
+def test_a_damaged_bundled_model_is_refused(tmp_path, monkeypatch):
+    damaged = tmp_path / "face_landmarker.task"
+    data = bytearray(landmarks.bundled_model_path().read_bytes())
+    data[1000] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    monkeypatch.setattr(landmarks, "bundled_model_path", lambda: damaged)
+    with pytest.raises(ModelError, match="damaged"):
+        load_model()
+
+
+def test_a_users_own_model_is_accepted_when_it_is_a_landmarker_bundle(tmp_path):
+    copy = tmp_path / "mine.task"
+    copy.write_bytes(landmarks.bundled_model_path().read_bytes())
+    _, digest = load_model(copy)
+    assert digest == landmarks.BUNDLED_MODEL_SHA256
