@@ -182,6 +182,8 @@ def average(a: Face, b: Face) -> Face:
 
 def _pick(result, near=None) -> int:
     """The largest face, or, given a point in normalised coordinates, the face nearest it."""
+    if len(result.face_landmarks) == 1:
+        return 0
     if near is not None:
         dist = [np.hypot(np.mean([p.x for p in f]) - near[0], np.mean([p.y for p in f]) - near[1])
                 for f in result.face_landmarks]

@@ -58,11 +58,13 @@ def _gaussian_smooth(values: np.ndarray, sigma: float) -> np.ndarray:
     return np.convolve(np.pad(values, r, mode="edge"), k / k.sum(), mode="valid")
 
 
-def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+def _ncc_rows(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Normalised cross-correlation of a (N,) with each row of rows (M, N); 0 for a flat row."""
     a = a - a.mean()
-    b = b - b.mean()
-    den = np.sqrt((a * a).sum() * (b * b).sum())
-    return float((a * b).sum() / den) if den > 0 else 0.0
+    rows = rows - rows.mean(axis=1, keepdims=True)
+    den = np.sqrt((a * a).sum() * (rows * rows).sum(axis=1))
+    num = rows @ a
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
 def _best(params: np.ndarray, scores: np.ndarray) -> float | None:
@@ -78,15 +80,13 @@ def _best(params: np.ndarray, scores: np.ndarray) -> float | None:
 
 
 def _stretch_scores(a, b, heights, h, stretches):
-    """Correlation of a(h) with b(h · s), for each stretch s."""
-    ah = np.interp(h, heights, a)
-    return np.array([_ncc(ah, np.interp(h * s, heights, b)) for s in stretches])
+    """Correlation of a(h) with b(h · s), for each stretch s (all at once)."""
+    return _ncc_rows(np.interp(h, heights, a), np.interp(np.multiply.outer(stretches, h), heights, b))
 
 
 def _shift_scores(a, b, heights, h, shifts):
-    """Correlation of a(h) with b(h + d), for each shift d."""
-    ah = np.interp(h, heights, a)
-    return np.array([_ncc(ah, np.interp(h + d, heights, b)) for d in shifts])
+    """Correlation of a(h) with b(h + d), for each shift d (all at once)."""
+    return _ncc_rows(np.interp(h, heights, a), np.interp(np.add.outer(shifts, h), heights, b))
 
 
 class PixelRefiner:
