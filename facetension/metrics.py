@@ -169,7 +169,8 @@ def measure(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float 
     if excluded:
         regions = {}
     else:
-        iris_mm = IRIS_DIAMETER_MM if source == "iris" else np.linalg.norm(p[469] - p[471]) * k
+        ring = fm.RIGHT_IRIS_RING
+        iris_mm = IRIS_DIAMETER_MM if source == "iris" else np.linalg.norm(p[ring[0]] - p[ring[2]]) * k
         if min(regions["eye"].left, regions["eye"].right) < BLINK_OPENING_PER_IRIS * iris_mm:
             excluded.append("blink")
             regions = {r: v for r, v in regions.items() if r != "eye"}
