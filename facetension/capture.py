@@ -64,13 +64,11 @@ def to_bgr8(image: np.ndarray) -> np.ndarray:
 def read_image(path: str | os.PathLike) -> np.ndarray:
     path = Path(path)
     _check_file(path)
-    # UNCHANGED keeps 16-bit depth and alpha; EXIF orientation is then applied by hand below.
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    # One decode that keeps 16-bit depth and applies the EXIF orientation of phone photos
+    # (alpha is dropped: a face photo's transparent margin is not part of the face).
+    image = cv2.imread(str(path), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
     if image is None or image.size == 0:
         raise InputError(f"{path}: not an image file that can be read (corrupt or unsupported format)")
-    oriented = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if oriented is not None and oriented.shape[:2] != image.shape[:2]:
-        image = oriented  # EXIF said to rotate by 90°: keep the upright decode
     return to_bgr8(image)
 
 

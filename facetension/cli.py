@@ -9,7 +9,6 @@ import argparse
 import csv
 import json
 import sys
-from pathlib import Path
 
 from . import __version__
 from .analyze import Analysis, analyze

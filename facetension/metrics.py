@@ -156,24 +156,26 @@ def measure(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float 
         raise ValueError(f"landmarks: expected ({fm.N_LANDMARKS}, 3), got {landmarks.shape}")
     frame = head_frame(landmarks, image_size, focal_px)
     k, source = mm_per_px(frame)
-    left, right = side_geometry(frame.points, "left"), side_geometry(frame.points, "right")
-    if refine is not None:
-        left, right = refine(frame, left, right)
-    regions = regions_from(left, right, k)
     p = frame.points
     excluded = []
     if abs(frame.yaw_deg) > MAX_YAW_DEG + ANGLE_SLACK_DEG or abs(frame.pitch_deg) > MAX_PITCH_DEG + ANGLE_SLACK_DEG:
         excluded.append("pose")
     if out_of_frame(landmarks, image_size):
         excluded.append("out-of-frame")
-    if excluded:
-        regions = {}
-    else:
+    regions: dict[str, Side] = {}
+    if not excluded:  # excluded frames skip the costly pixel refinement
+        left, right = side_geometry(p, "left"), side_geometry(p, "right")
+        # Blinks are judged on the mesh: it follows a full closure well, and a blink
+        # must not depend on how the refinement splits the two sides.
         ring = fm.RIGHT_IRIS_RING
         iris_mm = IRIS_DIAMETER_MM if source == "iris" else np.linalg.norm(p[ring[0]] - p[ring[2]]) * k
-        if min(regions["eye"].left, regions["eye"].right) < BLINK_OPENING_PER_IRIS * iris_mm:
+        blink = min(g.upper_lid - g.lower_lid for g in (left, right)) * k < BLINK_OPENING_PER_IRIS * iris_mm
+        if refine is not None:
+            left, right = refine(frame, left, right)
+        regions = regions_from(left, right, k)
+        if blink:
             excluded.append("blink")
-            regions = {r: v for r, v in regions.items() if r != "eye"}
+            del regions["eye"]
     return FrameMeasure(
         regions=regions,
         philtrum_mm=float(p[fm.PHILTRUM, 0] * k),

@@ -18,7 +18,6 @@ onto a plain mid-grey frame with the face centre at a chosen position.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
