@@ -6,7 +6,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import cv2
 import numpy as np
@@ -16,6 +16,11 @@ from .errors import InputError
 from .landmarks import Face, Landmarker
 from .metrics import REGIONS, FrameMeasure, asymmetry_index, measure, score
 from .refine import PixelRefiner
+from .tension import SIDES, TENSION_REGIONS
+from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
+
+if TYPE_CHECKING:
+    from .baselines import Baseline
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class TimelineRow:
     t_s: float
     face: bool
     measure: FrameMeasure | None
+    tension: TensionSample | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,10 @@ class Analysis:
     asymmetry_index: float | None
     exclusions: dict[str, int]
     error: str | None = None
+    tension: dict[str, dict[str, float]] = field(default_factory=dict)  # region → side → 0..1
+    tension_index: float | None = None
+    baseline: str = "default"  # "personal" | "default"
+    events: tuple[TwitchEvent, ...] = ()
     timeline: tuple[TimelineRow, ...] = field(default=(), repr=False)
 
     @property
@@ -80,6 +90,13 @@ class Analysis:
             "midline_mm": {"philtrum": r(self.philtrum_mm), "chin": r(self.chin_mm)},
             "asymmetry_index": r(self.asymmetry_index, 1),
             "exclusions": self.exclusions,
+            "tension": {
+                "regions": {reg: {side: r(v, 3) for side, v in sides.items()} for reg, sides in self.tension.items()},
+                "index": r(self.tension_index, 1),
+                "baseline": self.baseline,
+            },
+            "events": [{"t_s": e.t_s, "kind": e.kind, "region": e.region, "side": e.side,
+                        "duration_s": e.duration_s, "amplitude": e.amplitude} for e in self.events],
             "error": self.error,
         }
 
@@ -109,8 +126,31 @@ def _robust(rows: list[tuple[bool, float]]) -> tuple[float, float]:
     return float(np.mean([np.median(g) for g in groups])), float(np.mean([_iqr(g) for g in groups]))
 
 
+def reading_of(face: Face, measure: FrameMeasure | None) -> Reading:
+    lm = face.landmarks
+    center = ((lm[:, 0].min() + lm[:, 0].max()) / 2, (lm[:, 1].min() + lm[:, 1].max()) / 2)
+    return Reading(face.blendshapes, measure, center, face.height_px)
+
+
+def _tension_summary(timeline: list[TimelineRow]) -> tuple[dict, float | None]:
+    """Median over frames of the smoothed tension, per region and side, and of the index."""
+    samples = [row.tension for row in timeline if row.tension is not None]
+    out = {}
+    for region in TENSION_REGIONS:
+        sides = {}
+        for side in SIDES:
+            vals = [smp.values[(region, side)] for smp in samples if (region, side) in smp.values]
+            if vals:
+                sides[side] = float(np.median(vals))
+        if sides:
+            out[region] = sides
+    idx = [smp.index for smp in samples if np.isfinite(smp.index)]
+    return out, (float(np.median(idx)) if idx else None)
+
+
 def _summarise(source: str, kind: str, timeline: list[TimelineRow], mirrored: list[bool],
-               faces_seen: int, frames_total: int) -> Analysis:
+               faces_seen: int, frames_total: int, tracker: TensionTracker | None = None,
+               events: tuple = ()) -> Analysis:
     measured = [(row, m) for row, m in zip(timeline, mirrored) if row.measure is not None]
     usable = [(row.measure, m) for row, m in measured if row.measure.usable]
     exclusions: dict[str, int] = {}
@@ -130,6 +170,7 @@ def _summarise(source: str, kind: str, timeline: list[TimelineRow], mirrored: li
     error = None
     if not usable:
         error = _why_unusable(timeline, exclusions)
+    tension, tension_idx = _tension_summary(timeline)
     pick = lambda attr: _robust([(m, getattr(fm, attr)) for fm, m in usable])[0] if usable else None  # noqa: E731
     return Analysis(
         source=source, kind=kind, frames_total=frames_total,
@@ -142,6 +183,10 @@ def _summarise(source: str, kind: str, timeline: list[TimelineRow], mirrored: li
         asymmetry_index=asymmetry_index({k: v.diff_mm for k, v in regions.items()}) if regions else None,
         exclusions={k: v for k, v in exclusions.items() if v},
         error=error,
+        tension=tension,
+        tension_index=tension_idx,
+        baseline=tracker.baseline_kind if tracker else "default",
+        events=tuple(events),
         timeline=tuple(timeline),
     )
 
@@ -161,42 +206,60 @@ def _why_unusable(timeline: list[TimelineRow], exclusions: dict[str, int]) -> st
     return "no usable frame"
 
 
+def _tracker(baseline: "Baseline | None") -> TensionTracker:
+    return TensionTracker(baseline.rest, baseline.noise) if baseline else TensionTracker()
+
+
 def analyze_image(image_bgr: np.ndarray, landmarker: Landmarker, source: str = "<array>",
-                  refine: bool = True) -> Analysis:
+                  refine: bool = True, baseline: "Baseline | None" = None) -> Analysis:
     face = landmarker.detect(image_bgr)
     m = None if face is None else measure_face(face, image_bgr, refine)
-    row = TimelineRow(0.0, face is not None, m)
-    return _summarise(source, "image", [row], [False], 0 if face is None else face.faces_seen, 1)
+    tracker = _tracker(baseline)
+    sample = None if face is None else tracker.update(reading_of(face, m), 0.0)
+    row = TimelineRow(0.0, face is not None, m, sample)
+    return _summarise(source, "image", [row], [False], 0 if face is None else face.faces_seen, 1, tracker)
+
+
+def measured_frames(source, landmarker: Landmarker, refine: bool = True,
+                    progress: Callable[[int, int], None] | None = None):
+    """(t_s, face or None, measure or None) for every frame of a video or camera source, in
+    order. Frame i is measured on a worker thread while the landmarker runs on frame i + 1
+    (MediaPipe releases the GIL), so the metrics ride on the second core; at most one frame
+    waits, so memory stays flat."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for frame in source.frames():
+            face = landmarker.detect(frame.image, int(round(frame.t_s * 1000)))
+            if pending is not None:
+                t_s, prev, future = pending
+                yield t_s, prev, None if future is None else future.result()
+            future = None if face is None else pool.submit(measure_face, face, frame.image, refine)
+            pending = (frame.t_s, face, future)
+            if progress:
+                progress(source.frames_read, source.declared_frames)
+        if pending is not None:
+            t_s, prev, future = pending
+            yield t_s, prev, None if future is None else future.result()
 
 
 def analyze_video(path, landmarker: Landmarker, refine: bool = True,
-                  progress: Callable[[int, int], None] | None = None) -> Analysis:
-    """Measure every frame of a video file. Frame i is measured on a worker thread while
-    the landmarker runs on frame i + 1 (MediaPipe releases the GIL), so the metrics ride
-    on the second core; at most one frame waits, so memory stays flat."""
-    timeline, mirrored, faces_seen = [], [], 0
-    with VideoSource(path) as video, ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None  # (t_s, face, future) of the frame being measured
-
-        def settle():
-            t_s, face, future = pending
-            timeline.append(TimelineRow(t_s, face is not None, None if future is None else future.result()))
+                  progress: Callable[[int, int], None] | None = None,
+                  baseline: "Baseline | None" = None) -> Analysis:
+    """Measure every frame of a video file, track tension and twitches along its own time."""
+    timeline, mirrored, events, faces_seen = [], [], [], 0
+    tracker = _tracker(baseline)
+    with VideoSource(path) as video:
+        for t_s, face, m in measured_frames(video, landmarker, refine, progress):
+            sample = tracker.update(None if face is None else reading_of(face, m), t_s)
+            if sample is not None:
+                events.extend(sample.events)
+            timeline.append(TimelineRow(t_s, face is not None, m, sample))
             mirrored.append(bool(face is not None and face.mirrored_pass))
-
-        for frame in video.frames():
-            face = landmarker.detect(frame.image, int(round(frame.t_s * 1000)))
-            if pending is not None:
-                settle()
-            future = None if face is None else pool.submit(measure_face, face, frame.image, refine)
-            pending = (frame.t_s, face, future)
             faces_seen = max(faces_seen, 0 if face is None else face.faces_seen)
-            if progress:
-                progress(video.frames_read, video.declared_frames)
-        if pending is not None:
-            settle()
         if video.frames_read == 0:
             raise InputError(f"{path}: no frame could be decoded (truncated or corrupt video)")
-        result = _summarise(str(path), "video", timeline, mirrored, faces_seen, video.frames_read)
+        result = _summarise(str(path), "video", timeline, mirrored, faces_seen, video.frames_read,
+                            tracker, tuple(events))
         if video.truncated:
             note = f"video is truncated: only {video.frames_read} of {video.declared_frames} frames could be read"
             result = replace(result, error=note if result.error is None else f"{note}; {result.error}")
@@ -204,13 +267,14 @@ def analyze_video(path, landmarker: Landmarker, refine: bool = True,
 
 
 def analyze(path: str | os.PathLike, *, model_path=None, refine: bool = True,
-            progress: Callable[[int, int], None] | None = None) -> Analysis:
+            progress: Callable[[int, int], None] | None = None,
+            baseline: "Baseline | None" = None) -> Analysis:
     """Analyse one photo or video. Raises InputError for unreadable input; a readable input
     with no usable face returns an Analysis whose `error` says why."""
     kind = kind_of(path)
     if kind == "image":
         image = read_image(path)
         with Landmarker("image", model_path) as lm:
-            return analyze_image(image, lm, str(path), refine)
+            return analyze_image(image, lm, str(path), refine, baseline)
     with Landmarker("video", model_path) as lm:
-        return analyze_video(Path(path), lm, refine, progress)
+        return analyze_video(Path(path), lm, refine, progress, baseline)

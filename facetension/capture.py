@@ -10,7 +10,13 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from .errors import InputError
+import time
+
+from .errors import CameraError, InputError
+
+# OpenCV's own log lines (e.g. "Camera index out of range") would reach the user raw:
+# our typed errors say it better.
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm"}
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
@@ -108,6 +114,49 @@ class VideoSource:
     def truncated(self) -> bool:
         """Fewer frames decoded than the container declares."""
         return self.declared_frames > 0 and self.frames_read < self.declared_frames * (1 - TRUNCATION_SLACK) - 3
+
+    def close(self) -> None:
+        self._cap.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+CAMERA_WARMUP_READS = 5  # a camera may fail its very first reads while it starts
+
+
+class CameraSource:
+    """Frames from a camera, timed by the monotonic clock, for `seconds` (None = until closed).
+    Same interface as VideoSource."""
+
+    def __init__(self, index: int, seconds: float | None = None):
+        self.index = index
+        self.seconds = seconds
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise CameraError(f"no camera could be opened at index {index} "
+                              "(is one connected, and not in use by another program?)")
+        ok = any(self._cap.read()[0] for _ in range(CAMERA_WARMUP_READS))
+        if not ok:
+            self._cap.release()
+            raise CameraError(f"camera {index} opened but gives no picture (busy, or blocked by a privacy switch?)")
+        self.fps = self._cap.get(cv2.CAP_PROP_FPS) or DEFAULT_FPS
+        self.declared_frames = 0
+        self.frames_read = 0
+        self.truncated = False
+
+    def frames(self) -> Iterator[Frame]:
+        start = time.monotonic()
+        while self.seconds is None or time.monotonic() - start < self.seconds:
+            ok, image = self._cap.read()
+            if not ok or image is None:
+                raise CameraError(f"camera {self.index} stopped giving pictures (unplugged?)")
+            yield Frame(self.frames_read, time.monotonic() - start, to_bgr8(image))
+            self.frames_read += 1
 
     def close(self) -> None:
         self._cap.release()

@@ -10,10 +10,16 @@ import csv
 import json
 import sys
 
-from . import __version__
+from datetime import datetime, timezone
+
+from . import __version__, baselines
 from .analyze import Analysis, analyze
+from .calibrate import calibrate
+from .capture import CameraSource, VideoSource
 from .errors import FacetensionError, InputError, NoUsableFaceError
+from .landmarks import Landmarker
 from .metrics import REGIONS
+from .tension import TENSION_REGIONS
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
@@ -72,6 +78,19 @@ def _table(a: Analysis) -> str:
                          f"{g.diff_mm:>+6.1f}mm{g.score:>7.0f}{extra}")
         lines.append(f"  midline: philtrum {a.philtrum_mm:+.1f} mm, chin {a.chin_mm:+.1f} mm (+ = toward your left)")
         lines.append(f"  resting asymmetry index: {a.asymmetry_index:.0f} (0 = symmetric, 100 = strongly asymmetric)")
+    if a.tension:
+        kind = "your own relaxed baseline" if a.baseline == "personal" else "built-in defaults (run calibrate for yours)"
+        lines.append(f"  tension (0 = relaxed, 1 = fully tense), against {kind}:")
+        lines.append("    " + "  ".join(f"{r} {a.tension[r]['left']:.2f}/{a.tension[r]['right']:.2f}"
+                                        for r in TENSION_REGIONS if r in a.tension) + "  (left/right)")
+        lines.append(f"  tension index: {a.tension_index:.0f} of 100")
+    if a.kind == "video":
+        if a.events:
+            lines.append(f"  twitches: {len(a.events)}")
+            for e in a.events:
+                lines.append(f"    at {e.t_s:5.1f} s: {e.side} {e.region}, {e.duration_s:.1f} s, amplitude {e.amplitude:.2f}")
+        elif a.regions:
+            lines.append("  twitches: none")
     if a.exclusions:
         lines.append("  left out: " + ", ".join(f"{n} {k}" for k, n in sorted(a.exclusions.items())))
     if a.error:
@@ -98,7 +117,14 @@ def _timeline_rows(a: Analysis):
         yield out
 
 
+def _baseline(args):
+    if getattr(args, "no_baseline", False):
+        return None
+    return baselines.load(args.baseline)
+
+
 def cmd_analyze(args) -> int:
+    baseline = _baseline(args)
     status = 0
     writer = None
     timeline_file = None
@@ -113,7 +139,7 @@ def cmd_analyze(args) -> int:
         for path in args.paths:
             try:
                 result = analyze(path, model_path=args.model, refine=not args.no_refine,
-                                 progress=None if args.json else _progress(sys.stderr))
+                                 progress=None if args.json else _progress(sys.stderr), baseline=baseline)
             except InputError as exc:
                 if not args.json and sys.stderr.isatty():
                     sys.stderr.write("\r")
@@ -141,6 +167,23 @@ def cmd_analyze(args) -> int:
     return status
 
 
+def cmd_calibrate(args) -> int:
+    if args.source:
+        source, name = VideoSource(args.source), str(args.source)
+    else:
+        print(f"Sit comfortably, face the camera and let your face rest for {args.seconds:.0f} seconds...")
+        source, name = CameraSource(args.camera, args.seconds), f"camera {args.camera}"
+    taken_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    with source, Landmarker("video", args.model) as lm:
+        baseline = calibrate(source, lm, name, taken_at, progress=_progress(sys.stderr))
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 60 + "\r")
+    path = baselines.save(baseline, args.out)
+    print(f"Relaxed baseline saved to {path} ({baseline.frames} frames from {name}).")
+    print("From now on, tension is measured against your own relaxed face.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="facetension", description="Watch a resting face: asymmetry, tension, relaxation.")
     p.add_argument("--version", action="version", version=f"facetension {__version__}")
@@ -153,7 +196,19 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--timeline", metavar="CSV", help="write per-frame values to this CSV file")
     a.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
     a.add_argument("--no-refine", action="store_true", help="landmarks only: skip the pixel refinement of lids and brows")
+    a.add_argument("--baseline", metavar="FILE", help="a personal baseline file (default: the one calibrate saved)")
+    a.add_argument("--no-baseline", action="store_true", help="measure tension against the built-in defaults")
     a.set_defaults(func=cmd_analyze)
+
+    c = sub.add_parser("calibrate", help="record your relaxed face as your personal baseline",
+                       description="Record a relaxed reference: tension is then measured against your own face at rest.")
+    src = c.add_mutually_exclusive_group()
+    src.add_argument("--source", metavar="VIDEO", help="a clip of your relaxed face instead of the camera")
+    src.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
+    c.add_argument("--seconds", type=float, default=20.0, help="how long to record from the camera (default 20)")
+    c.add_argument("--out", metavar="FILE", help=f"where to save it (default: {baselines.default_path()})")
+    c.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
+    c.set_defaults(func=cmd_calibrate)
     return p
 
 
