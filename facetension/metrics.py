@@ -187,3 +187,14 @@ def measure(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float 
         roll_deg=frame.roll_deg,
         excluded=tuple(excluded),
     )
+
+
+def average_measures(a: FrameMeasure, b: FrameMeasure) -> FrameMeasure:
+    """The mean of two frames' measures (regions measured in both), e.g. the direct and the
+    mirrored pass of consecutive video frames, whose small opposite biases then cancel."""
+    regions = {r: Side((a.regions[r].left + b.regions[r].left) / 2, (a.regions[r].right + b.regions[r].right) / 2)
+               for r in a.regions if r in b.regions}
+    mean = lambda attr: (getattr(a, attr) + getattr(b, attr)) / 2  # noqa: E731
+    return FrameMeasure(regions, mean("philtrum_mm"), mean("chin_mm"), mean("mm_per_px"), b.scale_source,
+                        mean("yaw_deg"), mean("pitch_deg"), mean("roll_deg"),
+                        tuple(sorted(set(a.excluded) | set(b.excluded))))

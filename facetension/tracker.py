@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .metrics import FrameMeasure
+from .metrics import FrameMeasure, average_measures
 from .tension import SIDES, Rest, default_rest, frame_tension, is_blink, tension_index
 
 Key = tuple[str, str]
@@ -89,6 +89,12 @@ class _Channel:
     burst: _Burst | None = None
 
 
+def _mean_measure(a: FrameMeasure | None, b: FrameMeasure | None) -> FrameMeasure | None:
+    if a is None or b is None or not a.usable or not b.usable:
+        return b
+    return average_measures(a, b)
+
+
 class TensionTracker:
     def __init__(self, rest: Rest | None = None, noise: dict[Key, float] | None = None,
                  settings: TrackerSettings = TrackerSettings()):
@@ -96,7 +102,7 @@ class TensionTracker:
         self.settings = settings
         self._noise_given = dict(noise or {})
         self._smooth: dict[Key, float] = {}
-        self._prev: tuple[float, dict[Key, float], dict[Key, float], tuple] | None = None
+        self._prev: tuple[float, Reading] | None = None
         self._channels: dict[Key, _Channel] = {}
         self._t0: float | None = None
         self._last_t: float | None = None
@@ -123,17 +129,18 @@ class TensionTracker:
         if self._t0 is None:
             self._t0 = t_s
         blink = is_blink(reading.blendshapes, reading.measure)
-        ft = frame_tension(reading.blendshapes, reading.measure, self.rest, blink)
-        pose = self._pose(reading)
-        values, drive, moving = ft.values, ft.drive, False
+        combined, moving = reading, False
         if self._prev is not None:
-            # Frames alternate between the direct and the mirrored pass, whose small
-            # biases are opposite: averaging each frame with the one before cancels them.
-            pt, pvalues, pdrive, ppose = self._prev
-            values = {k: (v + pvalues[k]) / 2 if k in pvalues else v for k, v in values.items()}
-            drive = {k: (v + pdrive[k]) / 2 if k in pdrive else v for k, v in drive.items()}
-            moving = self._is_moving(ppose, pose, t_s - pt)
-        self._prev = (t_s, ft.values, ft.drive, pose)
+            # Frames alternate between the direct and the mirrored pass, whose small biases
+            # are opposite: each frame is averaged with the one before, before any
+            # non-linear step (clipping would otherwise turn that jitter into tension).
+            pt, prev = self._prev
+            combined = Reading((reading.blendshapes + prev.blendshapes) / 2, _mean_measure(prev.measure, reading.measure),
+                               reading.center_px, reading.size_px)
+            moving = self._is_moving(self._pose(prev), self._pose(reading), t_s - pt)
+        self._prev = (t_s, reading)
+        ft = frame_tension(combined.blendshapes, combined.measure, self.rest, blink)
+        values, drive = ft.values, ft.drive
         if blink or moving:
             self._last_disturbed = t_s
 
