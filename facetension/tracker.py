@@ -120,6 +120,8 @@ class TensionTracker:
         s = self.settings
         if self._last_t is not None and t_s <= self._last_t:
             raise ValueError(f"times must increase: {t_s} after {self._last_t}")
+        if reading is not None and reading.measure is not None and not reading.measure.usable:
+            reading = None  # turned away or partly out of the picture: blendshapes unreliable
         if reading is None:  # no face: measurement pauses, open bursts are abandoned
             self._prev = None
             for c in self._channels.values():

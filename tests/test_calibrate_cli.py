@@ -1,0 +1,56 @@
+"""`facetension calibrate` and the personal baseline, through the command line."""
+
+import json
+
+import pytest
+
+from conftest import FACES
+from facetension.cli import main
+from scripted import make_clip, write_clip
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    d = tmp_path / "data"
+    monkeypatch.setenv("FACETENSION_DATA_DIR", str(d))
+    return d
+
+
+def one_line(err):
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("facetension: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_no_camera_is_said_clearly(capsys, data_dir):
+    rc = main(["calibrate", "--camera", "7", "--seconds", "1"])
+    assert rc == 5 and "no camera could be opened at index 7" in one_line(capsys.readouterr().err)
+    assert not (data_dir / "baseline.json").exists()
+
+
+def test_too_short_a_clip_is_refused(capsys, data_dir):
+    rc = main(["calibrate", "--source", str(FACES / "single_face.mp4")])
+    assert rc == 4 and "at least 4 s" in one_line(capsys.readouterr().err)
+
+
+def test_calibrate_then_analyze_against_it(capsys, data_dir, tmp_path):
+    frames, fps = make_clip((), 8.0)
+    clip = write_clip(frames, tmp_path / "rest.avi", fps)
+    assert main(["calibrate", "--source", str(clip)]) == 0
+    assert "Relaxed baseline saved" in capsys.readouterr().out
+    assert (data_dir / "baseline.json").exists()
+
+    assert main(["analyze", str(clip), "--json"]) == 0
+    personal = json.loads(capsys.readouterr().out)
+    assert personal["tension"]["baseline"] == "personal"
+    assert personal["tension"]["index"] < 10  # the same rest reads relaxed against itself
+
+    assert main(["analyze", str(clip), "--json", "--no-baseline"]) == 0
+    assert json.loads(capsys.readouterr().out)["tension"]["baseline"] == "default"
+
+
+def test_a_damaged_baseline_is_said_clearly(capsys, data_dir):
+    data_dir.mkdir()
+    (data_dir / "baseline.json").write_text("{not json")
+    rc = main(["analyze", str(FACES / "grace_hopper.jpg")])
+    assert rc == 2 and "baseline file is unreadable" in one_line(capsys.readouterr().err)
