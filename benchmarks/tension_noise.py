@@ -1,0 +1,50 @@
+"""Noise floor of tension on a still face, and false twitches per minute.
+
+Run by hand: python benchmarks/tension_noise.py
+The still clip is the neutral part of a real webcam clip (tests/data/faces/single_face.mp4),
+looped for a minute (tests/scripted.py), calibrated on its own first 12 s; the same with
+the whole frame moving a few pixels and degrees (Jitter).
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from scripted import Jitter, make_clip, write_clip  # noqa: E402
+
+from facetension.analyze import analyze  # noqa: E402
+from facetension.calibrate import calibrate  # noqa: E402
+from facetension.capture import VideoSource  # noqa: E402
+from facetension.landmarks import Landmarker  # noqa: E402
+from facetension.tension import SIDES, TENSION_REGIONS  # noqa: E402
+
+MINUTES = 1.0
+
+
+def main():
+    tmp = Path(tempfile.mkdtemp())
+    frames, fps = make_clip((), 12.0)
+    with VideoSource(write_clip(frames, tmp / "cal.avi", fps)) as src, Landmarker("video") as lm:
+        base = calibrate(src, lm, "cal", "now")
+    for label, edits in (("still", ()), ("still + whole-frame jitter", (Jitter(),))):
+        frames, fps = make_clip(edits, 60.0 * MINUTES)
+        a = analyze(write_clip(frames, tmp / "clip.avi", fps), baseline=base)
+        samples = [r.tension for r in a.timeline if r.tension is not None]
+        print(f"\n## {label}: {len(samples)} frames, {len(a.events)} twitch events "
+              f"= {len(a.events) / MINUTES:.1f} per minute")
+        print("| region | tension SD left | right | noise floor of the drive (left / right) |")
+        print("|---|---:|---:|---:|")
+        for region in TENSION_REGIONS:
+            sd = [np.std([s.values[(region, side)] for s in samples if (region, side) in s.values]) for side in SIDES]
+            nf = [base.noise.get((region, side), float("nan")) for side in SIDES]
+            print(f"| {region} | {sd[0]:.3f} | {sd[1]:.3f} | {nf[0]:.3f} / {nf[1]:.3f} |")
+        idx = [s.index for s in samples]
+        print(f"tension index: median {np.median(idx):.1f}, SD {np.std(idx):.2f}")
+
+
+if __name__ == "__main__":
+    main()
