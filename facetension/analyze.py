@@ -126,12 +126,6 @@ def _robust(rows: list[tuple[bool, float]]) -> tuple[float, float]:
     return float(np.mean([np.median(g) for g in groups])), float(np.mean([_iqr(g) for g in groups]))
 
 
-def reading_of(face: Face, measure: FrameMeasure | None) -> Reading:
-    lm = face.landmarks
-    center = ((lm[:, 0].min() + lm[:, 0].max()) / 2, (lm[:, 1].min() + lm[:, 1].max()) / 2)
-    return Reading(face.blendshapes, measure, center, face.height_px)
-
-
 def _tension_summary(timeline: list[TimelineRow]) -> tuple[dict, float | None]:
     """Median over frames of the smoothed tension, per region and side, and of the index."""
     samples = [row.tension for row in timeline if row.tension is not None]
@@ -215,15 +209,15 @@ def analyze_image(image_bgr: np.ndarray, landmarker: Landmarker, source: str = "
     face = landmarker.detect(image_bgr)
     m = None if face is None else measure_face(face, image_bgr, refine)
     tracker = _tracker(baseline)
-    sample = None if face is None else tracker.update(reading_of(face, m), 0.0)
+    sample = None if face is None else tracker.update(Reading.of(face, m), 0.0)
     row = TimelineRow(0.0, face is not None, m, sample)
     return _summarise(source, "image", [row], [False], 0 if face is None else face.faces_seen, 1, tracker)
 
 
 def measured_frames(source, landmarker: Landmarker, refine: bool = True,
                     progress: Callable[[int, int], None] | None = None):
-    """(t_s, face or None, measure or None) for every frame of a video or camera source, in
-    order. Frame i is measured on a worker thread while the landmarker runs on frame i + 1
+    """(frame, face or None, measure or None) for every frame of a video or camera source, in
+    order (frame is a capture.Frame: its time and image). Frame i is measured on a worker thread while the landmarker runs on frame i + 1
     (MediaPipe releases the GIL), so the metrics ride on the second core; at most one frame
     waits, so memory stays flat."""
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -231,15 +225,15 @@ def measured_frames(source, landmarker: Landmarker, refine: bool = True,
         for frame in source.frames():
             face = landmarker.detect(frame.image, int(round(frame.t_s * 1000)))
             if pending is not None:
-                t_s, prev, future = pending
-                yield t_s, prev, None if future is None else future.result()
+                prev_frame, prev, future = pending
+                yield prev_frame, prev, None if future is None else future.result()
             future = None if face is None else pool.submit(measure_face, face, frame.image, refine)
-            pending = (frame.t_s, face, future)
+            pending = (frame, face, future)
             if progress:
                 progress(source.frames_read, source.declared_frames)
         if pending is not None:
-            t_s, prev, future = pending
-            yield t_s, prev, None if future is None else future.result()
+            prev_frame, prev, future = pending
+            yield prev_frame, prev, None if future is None else future.result()
 
 
 def analyze_video(path, landmarker: Landmarker, refine: bool = True,
@@ -249,8 +243,9 @@ def analyze_video(path, landmarker: Landmarker, refine: bool = True,
     timeline, mirrored, events, faces_seen = [], [], [], 0
     tracker = _tracker(baseline)
     with VideoSource(path) as video:
-        for t_s, face, m in measured_frames(video, landmarker, refine, progress):
-            sample = tracker.update(None if face is None else reading_of(face, m), t_s)
+        for frame, face, m in measured_frames(video, landmarker, refine, progress):
+            t_s = frame.t_s
+            sample = tracker.update(None if face is None else Reading.of(face, m), t_s)
             if sample is not None:
                 events.extend(sample.events)
             timeline.append(TimelineRow(t_s, face is not None, m, sample))

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from .analyze import measured_frames, reading_of
+from .analyze import measured_frames
 from .baselines import Baseline
 from .errors import NoUsableFaceError
 from .landmarks import Landmarker
 from .tension import build_rest
-from .tracker import TensionTracker, TrackerSettings
+from .tracker import Reading, TensionTracker, TrackerSettings
 
 MIN_CALIBRATION_S = 4.0  # enough rest after the tracker's warm-up to learn the noise floor
 MIN_FACE_SHARE = 0.6  # the face must be measurable in most frames
 
 
-def calibrate(source, landmarker: Landmarker, source_name: str, taken_at: str,
-              progress=None) -> Baseline:
-    """A Baseline from a face at rest. `taken_at` comes from the caller (no clock here)."""
-    frames = list(measured_frames(source, landmarker, progress=progress))
+def baseline_from(frames, source_name: str, taken_at: str) -> Baseline:
+    """A Baseline from (t_s, face, measure) frames of a face at rest (pure: no I/O)."""
     usable = [(t, f, m) for t, f, m in frames if f is not None and m is not None and m.usable]
     span = usable[-1][0] - usable[0][0] if usable else 0.0
     if span < MIN_CALIBRATION_S or len(usable) < MIN_FACE_SHARE * len(frames):
@@ -27,5 +25,12 @@ def calibrate(source, landmarker: Landmarker, source_name: str, taken_at: str,
     # The noise floor: the same face at rest, tracked against its own reference.
     tracker = TensionTracker(rest, settings=TrackerSettings())
     for t, f, m in frames:
-        tracker.update(None if f is None else reading_of(f, m), t)
+        tracker.update(None if f is None else Reading.of(f, m), t)
     return Baseline(rest, tracker.noise_floor(), taken_at, source_name, len(usable))
+
+
+def calibrate(source, landmarker: Landmarker, source_name: str, taken_at: str,
+              progress=None) -> Baseline:
+    """A Baseline from a face at rest. `taken_at` comes from the caller (no clock here)."""
+    frames = [(fr.t_s, face, m) for fr, face, m in measured_frames(source, landmarker, progress=progress)]
+    return baseline_from(frames, source_name, taken_at)

@@ -12,7 +12,7 @@ import sys
 
 from datetime import datetime, timezone
 
-from . import __version__, baselines
+from . import __version__, baselines, practice_cli
 from .analyze import Analysis, analyze
 from .calibrate import calibrate
 from .capture import CameraSource, VideoSource
@@ -209,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", metavar="FILE", help=f"where to save it (default: {baselines.default_path()})")
     c.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
     c.set_defaults(func=cmd_calibrate)
+    practice_cli.register(sub)
     return p
 
 

@@ -29,3 +29,22 @@ class CameraError(FacetensionError):
     """A camera could not be opened, is busy, or was lost."""
 
     exit_code = 5
+
+
+class StorageError(FacetensionError):
+    """The session log cannot be opened, read or written (damaged, locked, read-only, full
+    disk, made by a newer facetension, or an export that cannot be imported)."""
+
+    exit_code = 6
+
+
+class LogBusyError(StorageError):
+    """A session is already being recorded into this log by another window or process."""
+
+
+class NoLogError(StorageError):
+    """There is no log yet at this path (nothing has been recorded)."""
+
+
+class UnknownSessionError(StorageError):
+    """No session with this number in the log."""

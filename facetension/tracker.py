@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .metrics import FrameMeasure, average_measures
-from .tension import SIDES, Rest, default_rest, frame_tension, is_blink, tension_index
+from .tension import Rest, default_rest, frame_tension, is_blink, tension_index
 
 Key = tuple[str, str]
 
@@ -32,6 +32,13 @@ class Reading:
     measure: FrameMeasure | None
     center_px: tuple[float, float]  # face centre, for head-movement detection
     size_px: float  # face height
+
+    @classmethod
+    def of(cls, face, measure: FrameMeasure | None) -> "Reading":
+        """From a landmarks.Face and its measure."""
+        lm = face.landmarks
+        centre = ((lm[:, 0].min() + lm[:, 0].max()) / 2, (lm[:, 1].min() + lm[:, 1].max()) / 2)
+        return cls(face.blendshapes, measure, centre, face.height_px)
 
 
 @dataclass(frozen=True)

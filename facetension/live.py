@@ -1,0 +1,156 @@
+"""The live practice loop: the one place that shows a window and reads keys.
+
+capture → landmarks → metrics (measured_frames) → session logic → overlay → window,
+with every second and every event handed to a recorder (the log) as it happens, so
+that a session stopped by anything (q, a closed window, a lost camera, a crash of the
+source) keeps what it recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import cv2
+import numpy as np
+
+from .analyze import measured_frames
+from .errors import CameraError, InputError
+from .landmarks import Landmarker
+from .overlay import Overlay
+from .session import Event, FrameInput, PracticeSession, SecondRow, Summary
+
+WINDOW = "facetension"
+KEY_QUIT = {ord("q"), 27}  # q, Esc
+KEY_PAUSE = ord(" ")
+KEY_MESH = ord("m")
+PAUSE_POLL_MS = 50
+# No toolbar or status bar: a calm, plain picture.
+WINDOW_FLAGS = cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL
+
+
+class Recorder(Protocol):
+    """Where a session goes as it happens (the log)."""
+
+    def second(self, row: SecondRow) -> None: ...
+
+    def event(self, event: Event) -> None: ...
+
+
+class NullRecorder:
+    def second(self, row: SecondRow) -> None:
+        pass
+
+    def event(self, event: Event) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    summary: Summary
+    completed: bool
+    stop_reason: str  # "completed" | "user" | "source-ended" | "camera-lost" | "source-failed"
+    message: str | None  # what went wrong, for the person
+    frames: int
+
+
+def display_available() -> bool:
+    """Whether a window can open. Checked first: without a display, Qt aborts the process."""
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def face_brightness(image: np.ndarray, landmarks: np.ndarray | None) -> float | None:
+    """Mean grey level over the face's box: is there enough light on the face?"""
+    if landmarks is None:
+        return None
+    h, w = image.shape[:2]
+    x0, y0 = np.clip(landmarks[:, :2].min(0).astype(int), 0, [w - 1, h - 1])
+    x1, y1 = np.clip(landmarks[:, :2].max(0).astype(int), 0, [w - 1, h - 1])
+    if x1 <= x0 or y1 <= y0:
+        return None
+    box = image[y0:y1, x0:x1]
+    return float(box.mean())  # the mean over B, G, R approximates grey well enough here
+
+
+def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, model_path=None,
+        realtime: bool = False, on_event: Callable[[Event], None] | None = None) -> Outcome:
+    """Run a practice session on a source (VideoSource or CameraSource) until it is done,
+    stopped, or the source ends or fails. Everything recorded is handed over as it comes."""
+    overlay = Overlay()
+    shown = False
+    frames = 0
+    stop_reason, message = "source-ended", None
+    started = time.monotonic()
+
+    def emit(events: list[Event]) -> None:
+        for e in events:
+            recorder.event(e)
+            if on_event:
+                on_event(e)
+
+    try:
+        with Landmarker("video", model_path) as lm:
+            for frame, face, measure in measured_frames(source, lm):
+                frames += 1
+                if realtime:  # a file played like a camera
+                    ahead = frame.t_s - (time.monotonic() - started)
+                    if ahead > 0:
+                        time.sleep(ahead)
+                inp = FrameInput(frame.t_s, face, measure, (frame.image.shape[1], frame.image.shape[0]),
+                                 face_brightness(frame.image, None if face is None else face.landmarks))
+                view, events, rows = session.update(inp)
+                emit(events)
+                for row in rows:
+                    recorder.second(row)
+                if window:
+                    if not shown:
+                        cv2.namedWindow(WINDOW, WINDOW_FLAGS)
+                    landmarks = None if face is None else face.landmarks
+                    cv2.imshow(WINDOW, overlay.draw(frame.image, view, landmarks))
+                    shown = True
+                    overlay = _keys(session, overlay)
+                    while session.paused and not session.done:  # hold the picture until space
+                        cv2.imshow(WINDOW, overlay.draw(frame.image, session.view(), landmarks))
+                        overlay = _keys(session, overlay, PAUSE_POLL_MS)
+                if session.done:
+                    stop_reason = "user" if session.stopped_early else "completed"
+                    break
+    except CameraError as exc:
+        stop_reason, message = "camera-lost", str(exc)
+    except InputError as exc:
+        stop_reason, message = "source-failed", str(exc)
+    finally:
+        for row in session.flush():
+            recorder.second(row)
+        if shown:
+            cv2.destroyAllWindows()
+            cv2.waitKey(1)
+    if stop_reason == "source-ended" and getattr(source, "truncated", False):
+        message = "the video ended early (it is truncated or damaged)"
+    elif stop_reason == "source-ended":
+        message = "the video ended before the session was complete"
+    summary = session.summary()
+    return Outcome(summary, summary.completed, stop_reason, message, frames)
+
+
+def _keys(session: PracticeSession, overlay: Overlay, wait_ms: int = 1) -> Overlay:
+    """Read one key press; a closed window counts as q."""
+    key = cv2.waitKey(wait_ms) & 0xFF
+    if key in KEY_QUIT:
+        session.stop()
+    elif key == KEY_PAUSE:
+        session.toggle_pause()
+    elif key == KEY_MESH:
+        overlay = Overlay(show_mesh=not overlay.show_mesh, width=overlay.width)
+    try:
+        if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+            session.stop()
+    except cv2.error:
+        session.stop()
+    return overlay
+

@@ -1,0 +1,155 @@
+"""`facetension practice` and `facetension cameras`: the command-line side of the live loop.
+
+Chooses the source, the window and the recorder, then prints what the person needs:
+prompts (without a window), the summary, and a clear line when something went wrong.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import cv2
+
+from . import baselines
+from .capture import CameraSource, VideoSource, kind_of
+from .errors import CameraError, InputError
+from .live import NullRecorder, Outcome, display_available, run
+from .metrics import REGIONS
+from .session import Event, PracticeSession, PracticeSettings, Summary
+from .tension import TENSION_REGIONS
+
+EXIT_INCOMPLETE = {"camera-lost": CameraError.exit_code, "source-failed": InputError.exit_code,
+                   "source-ended": InputError.exit_code}
+MAX_CAMERA_INDEX = 8  # `cameras` tries indices 0..7
+
+REGION_NAMES = {"brow": "brow", "eye": "eye", "mouth_corner": "mouth corner (drop)",
+                "mouth_excursion": "mouth corner (out)", "nose": "nose", "cheek": "cheek", "mouth": "mouth",
+                "chin": "chin", "jaw": "jaw"}
+
+
+def _clock(t_s: float) -> str:
+    return f"{int(t_s // 60)}:{int(t_s % 60):02d}"
+
+
+def print_event(e: Event) -> None:
+    if e.kind == "phase":
+        print(f"{_clock(e.t_s)}  — {e.text} —", flush=True)
+    else:
+        print(f"{_clock(e.t_s)}  {e.text}", flush=True)
+
+
+def _fmt_pair(d: dict | None, region: str) -> str:
+    if not d or region not in d:
+        return "   –   "
+    return f"{d[region].get('left', float('nan')):.2f}/{d[region].get('right', float('nan')):.2f}"
+
+
+def summary_text(s: Summary, outcome: Outcome) -> str:
+    state = "completed" if s.completed else f"stopped early ({outcome.stop_reason.replace('-', ' ')})"
+    lines = [f"Session summary: {state}", f"{'':24}{'before':>12}{'after':>12}"]
+    bi, ai = s.before.get("index"), s.after.get("index")
+    lines.append(f"{'tension index (0–100)':24}{_num(bi, 0):>12}{_num(ai, 0):>12}")
+    lines.append("tension, your left/right:")
+    for region in TENSION_REGIONS:
+        lines.append(f"  {REGION_NAMES[region]:22}{_fmt_pair(s.before.get('tension'), region):>12}"
+                     f"{_fmt_pair(s.after.get('tension'), region):>12}")
+    lines.append("asymmetry, left − right (mm):")
+    for region in REGIONS:
+        b, a = s.before.get("asymmetry", {}).get(region), s.after.get("asymmetry", {}).get(region)
+        lines.append(f"  {REGION_NAMES[region]:22}{_num(b, 1, True):>12}{_num(a, 1, True):>12}")
+    if s.relax_s > 0:
+        lines.append(f"Time relaxed: {s.relaxed_s:.0f} s of {s.relax_s:.0f} s of guided relaxation.")
+    if s.twitches:
+        lines.append(f"Twitches: {len(s.twitches)} (" + ", ".join(
+            f"{e.side} {e.region} at {_clock(e.t_s)}" for e in s.twitches) + ")")
+    else:
+        lines.append("Twitches: none")
+    if s.baseline == "default":
+        lines.append("Tension was measured against built-in defaults: run `facetension calibrate` for yours.")
+    return "\n".join(lines)
+
+
+def _num(v, digits: int, sign: bool = False) -> str:
+    if v is None:
+        return "–"
+    return f"{v:+.{digits}f}" if sign else f"{v:.{digits}f}"
+
+
+def _open_source(args):
+    if args.source:
+        if kind_of(args.source) != "video":
+            raise InputError(f"{args.source}: practice needs a video or a camera, not a photo")
+        return VideoSource(args.source), str(args.source)
+    return CameraSource(args.camera), f"camera {args.camera}"
+
+
+def cmd_practice(args) -> int:
+    window = not args.no_window
+    if window and not display_available():
+        raise InputError("no display to open a window on: run with --no-window")
+    baseline = None if args.no_baseline else baselines.load(args.baseline)
+    source, name = _open_source(args)
+    with source:
+        if args.minutes is not None:
+            settings = PracticeSettings(relax_s=args.minutes * 60.0)
+        elif isinstance(source, VideoSource) and source.declared_frames:
+            learn = baseline is None and not args.no_baseline
+            settings = PracticeSettings.fitted(source.declared_frames / source.fps, calibrate=learn)
+        else:
+            settings = PracticeSettings()
+        session = PracticeSession(settings, baseline, name, learn=not args.no_baseline)
+        if baseline is None and not args.no_baseline:
+            print("First session: I will learn your relaxed face first. Let your face rest.", flush=True)
+        outcome = run(source, session, NullRecorder(), window=window, model_path=args.model,
+                      realtime=args.realtime, on_event=None if window else print_event)
+    if session.new_baseline is not None:
+        if isinstance(source, CameraSource):
+            taken = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            path = baselines.save(replace(session.new_baseline, taken_at=taken), args.baseline)
+            print(f"Your relaxed face is saved as your baseline ({path}).")
+        else:  # a recorded clip (the demo, say) must never replace the person's own baseline
+            print("The relaxed face learnt from this video was used for this session only "
+                  "(save one with `facetension calibrate`).")
+    print(summary_text(outcome.summary, outcome), flush=True)
+    if outcome.stop_reason in EXIT_INCOMPLETE:
+        print(f"facetension: {outcome.message}; the session is kept as incomplete", file=sys.stderr)
+        return EXIT_INCOMPLETE[outcome.stop_reason]
+    return 0
+
+
+def cmd_cameras(args) -> int:
+    found = []
+    for index in range(MAX_CAMERA_INDEX):
+        cap = cv2.VideoCapture(index)
+        try:
+            if cap.isOpened() and cap.read()[0]:
+                found.append((index, int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))))
+        finally:
+            cap.release()
+    if not found:
+        print("facetension: no camera opens (none connected, or all in use by other programs)", file=sys.stderr)
+        return CameraError.exit_code
+    for index, w, h in found:
+        print(f"camera {index}: {w}×{h}  (facetension practice --camera {index})")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("practice", help="a guided relaxation session at the webcam",
+                       description="Check, rest, guided relaxation, rest again, and a summary. "
+                                   "Keys in the window: q or Esc ends and saves, space pauses, m shows the mesh.")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
+    src.add_argument("--source", metavar="VIDEO", help="a video file instead of the camera")
+    p.add_argument("--minutes", type=float, help="guided relaxation length (default 5; a video fits its own length)")
+    p.add_argument("--no-window", action="store_true", help="print prompts and the summary in the terminal")
+    p.add_argument("--realtime", action="store_true", help="play a video at its own pace, like a camera")
+    p.add_argument("--baseline", metavar="FILE", help="a personal baseline file (default: your saved one)")
+    p.add_argument("--no-baseline", action="store_true", help="use the built-in defaults, learn nothing")
+    p.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
+    p.set_defaults(func=cmd_practice)
+    c = sub.add_parser("cameras", help="list the cameras that open", description="List the cameras that open.")
+    c.set_defaults(func=cmd_cameras)
+
