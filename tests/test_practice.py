@@ -1,0 +1,127 @@
+"""`facetension practice --no-window` on real face video with scripted tension, and what goes wrong."""
+
+import re
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import FACES
+from facetension.cli import main
+from facetension.session import CHECK_MESSAGES, FACE_LOST, TWO_FACES
+from scripted import CornerShift, EyeNarrow, Mirror, make_clip, rest_frames, write_clip
+
+DEMO = FACES.parent.parent.parent / "samples" / "practice_demo.mp4"
+SCRIPTED = (11.0, 30.0)  # the demo's held tension (samples/make_practice_demo.py)
+PROMPT_LINE = re.compile(r"^(\d+):(\d\d)  (Let .*|Smooth .*|Unclench .*)$")
+
+
+def practice(capsys, *args):
+    rc = main(["practice", "--no-window", *map(str, args)])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def prompts(out):
+    found = []
+    for line in out.splitlines():
+        m = PROMPT_LINE.match(line)
+        if m:
+            found.append((int(m[1]) * 60 + int(m[2]), m[3]))
+    return found
+
+
+def summary_pair(out, region):
+    """(before, after) left/right tension pairs from the summary table."""
+    line = next(line for line in out.splitlines() if line.strip().startswith(region + " ") and "/" in line)
+    before, after = line.split()[-2:]
+    return tuple(map(float, before.split("/"))), tuple(map(float, after.split("/")))
+
+
+def test_demo_session_prompts_the_scripted_side_and_relaxes(capsys):
+    rc, out, err = practice(capsys, "--source", DEMO)
+    assert rc == 0, err
+    said = prompts(out)
+    assert said, out
+    in_window = [text for t, text in said if SCRIPTED[0] <= t <= SCRIPTED[1] + 1]
+    assert "Let your left eye soften" in in_window
+    assert "Let the left corner of your mouth drop" in in_window
+    assert not any("right" in text for _, text in said)
+    assert "Session summary: completed" in out
+    (eye_before, eye_after) = summary_pair(out, "eye")
+    assert eye_before[0] > eye_after[0] + 0.2 and eye_before[0] > eye_before[1] + 0.2
+    index_line = next(line for line in out.splitlines() if line.startswith("tension index"))
+    before_idx, after_idx = map(float, index_line.split()[-2:])
+    assert before_idx > after_idx
+
+
+def test_mirrored_clip_prompts_the_other_side(capsys, tmp_path):
+    frames, fps = make_clip((EyeNarrow("left", 0.7, 11.0, 30.0, 1.0), CornerShift("left", 3.0, 11.0, 30.0, 1.0),
+                             Mirror()), 45.0)
+    rc, out, _ = practice(capsys, "--source", write_clip(frames, tmp_path / "mirrored.avi", fps))
+    said = [text for _, text in prompts(out)]
+    assert rc == 0 and "Let your right eye soften" in said
+    assert not any("left" in text for text in said)
+
+
+def _cut(tmp_path, fraction):
+    """The demo as an AVI (which plays up to the damage) cut short: a source that fails half-way."""
+    frames, fps = make_clip((EyeNarrow("left", 0.7, 11.0, 30.0, 1.0),), 45.0)
+    data = write_clip(frames, tmp_path / "whole.avi", fps).read_bytes()
+    p = tmp_path / "cut.avi"
+    p.write_bytes(data[: int(len(data) * fraction)])
+    return p
+
+
+def test_a_source_failing_half_way_keeps_an_incomplete_session(capsys, tmp_path):
+    rc, out, err = practice(capsys, "--source", _cut(tmp_path, 0.5))
+    assert rc != 0
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "incomplete" in lines[0] and "Traceback" not in err
+    assert "Session summary: stopped early" in out
+
+
+def _clip(tmp_path, name, frames, fps=30.0):
+    return write_clip(frames, tmp_path / f"{name}.avi", fps)
+
+
+def test_face_lost_is_said_gently_and_measurement_pauses(capsys, tmp_path):
+    rest, fps = rest_frames(12.0)
+    grey = [np.full_like(rest[0], 128)] * int(2 * fps)
+    frames = list(rest[: int(6 * fps)]) + grey + list(rest[int(6 * fps):])
+    rc, out, _ = practice(capsys, "--source", _clip(tmp_path, "lost", frames), "--no-baseline")
+    assert FACE_LOST in out
+
+
+def test_two_faces_use_the_largest_and_say_so(capsys, tmp_path):
+    image = cv2.imread(str(FACES / "multi_face.jpg"))
+    rc, out, _ = practice(capsys, "--source", _clip(tmp_path, "two", [image] * 60), "--no-baseline")
+    assert TWO_FACES in out
+
+
+@pytest.mark.parametrize("name, make, advice", [
+    ("dark", lambda rest: [(f * 0.15).astype(np.uint8) for f in rest], "light"),  # dark room
+    ("turned", lambda rest: [cv2.imread(str(FACES / "45-m7-di-ph.jpg"))] * 60, "frontal"),  # head turned away
+])
+def test_dark_or_turned_away_frames_get_advice_and_are_left_out(capsys, tmp_path, name, make, advice):
+    rest, _ = rest_frames(2.0)
+    rc, out, _ = practice(capsys, "--source", _clip(tmp_path, name, make(rest)), "--no-baseline")
+    assert CHECK_MESSAGES[advice] in out
+    assert "Session summary: stopped early" in out and rc != 0
+
+
+def test_no_camera_is_said_clearly(capsys):
+    rc, _, err = practice(capsys, "--camera", "7")
+    assert rc == 5 and "no camera could be opened at index 7" in err and "Traceback" not in err
+
+
+def test_cameras_lists_none_here(capsys):
+    rc = main(["cameras"])
+    assert rc == 5 and "no camera opens" in capsys.readouterr().err
+
+
+def test_window_without_a_display_is_refused_clearly(capsys, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    rc = main(["practice", "--source", str(DEMO)])
+    assert rc == 2 and "--no-window" in capsys.readouterr().err
