@@ -223,6 +223,7 @@ class PracticeSession:
         self._twitches: list[TwitchEvent] = []
         self._second: list = []
         self._second_start: float | None = None
+        self._second_phase = Phase.CHECK
         self._last_values: dict[Key, float] = {}
         self.stopped_early = False
 
@@ -417,11 +418,11 @@ class PracticeSession:
         if self.phase in (Phase.CHECK, Phase.DONE):
             return []
         if self._second_start is None:
-            self._second_start = t
+            self._second_start, self._second_phase = t, self.phase
         rows = []
-        if t - self._second_start >= 1.0:
+        if t - self._second_start >= 1.0 or self.phase != self._second_phase:
             rows.append(self._second_row())
-            self._second, self._second_start = [], t
+            self._second, self._second_start, self._second_phase = [], t, self.phase
         self._second.append((measure, sample))
         return rows
 
@@ -433,7 +434,7 @@ class PracticeSession:
         keys = {k for _, smp in measured for k in smp.values}
         tension = {k: float(np.median([smp.values[k] for _, smp in measured if k in smp.values])) for k in keys}
         idx = [smp.index for _, smp in measured if np.isfinite(smp.index)]
-        return SecondRow(round(self._second_start, 3), self.phase.value, diffs, tension,
+        return SecondRow(round(self._second_start, 3), self._second_phase.value, diffs, tension,
                          asymmetry_index(diffs) if diffs else None,
                          float(np.median(idx)) if idx else None,
                          len(measured) / max(len(frames), 1))
