@@ -1,0 +1,234 @@
+"""Trends over weeks: weekly table, robust slopes with intervals, trigger effects (pure numpy).
+
+Input is one `Point` per session (the report builds them from the log). Nothing here reads
+a file or a clock, so the statistics are tested on constructed histories with known truth.
+
+- Slope: Theil–Sen (the median of all pairwise slopes), per week, with the 95 % interval
+  from the distribution of Kendall's S (Sen 1968). A verdict of "improving" or "worsening"
+  is given only when that interval excludes zero.
+- Minimal detectable change (MDC95 = 1.96 · √2 · SEM): SEM is the measurement's own
+  repeatability, from the two halves of each session's resting measurement.
+- Trigger effects: mean with the tag minus mean without, Welch's 95 % interval, counts;
+  morning against evening alike; pain against tension as Spearman's ρ with a Fisher-z interval.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+Z95 = 1.959963984540054
+MIN_GROUP = 3  # sessions with and without a tag before its effect is estimated
+MIN_TREND_SESSIONS = 4
+MIN_TREND_DAYS = 7  # a slope per week needs at least a week of history
+MORNING_BEFORE_HOUR = 12
+EVENING_FROM_HOUR = 17
+DAYS_PER_WEEK = 7.0
+
+
+@dataclass(frozen=True)
+class Point:
+    """One completed or incomplete session, as the trends need it."""
+
+    local_start: datetime  # in the time zone the session was held in
+    asymmetry_index: float | None
+    tension_before: float | None  # tension index, 0..100
+    tension_after: float | None
+    diffs: dict[str, float] = field(default_factory=dict)  # region → left − right, mm (before)
+    twitches: int = 0
+    pain_before: float | None = None
+    pain_after: float | None = None
+    tags: tuple[str, ...] = ()
+    completed: bool = True
+    half_gap: float | None = None  # asymmetry index, first half − second half of the rest
+
+
+@dataclass(frozen=True)
+class Slope:
+    per_week: float
+    low: float
+    high: float
+    n: int
+    verdict: str  # "improving" | "worsening" | "no clear change yet" | "not enough data"
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.low > 0 or self.high < 0
+
+
+@dataclass(frozen=True)
+class Effect:
+    name: str
+    difference: float  # mean with − mean without
+    low: float
+    high: float
+    n_with: int
+    n_without: int
+
+
+def theil_sen(days: np.ndarray, values: np.ndarray, lower_is_better: bool = True) -> Slope:
+    """Theil–Sen slope per week with Sen's 95 % interval."""
+    ok = np.isfinite(values)
+    x, y = np.asarray(days, float)[ok], np.asarray(values, float)[ok]
+    n = len(x)
+    if n < MIN_TREND_SESSIONS or np.ptp(x) < MIN_TREND_DAYS:
+        return Slope(float("nan"), float("nan"), float("nan"), n, "not enough data")
+    i, j = np.triu_indices(n, k=1)
+    dx = x[j] - x[i]
+    keep = dx != 0
+    slopes = np.sort((y[j] - y[i])[keep] / dx[keep])
+    m = len(slopes)
+    # Variance of Kendall's S with ties in x (Sen 1968), then the ranks bounding the interval.
+    _, counts = np.unique(x, return_counts=True)
+    var_s = (n * (n - 1) * (2 * n + 5) - np.sum(counts * (counts - 1) * (2 * counts + 5))) / 18.0
+    c = Z95 * math.sqrt(max(var_s, 0.0))
+    lo_rank = int(np.clip(math.floor((m - c) / 2), 0, m - 1))
+    hi_rank = int(np.clip(math.ceil((m + c) / 2), 0, m - 1))
+    per_day = float(np.median(slopes))
+    low, high = slopes[lo_rank] * DAYS_PER_WEEK, slopes[hi_rank] * DAYS_PER_WEEK
+    slope = per_day * DAYS_PER_WEEK
+    if low > 0 or high < 0:
+        verdict = "improving" if (slope < 0) == lower_is_better else "worsening"
+    else:
+        verdict = "no clear change yet"
+    return Slope(slope, float(low), float(high), n, verdict)
+
+
+def welch(with_: np.ndarray, without: np.ndarray, name: str) -> Effect | None:
+    a, b = np.asarray(with_, float), np.asarray(without, float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if len(a) < MIN_GROUP or len(b) < MIN_GROUP:
+        return None
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    dof = (va + vb) ** 2 / ((va ** 2) / (len(a) - 1) + (vb ** 2) / (len(b) - 1)) if se > 0 else len(a) + len(b) - 2
+    t = _t95(dof)
+    d = float(a.mean() - b.mean())
+    return Effect(name, d, d - t * se, d + t * se, len(a), len(b))
+
+
+def _t95(dof: float) -> float:
+    """Two-sided 95 % Student t quantile (Cornish–Fisher expansion; exact enough for dof ≥ 2)."""
+    z = Z95
+    g1 = (z ** 3 + z) / 4
+    g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96
+    g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384
+    dof = max(dof, 1.0)
+    return z + g1 / dof + g2 / dof ** 2 + g3 / dof ** 3
+
+
+def spearman(x, y) -> tuple[float, float, float, int] | None:
+    """Spearman's ρ with a Fisher-z 95 % interval, and n."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    n = len(x)
+    if n < 2 * MIN_GROUP or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return None
+    rx, ry = _ranks(x), _ranks(y)
+    rho = float(np.corrcoef(rx, ry)[0, 1])
+    z = math.atanh(np.clip(rho, -0.999999, 0.999999))
+    se = 1.0 / math.sqrt(max(n - 3, 1))
+    return rho, math.tanh(z - Z95 * se), math.tanh(z + Z95 * se), n
+
+
+def _ranks(v: np.ndarray) -> np.ndarray:
+    order = np.argsort(v, kind="mergesort")
+    ranks = np.empty(len(v))
+    ranks[order] = np.arange(len(v))
+    for value in np.unique(v):  # ties share their mean rank
+        tied = v == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks
+
+
+def mdc95(points: list[Point]) -> float | None:
+    """Minimal detectable change of the asymmetry index, from its own repeatability."""
+    gaps = np.array([p.half_gap for p in points if p.half_gap is not None and np.isfinite(p.half_gap)])
+    if len(gaps) < MIN_GROUP:
+        return None
+    sem = float(np.sqrt(np.mean(gaps ** 2) / 2.0))  # each half-difference carries two errors
+    return Z95 * math.sqrt(2.0) * sem
+
+
+def week_start(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def weekly(points: list[Point]) -> list[dict]:
+    """One row per calendar week (Monday first) that has sessions."""
+    weeks: dict[date, list[Point]] = {}
+    for p in points:
+        weeks.setdefault(week_start(p.local_start.date()), []).append(p)
+    rows = []
+    for start in sorted(weeks):
+        ps = weeks[start]
+        regions = sorted({r for p in ps for r in p.diffs})
+        gain = [p.tension_before - p.tension_after for p in ps
+                if p.tension_before is not None and p.tension_after is not None]
+        rows.append({
+            "week": start.isoformat(),
+            "sessions": len(ps),
+            "asymmetry_index": _median([p.asymmetry_index for p in ps]),
+            "diffs": {r: _median([p.diffs.get(r) for p in ps]) for r in regions},
+            "tension_before": _median([p.tension_before for p in ps]),
+            "tension_after": _median([p.tension_after for p in ps]),
+            "relaxation_gain": _median(gain),
+            "twitches_per_session": float(np.mean([p.twitches for p in ps])),
+            "pain": _mean([p.pain_before for p in ps]),
+        })
+    return rows
+
+
+def _median(values) -> float | None:
+    v = [x for x in values if x is not None and np.isfinite(x)]
+    return float(np.median(v)) if v else None
+
+
+def _mean(values) -> float | None:
+    v = [x for x in values if x is not None and np.isfinite(x)]
+    return float(np.mean(v)) if v else None
+
+
+def days_since(points: list[Point]) -> np.ndarray:
+    t0 = min(p.local_start for p in points)
+    return np.array([(p.local_start - t0).total_seconds() / 86400.0 for p in points])
+
+
+def trends(points: list[Point]) -> dict[str, Slope]:
+    """Slopes per week of the asymmetry index, each region's |diff| and tension, over
+    completed sessions only."""
+    done = [p for p in points if p.completed]
+    if not done:
+        return {}
+    x = days_since(done)
+    out = {"asymmetry_index": theil_sen(x, np.array([_nan(p.asymmetry_index) for p in done])),
+           "tension_before": theil_sen(x, np.array([_nan(p.tension_before) for p in done]))}
+    for region in sorted({r for p in done for r in p.diffs}):
+        out[f"diff:{region}"] = theil_sen(x, np.array([abs(_nan(p.diffs.get(region))) for p in done]))
+    return out
+
+
+def _nan(v) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def trigger_effects(points: list[Point], measure: str = "tension_before") -> list[Effect]:
+    """For each tag with enough sessions with and without it, and for morning against
+    evening: the difference in the given measure."""
+    done = [p for p in points if p.completed]
+    values = np.array([_nan(getattr(p, measure)) for p in done])
+    effects = []
+    for tag in sorted({t for p in done for t in p.tags}):
+        has = np.array([tag in p.tags for p in done])
+        e = welch(values[has], values[~has], tag)
+        if e is not None:
+            effects.append(e)
+    hours = np.array([p.local_start.hour for p in done])
+    e = welch(values[hours < MORNING_BEFORE_HOUR], values[hours >= EVENING_FROM_HOUR], "morning vs evening")
+    if e is not None:
+        effects.append(e)
+    return effects
