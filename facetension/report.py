@@ -1,0 +1,231 @@
+"""The trends report: numbers (JSON), a terminal summary, and a self-contained HTML page.
+
+Charts are PNGs embedded as data URLs, so the page loads nothing from anywhere and prints
+as it shows. Every edge case (an empty log, one session, a single day, gaps, several time
+zones, incomplete sessions) gets an honest sentence instead of a misleading chart.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import asdict
+from datetime import timedelta
+
+import numpy as np
+
+from .trends import Point, Slope, mdc95, spearman, trends, trigger_effects, weekly
+
+GAP_WEEKS = 3  # a pause longer than this is pointed out
+SPARK = "▁▂▃▄▅▆▇█"
+TITLES = {"asymmetry_index": "Resting asymmetry index", "tension_before": "Tension index (before practice)"}
+
+
+def build(points: list[Point], zones: set[str] | None = None) -> dict:
+    """Every number of the report, for --json and for the page."""
+    points = sorted(points, key=lambda p: p.local_start)
+    done = [p for p in points if p.completed]
+    notes = []
+    if not points:
+        notes.append("The log is empty: practise a few times and the trends will appear here.")
+    elif len(done) < 2:
+        notes.append("Only one completed session so far: trends need a few weeks of practice.")
+    elif len({p.local_start.date() for p in done}) == 1:
+        notes.append("All sessions are from one day: a weekly trend needs sessions on several days.")
+    incomplete = len(points) - len(done)
+    if incomplete:
+        notes.append(f"{incomplete} incomplete session(s) are listed but kept out of the trends.")
+    gaps = [(a.local_start, b.local_start) for a, b in zip(done, done[1:])
+            if b.local_start - a.local_start > timedelta(weeks=GAP_WEEKS)]
+    for a, b in gaps:
+        notes.append(f"No sessions between {a.date()} and {b.date()}: the trend bridges that gap.")
+    if zones and len(zones) > 1:
+        notes.append(f"Sessions were held in {len(zones)} time zones ({', '.join(sorted(zones))}); "
+                     "each is shown at its own local time.")
+    slopes = trends(points)
+    pain = spearman([p.pain_before for p in done], [p.tension_before for p in done])
+    return {
+        "sessions": len(points),
+        "completed": len(done),
+        "first": points[0].local_start.isoformat() if points else None,
+        "last": points[-1].local_start.isoformat() if points else None,
+        "weekly": weekly(done),
+        "trends": {k: asdict(v) for k, v in slopes.items()},
+        "mdc95_asymmetry_index": mdc95(done),
+        "trigger_effects": {
+            "tension_before": [asdict(e) for e in trigger_effects(points, "tension_before")],
+            "asymmetry_index": [asdict(e) for e in trigger_effects(points, "asymmetry_index")],
+        },
+        "pain_vs_tension": None if pain is None else dict(zip(("rho", "low", "high", "n"), pain)),
+        "notes": notes,
+    }
+
+
+def sentence(name: str, s: dict, unit: str = "points") -> str:
+    if s["verdict"] == "not enough data":
+        return f"{TITLES.get(name, name)}: not enough data for a trend yet."
+    return (f"{TITLES.get(name, name)}: {s['verdict']} ({s['per_week']:+.2f} {unit}/week, "
+            f"95 % interval {s['low']:+.2f} to {s['high']:+.2f}, {s['n']} sessions).")
+
+
+def sparkline(values) -> str:
+    v = np.array([x for x in values if x is not None and np.isfinite(x)], float)
+    if len(v) == 0:
+        return ""
+    lo, hi = v.min(), v.max()
+    scaled = np.zeros(len(v), int) if hi == lo else np.round((v - lo) / (hi - lo) * (len(SPARK) - 1)).astype(int)
+    return "".join(SPARK[i] for i in scaled)
+
+
+def terminal(r: dict) -> str:
+    lines = [f"{r['sessions']} sessions ({r['completed']} completed)"
+             + (f", {r['first'][:10]} to {r['last'][:10]}" if r["first"] else "")]
+    weeks = r["weekly"]
+    if weeks:
+        lines.append("asymmetry by week  " + sparkline([w["asymmetry_index"] for w in weeks]))
+        lines.append("tension by week    " + sparkline([w["tension_before"] for w in weeks]))
+    for name in ("asymmetry_index", "tension_before"):
+        if name in r["trends"]:
+            lines.append(sentence(name, r["trends"][name]))
+    if r["mdc95_asymmetry_index"] is not None:
+        lines.append(f"A change smaller than {r['mdc95_asymmetry_index']:.1f} points cannot be told from "
+                     "measurement noise.")
+    lines += r["notes"]
+    return "\n".join(lines)
+
+
+# -- charts ---------------------------------------------------------------------------------
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _trend_chart(points: list[Point], attr: str, title: str, slope: Slope | None):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    done = [p for p in points if p.completed and getattr(p, attr) is not None]
+    fig, ax = plt.subplots(figsize=(7.5, 2.6))
+    xs = [p.local_start for p in done]
+    ax.plot(xs, [getattr(p, attr) for p in done], "o", ms=3, alpha=0.45, color="#4477aa", label="sessions")
+    wk = weekly(done)
+    key = {"asymmetry_index": "asymmetry_index", "tension_before": "tension_before"}[attr]
+    from datetime import datetime
+
+    ax.plot([datetime.fromisoformat(w["week"]) + timedelta(days=3.5) for w in wk], [w[key] for w in wk], "-",
+            color="#223355", lw=2, label="weekly median")
+    if slope is not None and slope.verdict != "not enough data":
+        t0 = min(xs)
+        days = np.array([(x - t0).total_seconds() / 86400 for x in xs])
+        centre = np.median([getattr(p, attr) for p in done]) - slope.per_week / 7 * np.median(days)
+        ax.plot(xs, centre + slope.per_week / 7 * days, "--", color="#cc6633", lw=1.5, label="trend")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, loc="upper right")
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    return _png(fig)
+
+
+def _regions_chart(points: list[Point]):
+    import matplotlib.pyplot as plt
+
+    done = [p for p in points if p.completed]
+    regions = sorted({r for p in done for r in p.diffs})
+    fig, axes = plt.subplots(1, max(len(regions), 1), figsize=(7.5, 1.9), sharey=True, squeeze=False)
+    for ax, region in zip(axes[0], regions):
+        pts = [(p.local_start, p.diffs[region]) for p in done if region in p.diffs]
+        ax.plot([a for a, _ in pts], [b for _, b in pts], ".", ms=3, color="#4477aa")
+        ax.axhline(0, color="#888", lw=0.8)
+        ax.set_title(region.replace("_", " "), fontsize=8)
+        ax.tick_params(labelsize=6)
+        ax.set_xticks([])
+    axes[0][0].set_ylabel("left − right (mm)", fontsize=7)
+    return _png(fig)
+
+
+def _effects_chart(effects: list[dict]):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 + 0.35 * len(effects)))
+    for i, e in enumerate(effects):
+        colour = "#cc3311" if e["low"] > 0 else "#009988" if e["high"] < 0 else "#888888"
+        ax.errorbar(e["difference"], i, xerr=[[e["difference"] - e["low"]], [e["high"] - e["difference"]]],
+                    fmt="o", color=colour, capsize=3)
+    ax.set_yticks(range(len(effects)), [f"{e['name']} ({e['n_with']}/{e['n_without']})" for e in effects],
+                  fontsize=8)
+    ax.axvline(0, color="#888", lw=0.8)
+    ax.set_xlabel("difference in tension index (with − without), 95 % interval", fontsize=8)
+    ax.grid(alpha=0.3, axis="x")
+    return _png(fig)
+
+
+# -- the page ---------------------------------------------------------------------------------
+CSS = """
+body { font-family: sans-serif; max-width: 52em; margin: 2em auto; color: #222; line-height: 1.45; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+table { border-collapse: collapse; font-size: 0.85em; } td, th { padding: 0.2em 0.6em; border-bottom: 1px solid #ddd; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+img { max-width: 100%; } .note { background: #f4f1e8; padding: 0.5em 0.8em; border-radius: 4px; }
+@media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } img { page-break-inside: avoid; } }
+"""
+
+
+def _fmt(v, digits=1) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def render_html(points: list[Point], r: dict) -> str:
+    e = html.escape
+    parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+             "<title>facetension report</title>", f"<style>{CSS}</style></head><body>",
+             "<h1>Your facial asymmetry and tension over time</h1>",
+             f"<p>{r['sessions']} sessions ({r['completed']} completed)"
+             + (f", from {e(r['first'][:10])} to {e(r['last'][:10])}" if r["first"] else "") + ".</p>"]
+    for note in r["notes"]:
+        parts.append(f"<p class='note'>{e(note)}</p>")
+    enough = r["completed"] >= 2 and len({p.local_start.date() for p in points if p.completed}) > 1
+    if enough:
+        parts.append("<h2>Are things getting better?</h2><ul>")
+        for name in ("asymmetry_index", "tension_before"):
+            parts.append(f"<li>{e(sentence(name, r['trends'][name]))}</li>")
+        if r["mdc95_asymmetry_index"] is not None:
+            parts.append(f"<li>Minimal detectable change of the asymmetry index: {r['mdc95_asymmetry_index']:.1f} "
+                         "points (smaller changes cannot be told from measurement noise).</li>")
+        parts.append("</ul>")
+        slopes = {k: Slope(**v) for k, v in r["trends"].items()}
+        for attr in ("asymmetry_index", "tension_before"):
+            parts.append(f"<img alt='{e(TITLES[attr])} over time' src='{_trend_chart(points, attr, TITLES[attr], slopes.get(attr))}'>")
+        parts.append("<h2>Region by region</h2>")
+        parts.append(f"<img alt='Asymmetry per region over time' src='{_regions_chart(points)}'>")
+    effects = r["trigger_effects"]["tension_before"]
+    parts.append("<h2>What makes it worse?</h2>")
+    if effects:
+        parts.append(f"<img alt='Trigger effects on tension' src='{_effects_chart(effects)}'>")
+        parts.append("<p>Red: clearly more tension with the tag; green: clearly less; grey: no clear "
+                     "difference. In brackets: sessions with / without.</p>")
+    else:
+        parts.append("<p class='note'>Not enough tagged sessions yet: a trigger needs at least 3 sessions with "
+                     "it and 3 without.</p>")
+    pvt = r["pain_vs_tension"]
+    if pvt:
+        parts.append(f"<p>Pain and tension: Spearman ρ = {pvt['rho']:.2f} (95 % interval {pvt['low']:.2f} to "
+                     f"{pvt['high']:.2f}, {pvt['n']} sessions).</p>")
+    if r["weekly"]:
+        parts.append("<h2>Week by week</h2><table><tr><th>week of</th><th>sessions</th><th>asymmetry</th>"
+                     "<th>tension before</th><th>after</th><th>gain</th><th>twitches</th><th>pain</th></tr>")
+        for w in r["weekly"]:
+            parts.append(f"<tr><td>{e(w['week'])}</td><td>{w['sessions']}</td><td>{_fmt(w['asymmetry_index'])}</td>"
+                         f"<td>{_fmt(w['tension_before'])}</td><td>{_fmt(w['tension_after'])}</td>"
+                         f"<td>{_fmt(w['relaxation_gain'])}</td><td>{_fmt(w['twitches_per_session'])}</td>"
+                         f"<td>{_fmt(w['pain'])}</td></tr>")
+        parts.append("</table>")
+    parts.append("<p><small>Made by facetension on your own computer. Nothing in this page was sent anywhere."
+                 "</small></p></body></html>")
+    return "\n".join(parts)
