@@ -12,7 +12,7 @@ import sys
 
 from datetime import datetime, timezone
 
-from . import __version__, baselines, practice_cli
+from . import __version__, baselines, logcli, practice_cli
 from .analyze import Analysis, analyze
 from .calibrate import calibrate
 from .capture import CameraSource, VideoSource
@@ -210,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
     c.set_defaults(func=cmd_calibrate)
     practice_cli.register(sub)
+    logcli.register(sub)
     return p
 
 

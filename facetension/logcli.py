@@ -1,0 +1,413 @@
+"""`facetension history | journal | export | import | forget`: the session log on the command line.
+
+Thin, in the manner of the rest of the CLI: each command opens the log (read-only for history
+and export), calls storage, and prints. Library errors (StorageError and its kinds) travel up
+to cli.main, which prints them and picks the exit code. Usage mistakes (a bad pain value, an
+unknown tag) are said here with exit status 2.
+
+Also the questions the end of a practice session asks for the journal (prompt_journal): the
+same as `facetension journal` asks at a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from . import __version__, logexport
+from .errors import InputError, NoLogError, StorageError, UnknownSessionError
+from .metrics import REGIONS
+from .storage import (BUILTIN_TAGS, DB_ENV, KEEP, PAIN_RANGE, Journal, Log, Measures, SessionRecord, default_path,
+                      resolve_path, validate_pain, validate_tag)
+
+EXIT_USAGE = 2
+EXIT_NOT_CONFIRMED = 1
+JOURNAL_FIELDS = ("pain_before", "pain_after", "tags", "note")
+CLEAR = "-"  # answering this to a journal question empties the field
+REGION_SHORT = {"brow": "brow", "eye": "eye", "mouth_corner": "mouth corner", "mouth_excursion": "mouth out",
+                "nose": "nose"}
+
+
+# -- formatting ------------------------------------------------------------------------
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _when(r: SessionRecord) -> str:
+    """The local date and time the session started, as the user lived it."""
+    return r.started_local[:16].replace("T", " ")
+
+
+def _pair(before, after, decimals: int = 0, sign: bool = False) -> str:
+    def show(v):
+        if v is None:
+            return "–"
+        v = round(v, decimals) + 0.0  # -0.01 to one decimal shows as +0.0, not -0.0
+        return f"{v:{'+' if sign else ''}.{decimals}f}"
+    return f"{show(before)} → {show(after)}"
+
+
+def describe(r: SessionRecord) -> str:
+    return f"session {r.id} ({_when(r)}, {r.kind}, {_clock(r.duration_s)}, {r.status})"
+
+
+def history_text(records: list[SessionRecord]) -> str:
+    lines = []
+    for r in records:
+        lines.append(f"#{r.id:<4} {_when(r)}  {r.kind:<9} {_clock(r.duration_s):>6}  {r.status}"
+                     + ("" if r.source.startswith("camera") else f"  ({r.source})"))
+        b, a = r.before or Measures(), r.after or Measures()
+        numbers = []
+        if r.before or r.after:
+            numbers += [f"asymmetry index {_pair(b.asymmetry_index, a.asymmetry_index)}",
+                        f"tension index {_pair(b.tension_index, a.tension_index)}"]
+        if r.twitches is not None:
+            numbers.append(f"twitches {r.twitches}")
+        if r.relax_s:
+            numbers.append(f"relaxed {_clock(r.relaxed_s)} of {_clock(r.relax_s)}")
+        if numbers:
+            lines.append("      " + "   ".join(numbers))
+        diffs = [f"{REGION_SHORT[g]} {_pair(b.diffs.get(g), a.diffs.get(g), 1, sign=True)}" for g in REGIONS
+                 if g in b.diffs or g in a.diffs]
+        if diffs:
+            lines.append("      L−R mm: " + ", ".join(diffs))
+        j = r.journal
+        if j != Journal():
+            said = []
+            if j.pain_before is not None or j.pain_after is not None:
+                said.append(f"pain {_pair(j.pain_before, j.pain_after)}")
+            if j.tags:
+                said.append("tags: " + ", ".join(j.tags))
+            if j.note:
+                said.append("note: " + " ".join(j.note.split()))
+            lines.append("      " + "   ".join(said))
+    return "\n".join(lines)
+
+
+def journal_text(r: SessionRecord, j: Journal) -> str:
+    pain = lambda v: "–" if v is None else str(v)  # noqa: E731
+    return "\n".join([f"Journal for {describe(r)}",
+                      f"  pain before: {pain(j.pain_before)}   pain after: {pain(j.pain_after)}   (0 none – 10 worst)",
+                      f"  tags: {', '.join(j.tags) or '–'}",
+                      f"  note: {j.note or '–'}"])
+
+
+# -- asking ----------------------------------------------------------------------------
+def prompt_journal(log: Log, session_id: int, ask: tuple[str, ...] = JOURNAL_FIELDS,
+                   read: Callable[[str], str] | None = None, write: Callable[[str], None] | None = None) -> Journal:
+    """Ask for the journal's fields in `ask` (pain_before, pain_after, tags, note) and save the
+    answers. Enter keeps what is there, '-' empties it. End of input stops asking and saves what
+    was answered. Returns the entry as saved. read/write default to input() and print()."""
+    read, write = read or input, write or print
+    current = log.journal(session_id)
+    known = log.known_tags()
+    changes: dict = {}
+    try:
+        for name in ask:
+            if name in ("pain_before", "pain_after"):
+                changes[name] = _ask_pain(name, getattr(current, name), read, write)
+            elif name == "tags":
+                changes[name] = _ask_tags(current.tags, known, read, write)
+            elif name == "note":
+                answer = read(f"Note{_shown(current.note)}: ").strip()
+                changes[name] = KEEP if not answer else ("" if answer == CLEAR else answer)
+            else:
+                raise ValueError(f"unknown journal field {name!r}")
+    except EOFError:
+        write("")
+    return log.set_journal(session_id, **changes)
+
+
+def _shown(value) -> str:
+    return f" [{value}]" if value not in (None, "", ()) else ""
+
+
+def _ask_pain(name: str, current: int | None, read, write):
+    when = "before" if name == "pain_before" else "after"
+    while True:
+        answer = read(f"Pain {when} the session, {PAIN_RANGE[0]} (none) to {PAIN_RANGE[1]} (worst){_shown(current)}: ")
+        answer = answer.strip()
+        if not answer:
+            return KEEP
+        if answer == CLEAR:
+            return None
+        try:
+            return validate_pain(int(answer))
+        except ValueError:
+            write(f"Please give a whole number from {PAIN_RANGE[0]} to {PAIN_RANGE[1]} (or Enter to skip).")
+
+
+def _ask_tags(current: tuple[str, ...], known: tuple[str, ...], read, write):
+    write("What may have played a part? " + ", ".join(known) + " (or your own words)")
+    while True:
+        answer = read(f"Tags, separated by commas{_shown(', '.join(current))}: ").strip()
+        if not answer:
+            return KEEP
+        if answer == CLEAR:
+            return ()
+        try:
+            tags = [validate_tag(t) for t in answer.replace(";", ",").split(",") if t.strip()]
+        except ValueError as exc:
+            write(f"{exc}")
+            continue
+        new = [t for t in tags if t not in known]
+        if new and read(f"New tag{'s' if len(new) > 1 else ''} {', '.join(new)}: add as your own? [y/N] ") \
+                .strip().lower() not in ("y", "yes"):
+            continue
+        return tuple(tags)
+
+
+def _confirm(question: str) -> bool | None:
+    """True/False from the person at a terminal; None when there is no terminal to ask."""
+    if not sys.stdin or not sys.stdin.isatty():
+        return None
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def _stdout_gone() -> int:
+    """The reader of our output left (`facetension history | head`): stop quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit does not fail again
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _existing(db) -> Path:
+    """The log a command that edits it works on; one that is not there is not created."""
+    path = resolve_path(db)
+    if not path.exists():
+        raise NoLogError(f"there is no log at {path} yet: nothing has been recorded")
+    return path
+
+
+def _usage(message: str) -> int:
+    print(f"facetension: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+# -- commands --------------------------------------------------------------------------
+def cmd_history(args) -> int:
+    try:
+        log = Log.open(args.db, readonly=True)
+    except NoLogError:
+        if not args.json:
+            print("No sessions recorded yet.")
+        return 0
+    with log:
+        records = log.sessions(since=args.since, limit=args.limit)
+    try:
+        if args.json:
+            for r in records:
+                print(json.dumps(r.to_json(), ensure_ascii=False))
+        elif records:
+            print(history_text(records))
+        else:
+            print("No sessions" + (f" since {args.since}." if args.since else " recorded yet."))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _stdout_gone()
+    return 0
+
+
+def cmd_journal(args) -> int:
+    edits = any(v is not None for v in (args.pain_before, args.pain_after, args.note)) or args.tag or \
+        args.new_tag or args.untag or args.clear_tags
+    with Log.open(_existing(args.db)) as log:
+        session_id = args.session if args.session is not None else log.latest_session_id()
+        if session_id is None:
+            raise UnknownSessionError(f"there are no sessions in the log {log.path} yet")
+        record = log.session(session_id)
+        if edits:
+            current = log.journal(session_id)
+            known = log.known_tags()
+            try:
+                unknown = [t for t in map(validate_tag, args.tag) if t not in known]
+                if unknown:
+                    return _usage(f"unknown tag {', '.join(unknown)} (known: {', '.join(known)}); "
+                                  f"to add your own, use --new-tag {unknown[0]}")
+                tags = set() if args.clear_tags else set(current.tags)
+                tags |= {validate_tag(t) for t in args.tag + args.new_tag}
+                tags -= {validate_tag(t) for t in args.untag}
+                entry = log.set_journal(
+                    session_id,
+                    pain_before=KEEP if args.pain_before is None else _pain_arg(args.pain_before, "pain before"),
+                    pain_after=KEEP if args.pain_after is None else _pain_arg(args.pain_after, "pain after"),
+                    tags=tags, note=KEEP if args.note is None else args.note)
+            except ValueError as exc:
+                return _usage(str(exc))
+        elif sys.stdin and sys.stdin.isatty():
+            print(f"Journal for {describe(record)} (Enter keeps an answer, '{CLEAR}' empties it)")
+            entry = prompt_journal(log, session_id)
+        else:
+            entry = log.journal(session_id)
+        print(journal_text(record, entry))
+    return 0
+
+
+def _pain_arg(text: str, which: str) -> int | None:
+    if text == CLEAR:
+        return None
+    try:
+        return validate_pain(int(text), which)
+    except ValueError:
+        raise ValueError(f"{which} is a whole number from {PAIN_RANGE[0]} (none) to {PAIN_RANGE[1]} (worst), "
+                         f"or '{CLEAR}' to empty it; got {text!r}") from None
+
+
+def cmd_export(args) -> int:
+    out = Path(args.out) if args.out else None
+    if args.format == "csv":
+        if out is None:
+            return _usage("a CSV export is a folder of CSV files (sessions, samples, events, baselines): "
+                          "give its name with --out FOLDER")
+        if out.suffix.lower() == ".csv" or out.is_file():
+            return _usage(f"{out}: a CSV export is a folder of CSV files; give a folder name")
+    with Log.open(args.db, readonly=True) as log:
+        if args.format == "csv":
+            tables = log.export_tables(since=args.since)
+        else:
+            tables = log.export_tables(since=args.since, null_text="null", quote_text=True)
+        try:
+            if args.format == "csv":
+                logexport.write_csv(tables, out, __version__)
+            elif out is None:
+                try:
+                    logexport.write_json(tables, sys.stdout, __version__)
+                    sys.stdout.flush()
+                except BrokenPipeError:
+                    return _stdout_gone()
+            else:
+                tmp = out.with_name(out.name + ".tmp")
+                with open(tmp, "w", encoding="utf-8") as f:
+                    logexport.write_json(tables, f, __version__)
+                os.replace(tmp, out)  # never half an export under the real name
+        except OSError as exc:
+            raise StorageError(f"cannot write the export to {out}: {exc.strerror or exc}") from None
+    if out is not None:
+        counts = {name: len(rows) for name, rows in tables.items()}
+        print(f"Exported {counts['sessions']} sessions ({counts['samples']} seconds of samples, "
+              f"{counts['events']} events) and {counts['baselines']} baselines to {out}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    path = Path(args.file)
+    try:
+        tables = logexport.read_export(path)
+    except FileNotFoundError as exc:
+        raise InputError(f"cannot read {exc.filename or path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    except (ValueError, KeyError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
+        raise StorageError(f"{path} cannot be imported: {exc}; nothing was imported") from None
+    with Log.open(args.db) as log:
+        result = log.import_tables(tables, str(path))
+    print(f"Imported {result.sessions} sessions ({result.samples} seconds of samples, {result.events} events) "
+          f"and {result.baselines} baselines from {path} into {log.path}"
+          + (f"; {result.skipped} already there were left as they were" if result.skipped else ""))
+    return 0
+
+
+def cmd_forget(args) -> int:
+    if args.all == bool(args.sessions):
+        return _usage("give the sessions to forget, or --all (not both)")
+    with Log.open(_existing(args.db)) as log:
+        if args.all:
+            count = len(log.sessions())
+            what = f"all {count} sessions"
+        else:
+            found = {r.id: r for r in log.sessions(ids=args.sessions)}
+            missing = sorted(set(args.sessions) - set(found))
+            if missing:
+                raise UnknownSessionError(f"there is no session {', '.join(map(str, missing))} in the log {log.path}")
+            what = "; ".join(describe(found[i]) for i in sorted(found))
+        if not args.yes:
+            answer = _confirm(f"Forget {what}, with their samples, events and journal? "
+                              "This cannot be undone. [y/N] ")
+            if answer is None:
+                print("facetension: forget asks for a confirmation, and there is no terminal to ask in: "
+                      "add --yes to confirm", file=sys.stderr)
+                return EXIT_NOT_CONFIRMED
+            if not answer:
+                print("Nothing was deleted.")
+                return EXIT_NOT_CONFIRMED
+        n = log.forget(None if args.all else args.sessions)
+    print(f"Forgot {n} session{'s' if n != 1 else ''}." + (" Your baselines are kept." if args.all else ""))
+    return 0
+
+
+# -- argparse --------------------------------------------------------------------------
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def add_db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="PATH", help=f"the log file (default: ${DB_ENV}, else {default_path()})")
+
+
+def register(sub) -> None:
+    """Add history, journal, export, import and forget to cli's subparsers."""
+    h = sub.add_parser("history", help="your sessions, newest first, with before/after numbers and journal",
+                       description="Your sessions, newest first: before and after numbers, twitches, pain and tags.")
+    h.add_argument("--json", action="store_true", help="one JSON object per session, one per line")
+    h.add_argument("--since", type=_date, metavar="DATE", help="only sessions from this local date on (YYYY-MM-DD)")
+    h.add_argument("--limit", type=int, metavar="N", help="only the N newest sessions")
+    add_db_option(h)
+    h.set_defaults(func=cmd_history)
+
+    j = sub.add_parser("journal", help="add or edit a session's pain, tags and note",
+                       description="Add or edit pain (0 none to 10 worst), trigger tags and a note for a session "
+                                   "(default: the latest). Without options, asks at a terminal. Built-in tags: "
+                                   + ", ".join(BUILTIN_TAGS) + ".")
+    j.add_argument("session", nargs="?", type=int, metavar="SESSION", help="the session number (see history)")
+    j.add_argument("--pain-before", metavar="N", help=f"pain before the session, 0-10 ('{CLEAR}' empties it)")
+    j.add_argument("--pain-after", metavar="N", help=f"pain after the session, 0-10 ('{CLEAR}' empties it)")
+    j.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a known tag (repeatable)")
+    j.add_argument("--new-tag", action="append", default=[], metavar="TAG", help="add a tag of your own (repeatable)")
+    j.add_argument("--untag", action="append", default=[], metavar="TAG", help="remove a tag (repeatable)")
+    j.add_argument("--clear-tags", action="store_true", help="remove every tag first")
+    j.add_argument("--note", metavar="TEXT", help="the note (replaces it; '' empties it)")
+    add_db_option(j)
+    j.set_defaults(func=cmd_journal)
+
+    e = sub.add_parser("export", help="write sessions, per-second samples and events to CSV or JSON",
+                       description="Export the log: one JSON file (to stdout without --out), or a folder of CSV "
+                                   "files (sessions, samples, events, baselines) that pandas.read_csv loads. "
+                                   "`facetension import` reads either back.")
+    e.add_argument("--format", choices=("csv", "json"), required=True)
+    e.add_argument("--since", type=_date, metavar="DATE", help="only sessions from this local date on (YYYY-MM-DD)")
+    e.add_argument("--out", metavar="PATH", help="the JSON file, or the CSV folder")
+    add_db_option(e)
+    e.set_defaults(func=cmd_export)
+
+    i = sub.add_parser("import", help="read an export back (a new laptop, a backup)",
+                       description="Add the sessions of an export (a JSON file or a CSV folder) to the log. "
+                                   "Sessions already there are left as they are.")
+    i.add_argument("file", metavar="FILE", help="the JSON export, or the CSV export's folder")
+    add_db_option(i)
+    i.set_defaults(func=cmd_import)
+
+    f = sub.add_parser("forget", help="delete sessions, after a confirmation",
+                       description="Delete sessions with their samples, events and journal, for good. "
+                                   "Asks first; --yes skips the question. Baselines are kept.")
+    f.add_argument("sessions", nargs="*", type=int, metavar="SESSION", help="session numbers (see history)")
+    f.add_argument("--all", action="store_true", help="every session")
+    f.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
+    add_db_option(f)
+    f.set_defaults(func=cmd_forget)
