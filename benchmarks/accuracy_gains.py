@@ -16,7 +16,7 @@ from conftest import FACES  # noqa: E402
 from imagewarp import local_scale, local_shift  # noqa: E402
 
 from facetension import face_model as fm  # noqa: E402
-from facetension.analyze import analyze_image  # noqa: E402
+from facetension.analysis import analyze_image  # noqa: E402
 from facetension.headframe import head_frame  # noqa: E402
 from facetension.landmarks import Landmarker  # noqa: E402
 

@@ -49,8 +49,8 @@ import facetension
 from facetension.capture import Frame, to_bgr8
 from facetension.landmarks import MAX_FACES, Landmarker, _quiet_native_stderr, load_model
 
-# `facetension.analyze` is the function (re-exported by the package); the module is here.
-A = importlib.import_module("facetension.analyze")
+# The module behind `facetension.analyze` (the function the package re-exports).
+A = importlib.import_module("facetension.analysis")
 
 SOURCE = Path("/work/shared/faces/single_face.mp4")
 SIZE = (640, 480)
@@ -159,7 +159,7 @@ class _DecodedSource:
     """Stands in for capture.VideoSource inside analyze_video: same interface, but it yields
     the frames decoded beforehand, with the same index and time. analyze_video takes a path
     and opens VideoSource itself, so rather than change analyze.py (or copy its loop) the
-    benchmark swaps the VideoSource name in facetension.analyze for the duration of the call
+    benchmark swaps the VideoSource name in facetension.analysis for the duration of the call
     (mock.patch.object); analyze_video's own loop and _summarise run unmodified."""
 
     frames_data: list[np.ndarray] = []

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from scripted import Jitter, make_clip, write_clip  # noqa: E402
 
-from facetension.analyze import analyze  # noqa: E402
+from facetension.analysis import analyze  # noqa: E402
 from facetension.calibrate import calibrate  # noqa: E402
 from facetension.capture import VideoSource  # noqa: E402
 from facetension.landmarks import Landmarker  # noqa: E402

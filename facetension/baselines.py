@@ -1,5 +1,5 @@
-"""Personal baselines on disk: a relaxed reference and the noise floor, as a small JSON file
-in the user's data folder. (The session log will keep them too, in a later version.)"""
+"""Personal baselines: a relaxed reference and the noise floor. The log keeps them (storage.py);
+this module is the dataclass and its portable JSON file (`calibrate --out`, `--baseline FILE`)."""
 
 from __future__ import annotations
 
@@ -30,10 +30,6 @@ def data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV) or user_data_dir("facetension", appauthor=False))
 
 
-def default_path() -> Path:
-    return data_dir() / "baseline.json"
-
-
 def _keyed(d):
     return None if d is None else {f"{r}/{s}": v for (r, s), v in d.items()}
 
@@ -42,8 +38,8 @@ def _unkeyed(d):
     return {tuple(k.split("/")): float(v) for k, v in d.items()}
 
 
-def save(b: Baseline, path: Path | None = None) -> Path:
-    path = Path(path) if path else default_path()
+def save(b: Baseline, path: Path) -> Path:
+    path = Path(path)
     doc = {
         "version": FORMAT_VERSION, "taken_at": b.taken_at, "source": b.source, "frames": b.frames,
         "activation": _keyed(b.rest.activation), "noise": _keyed(b.noise),
@@ -60,11 +56,11 @@ def save(b: Baseline, path: Path | None = None) -> Path:
     return path
 
 
-def load(path: Path | None = None) -> Baseline | None:
-    """The saved baseline, or None if there is none yet."""
-    path = Path(path) if path else default_path()
+def load(path: Path) -> Baseline:
+    """A baseline JSON file."""
+    path = Path(path)
     if not path.exists():
-        return None
+        raise InputError(f"{path}: no such baseline file")
     try:
         doc = json.loads(path.read_text())
         if doc.get("version") != FORMAT_VERSION:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .analyze import measured_frames
+from .analysis import measured_frames
 from .baselines import Baseline
 from .errors import NoUsableFaceError
 from .landmarks import Landmarker

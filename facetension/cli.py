@@ -8,18 +8,20 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 
 from datetime import datetime, timezone
 
-from . import __version__, baselines, logcli, practice_cli
-from .analyze import Analysis, analyze
-from .calibrate import calibrate
-from .capture import CameraSource, VideoSource
+from typing import TYPE_CHECKING
+
+from . import __version__, baselines, logcli, practice_cli, report_cli
 from .errors import FacetensionError, InputError, NoUsableFaceError
-from .landmarks import Landmarker
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 EXIT_INTERRUPTED = 130
 EXIT_INTERNAL = 70
@@ -56,7 +58,7 @@ def _error_record(path: str, kind: str | None, message: str) -> dict:
             "asymmetry_index": None, "error": message}
 
 
-def _table(a: Analysis) -> str:
+def _table(a: "Analysis") -> str:
     lines = [f"{a.source} ({a.kind})"]
     if a.kind == "video":
         lines.append(f"  frames: {a.frames_total} read, {a.frames_with_face} with a face, {a.frames_used} used")
@@ -102,7 +104,7 @@ TIMELINE_FIELDS = ["source", "t_s", "face", "used", "excluded", "mm_per_px", "ya
                    *[f"{r}_{s}_mm" for r in REGIONS for s in ("left", "right", "diff")], "philtrum_mm", "chin_mm"]
 
 
-def _timeline_rows(a: Analysis):
+def _timeline_rows(a: "Analysis"):
     for row in a.timeline:
         m = row.measure
         out = {"source": a.source, "t_s": f"{row.t_s:.3f}", "face": int(row.face), "used": int(bool(m and m.usable))}
@@ -117,14 +119,26 @@ def _timeline_rows(a: Analysis):
         yield out
 
 
-def _baseline(args):
+def load_baseline(args):
+    """The baseline to measure against: --baseline FILE, else the newest one in the log."""
+    from .errors import NoLogError
+    from .storage import Log
+
     if getattr(args, "no_baseline", False):
         return None
-    return baselines.load(args.baseline)
+    if getattr(args, "baseline", None):
+        return baselines.load(args.baseline)
+    try:
+        with Log.open(getattr(args, "db", None), readonly=True) as log:
+            return log.latest_baseline()
+    except NoLogError:
+        return None
 
 
 def cmd_analyze(args) -> int:
-    baseline = _baseline(args)
+    from .analysis import analyze  # OpenCV and MediaPipe: only for the commands that measure
+
+    baseline = load_baseline(args)
     status = 0
     writer = None
     timeline_file = None
@@ -168,18 +182,33 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
+    from .calibrate import calibrate
+    from .capture import CameraSource, VideoSource
+    from .landmarks import Landmarker
+
     if args.source:
         source, name = VideoSource(args.source), str(args.source)
     else:
         print(f"Sit comfortably, face the camera and let your face rest for {args.seconds:.0f} seconds...")
         source, name = CameraSource(args.camera, args.seconds), f"camera {args.camera}"
-    taken_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(timezone.utc)
     with source, Landmarker("video", args.model) as lm:
-        baseline = calibrate(source, lm, name, taken_at, progress=_progress(sys.stderr))
+        baseline = calibrate(source, lm, name, started.isoformat(timespec="seconds"), progress=_progress(sys.stderr))
+        model_sha = lm.model_sha256
     if sys.stderr.isatty():
         sys.stderr.write("\r" + " " * 60 + "\r")
-    path = baselines.save(baseline, args.out)
-    print(f"Relaxed baseline saved to {path} ({baseline.frames} frames from {name}).")
+    from .storage import Log, local_timezone
+
+    with Log.open(args.db) as log:
+        baseline_id = log.save_baseline(baseline)
+        tz, offset = local_timezone(started)
+        sid = log.start_session("calibrate", name, started, tz, __version__, model_sha, baseline_id,
+                                utc_offset_min=offset)
+        log.finish_session(sid, datetime.now(timezone.utc), True)
+        where = log.path
+    if args.out:
+        baselines.save(baseline, args.out)
+    print(f"Relaxed baseline saved in your log {where} ({baseline.frames} frames from {name}).")
     print("From now on, tension is measured against your own relaxed face.")
     return 0
 
@@ -196,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--timeline", metavar="CSV", help="write per-frame values to this CSV file")
     a.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
     a.add_argument("--no-refine", action="store_true", help="landmarks only: skip the pixel refinement of lids and brows")
-    a.add_argument("--baseline", metavar="FILE", help="a personal baseline file (default: the one calibrate saved)")
+    a.add_argument("--baseline", metavar="FILE", help="a baseline JSON file (default: the newest in your log)")
+    a.add_argument("--db", metavar="PATH", help="the log to take the baseline from (default: your own)")
     a.add_argument("--no-baseline", action="store_true", help="measure tension against the built-in defaults")
     a.set_defaults(func=cmd_analyze)
 
@@ -206,11 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--source", metavar="VIDEO", help="a clip of your relaxed face instead of the camera")
     src.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
     c.add_argument("--seconds", type=float, default=20.0, help="how long to record from the camera (default 20)")
-    c.add_argument("--out", metavar="FILE", help=f"where to save it (default: {baselines.default_path()})")
+    c.add_argument("--out", metavar="FILE", help="also write it to this JSON file (to keep or move)")
+    c.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
     c.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
     c.set_defaults(func=cmd_calibrate)
     practice_cli.register(sub)
     logcli.register(sub)
+    report_cli.register(sub)
     return p
 
 
@@ -224,6 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nfacetension: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `facetension history | head`: the reader left, nothing is wrong
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
     except MemoryError:
         print("facetension: out of memory (is the input very large?)", file=sys.stderr)
         return EXIT_INTERNAL

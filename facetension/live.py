@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 import cv2
 import numpy as np
 
-from .analyze import measured_frames
+from .analysis import measured_frames
 from .errors import CameraError, InputError
 from .landmarks import Landmarker
 from .overlay import Overlay

@@ -10,15 +10,15 @@ import sys
 from dataclasses import replace
 from datetime import datetime, timezone
 
-import cv2
+from typing import TYPE_CHECKING
 
-from . import baselines
-from .capture import CameraSource, VideoSource, kind_of
 from .errors import CameraError, InputError
-from .live import NullRecorder, Outcome, display_available, run
 from .metrics import REGIONS
-from .session import Event, PracticeSession, PracticeSettings, Summary
 from .tension import TENSION_REGIONS
+
+if TYPE_CHECKING:  # the live loop's modules load OpenCV and MediaPipe: imported when used
+    from .live import Outcome
+    from .session import Event, Summary
 
 EXIT_INCOMPLETE = {"camera-lost": CameraError.exit_code, "source-failed": InputError.exit_code,
                    "source-ended": InputError.exit_code}
@@ -33,7 +33,7 @@ def _clock(t_s: float) -> str:
     return f"{int(t_s // 60)}:{int(t_s % 60):02d}"
 
 
-def print_event(e: Event) -> None:
+def print_event(e: "Event") -> None:
     if e.kind == "phase":
         print(f"{_clock(e.t_s)}  — {e.text} —", flush=True)
     else:
@@ -46,7 +46,7 @@ def _fmt_pair(d: dict | None, region: str) -> str:
     return f"{d[region].get('left', float('nan')):.2f}/{d[region].get('right', float('nan')):.2f}"
 
 
-def summary_text(s: Summary, outcome: Outcome) -> str:
+def summary_text(s: "Summary", outcome: "Outcome") -> str:
     state = "completed" if s.completed else f"stopped early ({outcome.stop_reason.replace('-', ' ')})"
     lines = [f"Session summary: {state}", f"{'':24}{'before':>12}{'after':>12}"]
     bi, ai = s.before.get("index"), s.after.get("index")
@@ -78,6 +78,8 @@ def _num(v, digits: int, sign: bool = False) -> str:
 
 
 def _open_source(args):
+    from .capture import CameraSource, VideoSource, kind_of
+
     if args.source:
         if kind_of(args.source) != "video":
             raise InputError(f"{args.source}: practice needs a video or a camera, not a photo")
@@ -86,13 +88,23 @@ def _open_source(args):
 
 
 def cmd_practice(args) -> int:
+    from . import __version__
+    from .capture import CameraSource, VideoSource
+    from .cli import load_baseline
+    from .landmarks import load_model
+    from .live import display_available, run
+    from .recording import LogRecorder, session_summary
+    from .session import PracticeSession, PracticeSettings
+    from .storage import Log, local_timezone
+
     window = not args.no_window
     if window and not display_available():
         print("No display to open a window on: the session runs here in the terminal.", flush=True)
         window = False
-    baseline = None if args.no_baseline else baselines.load(args.baseline)
+    baseline = load_baseline(args)
+    _, model_sha = load_model(args.model)
     source, name = _open_source(args)
-    with source:
+    with source, Log.open(args.db) as log:
         if args.minutes is not None:
             settings = PracticeSettings(relax_s=args.minutes * 60.0)
         elif isinstance(source, VideoSource) and source.declared_frames:
@@ -103,17 +115,29 @@ def cmd_practice(args) -> int:
         session = PracticeSession(settings, baseline, name, learn=not args.no_baseline)
         if baseline is None and not args.no_baseline:
             print("First session: I will learn your relaxed face first. Let your face rest.", flush=True)
-        outcome = run(source, session, NullRecorder(), window=window, model_path=args.model,
+        started = datetime.now(timezone.utc)
+        tz, offset = local_timezone(started)
+        baseline_id = log.latest_baseline_id() if baseline is not None and not args.baseline else None
+        sid = log.start_session("practice", name, started, tz, __version__, model_sha, baseline_id,
+                                utc_offset_min=offset)
+        outcome = run(source, session, LogRecorder(log, sid, session), window=window, model_path=args.model,
                       realtime=args.realtime, on_event=None if window else print_event)
-    if session.new_baseline is not None:
-        if isinstance(source, CameraSource):
-            taken = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            path = baselines.save(replace(session.new_baseline, taken_at=taken), args.baseline)
-            print(f"Your relaxed face is saved as your baseline ({path}).")
-        else:  # a recorded clip (the demo, say) must never replace the person's own baseline
-            print("The relaxed face learnt from this video was used for this session only "
-                  "(save one with `facetension calibrate`).")
-    print(summary_text(outcome.summary, outcome), flush=True)
+        log.finish_session(sid, datetime.now(timezone.utc), outcome.completed, session_summary(outcome.summary))
+        if session.new_baseline is not None:
+            if isinstance(source, CameraSource):
+                taken = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                log.save_baseline(replace(session.new_baseline, taken_at=taken))
+                print("Your relaxed face is saved as your baseline.")
+            else:  # a recorded clip (the demo, say) must never replace the person's own baseline
+                print("The relaxed face learnt from this video was used for this session only "
+                      "(save one with `facetension calibrate`).")
+        print(summary_text(outcome.summary, outcome), flush=True)
+        print(f"Saved in your log as session {sid}.", flush=True)
+        if not args.no_journal and sys.stdin.isatty():
+            from .logcli import prompt_journal
+
+            print("How is your face today? (Enter skips a question.)")
+            prompt_journal(log, sid)
     if outcome.stop_reason in EXIT_INCOMPLETE:
         print(f"facetension: {outcome.message}; the session is kept as incomplete", file=sys.stderr)
         return EXIT_INCOMPLETE[outcome.stop_reason]
@@ -121,6 +145,8 @@ def cmd_practice(args) -> int:
 
 
 def cmd_cameras(args) -> int:
+    import cv2
+
     found = []
     for index in range(MAX_CAMERA_INDEX):
         cap = cv2.VideoCapture(index)
@@ -147,7 +173,9 @@ def register(sub) -> None:
     p.add_argument("--minutes", type=float, help="guided relaxation length (default 5; a video fits its own length)")
     p.add_argument("--no-window", action="store_true", help="print prompts and the summary in the terminal")
     p.add_argument("--realtime", action="store_true", help="play a video at its own pace, like a camera")
-    p.add_argument("--baseline", metavar="FILE", help="a personal baseline file (default: your saved one)")
+    p.add_argument("--baseline", metavar="FILE", help="a baseline JSON file (default: the newest in your log)")
+    p.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
+    p.add_argument("--no-journal", action="store_true", help="do not ask for pain and triggers at the end")
     p.add_argument("--no-baseline", action="store_true", help="use the built-in defaults, learn nothing")
     p.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
     p.set_defaults(func=cmd_practice)

@@ -858,6 +858,25 @@ class Log:
                              "ORDER BY seq", (session_id,)).fetchall()
         return [EventRow(*r) for r in rows]
 
+    def before_half_gaps(self, session_ids: Iterable[int]) -> dict[int, float]:
+        """Per session: mean asymmetry index over the first half of its 'before' seconds minus
+        over the second half. The spread of these differences is the measurement's own
+        repeatability (the report's minimal detectable change). One query for all sessions."""
+        ids = [int(i) for i in session_ids]
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        with self._reading("read the samples") as c:
+            rows = c.execute(
+                f"""SELECT s.session_id,
+                           avg(CASE WHEN s.t_s < m.mid THEN s.asymmetry_index END)
+                         - avg(CASE WHEN s.t_s >= m.mid THEN s.asymmetry_index END)
+                    FROM samples s JOIN (SELECT session_id, (min(t_s) + max(t_s)) / 2 AS mid FROM samples
+                                         WHERE phase = 'before' AND session_id IN ({marks})
+                                         GROUP BY session_id) m ON m.session_id = s.session_id
+                    WHERE s.phase = 'before' GROUP BY s.session_id""", ids).fetchall()
+        return {sid: gap for sid, gap in rows if gap is not None}
+
     # -- forgetting --------------------------------------------------------------------
     def forget(self, session_ids: Iterable[int] | None) -> int:
         """Delete sessions (None: all of them) with their samples, events and journal; the

@@ -22,7 +22,7 @@ from conftest import FACES
 from imagewarp import local_scale, local_shift
 
 from facetension import face_model as fm
-from facetension.analyze import analyze_image
+from facetension.analysis import analyze_image
 from facetension.headframe import head_frame
 from facetension.landmarks import Landmarker
 

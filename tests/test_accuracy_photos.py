@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from facetension import face_model as fm
-from facetension.analyze import analyze_image
+from facetension.analysis import analyze_image
 from facetension.headframe import head_frame
 from facetension.landmarks import Landmarker
 from facetension.metrics import REGIONS

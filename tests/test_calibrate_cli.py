@@ -6,6 +6,7 @@ import pytest
 
 from conftest import FACES
 from facetension.cli import main
+from facetension.storage import Log
 from scripted import make_clip, write_clip
 
 
@@ -25,7 +26,7 @@ def one_line(err):
 def test_no_camera_is_said_clearly(capsys, data_dir):
     rc = main(["calibrate", "--camera", "7", "--seconds", "1"])
     assert rc == 5 and "no camera could be opened at index 7" in one_line(capsys.readouterr().err)
-    assert not (data_dir / "baseline.json").exists()
+    assert not (data_dir / "facetension.db").exists()  # nothing recorded, nothing created
 
 
 def test_too_short_a_clip_is_refused(capsys, data_dir):
@@ -36,9 +37,12 @@ def test_too_short_a_clip_is_refused(capsys, data_dir):
 def test_calibrate_then_analyze_against_it(capsys, data_dir, tmp_path):
     frames, fps = make_clip((), 8.0)
     clip = write_clip(frames, tmp_path / "rest.avi", fps)
-    assert main(["calibrate", "--source", str(clip)]) == 0
-    assert "Relaxed baseline saved" in capsys.readouterr().out
-    assert (data_dir / "baseline.json").exists()
+    assert main(["calibrate", "--source", str(clip), "--out", str(tmp_path / "mine.json")]) == 0
+    assert "Relaxed baseline saved in your log" in capsys.readouterr().out
+    with Log.open(readonly=True) as log:  # in the log, with a calibrate session
+        assert log.latest_baseline() is not None
+        assert [r.kind for r in log.sessions()] == ["calibrate"]
+    assert (tmp_path / "mine.json").exists()  # and, asked for, as a portable file
 
     assert main(["analyze", str(clip), "--json"]) == 0
     personal = json.loads(capsys.readouterr().out)
@@ -48,9 +52,12 @@ def test_calibrate_then_analyze_against_it(capsys, data_dir, tmp_path):
     assert main(["analyze", str(clip), "--json", "--no-baseline"]) == 0
     assert json.loads(capsys.readouterr().out)["tension"]["baseline"] == "default"
 
+    assert main(["analyze", str(clip), "--json", "--baseline", str(tmp_path / "mine.json")]) == 0
+    assert json.loads(capsys.readouterr().out)["tension"]["baseline"] == "personal"
 
-def test_a_damaged_baseline_is_said_clearly(capsys, data_dir):
-    data_dir.mkdir()
-    (data_dir / "baseline.json").write_text("{not json")
-    rc = main(["analyze", str(FACES / "grace_hopper.jpg")])
+
+def test_a_damaged_baseline_file_is_said_clearly(capsys, tmp_path):
+    bad = tmp_path / "baseline.json"
+    bad.write_text("{not json")
+    rc = main(["analyze", str(FACES / "grace_hopper.jpg"), "--baseline", str(bad)])
     assert rc == 2 and "baseline file is unreadable" in one_line(capsys.readouterr().err)

@@ -8,7 +8,7 @@ import pytest
 import scripted as sc
 
 from facetension import face_model as fm
-from facetension.analyze import analyze_image
+from facetension.analysis import analyze_image
 from facetension.landmarks import BLENDSHAPE_NAMES, Landmarker
 
 SMILE = [BLENDSHAPE_NAMES.index(n) for n in ("mouthSmileLeft", "mouthSmileRight")]

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import FACES
 from facetension import face_model as fm
-from facetension.analyze import analyze_image
+from facetension.analysis import analyze_image
 from facetension.landmarks import Landmarker
 from facetension.tension import TENSION_REGIONS
 from imagewarp import chimera, rotate_scale

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import FACES
-from facetension.analyze import analyze
+from facetension.analysis import analyze
 from facetension.calibrate import calibrate
 from facetension.capture import VideoSource
 from facetension.landmarks import Landmarker

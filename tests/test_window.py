@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 
-from facetension.analyze import analyze_image
+from facetension.analysis import analyze_image
 from facetension.landmarks import Landmarker
 from facetension.overlay import CALM, MID, PACER, TENSE
 

@@ -1,0 +1,84 @@
+"""`facetension report` and `facetension trend`: the log's history as trends."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+from . import report
+from .errors import InputError
+from .storage import Log
+from .trends import Point
+
+
+def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[str]]:
+    """One trends.Point per practice session in the log, in its own local time."""
+    records = [r for r in log.sessions(since=since) if r.kind == "practice"]
+    gaps = log.before_half_gaps([r.id for r in records])
+    points = []
+    for r in records:
+        b, a = r.before, r.after
+        points.append(Point(
+            local_start=datetime.fromisoformat(r.started_local).replace(tzinfo=None),
+            asymmetry_index=b.asymmetry_index if b else None,
+            tension_before=b.tension_index if b else None,
+            tension_after=a.tension_index if a else None,
+            diffs=dict(b.diffs) if b else {},
+            twitches=r.twitches or 0,
+            pain_before=r.journal.pain_before,
+            pain_after=r.journal.pain_after,
+            tags=r.journal.tags,
+            completed=r.status == "completed",
+            half_gap=gaps.get(r.id),
+        ))
+    return points, {r.tz for r in records}
+
+
+def _since(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--since takes a date like 2026-01-31, not {text!r}") from None
+
+
+def cmd_report(args) -> int:
+    with Log.open(args.db, readonly=True) as log:
+        points, zones = points_from(log, _since(args.since))
+    numbers = report.build(points, zones)
+    if args.json:
+        print(json.dumps(numbers, default=str))
+        return 0
+    out = Path(args.out)
+    try:
+        out.write_text(report.render_html(points, numbers), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the report to {out}: {exc.strerror}") from None
+    print(report.terminal(numbers))
+    print(f"Report written to {out} (open it in a browser; it prints well too).")
+    return 0
+
+
+def cmd_trend(args) -> int:
+    with Log.open(args.db, readonly=True) as log:
+        points, zones = points_from(log, _since(args.since))
+    print(report.terminal(report.build(points, zones)))
+    return 0
+
+
+def register(sub) -> None:
+    r = sub.add_parser("report", help="trends over weeks, as an HTML page to keep or show your therapist",
+                       description="Weekly trends of asymmetry and tension, trigger effects, and charts, "
+                                   "in one self-contained HTML file.")
+    r.add_argument("--since", metavar="DATE", help="only sessions from this date (YYYY-MM-DD)")
+    r.add_argument("--out", default="report.html", metavar="FILE", help="where to write it (default report.html)")
+    r.add_argument("--json", action="store_true", help="print the numbers as JSON instead")
+    r.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
+    r.set_defaults(func=cmd_report)
+    t = sub.add_parser("trend", help="a short summary of your trends, in the terminal",
+                       description="A short terminal summary of your trends, with sparklines.")
+    t.add_argument("--since", metavar="DATE", help="only sessions from this date (YYYY-MM-DD)")
+    t.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
+    t.set_defaults(func=cmd_trend)

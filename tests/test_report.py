@@ -1,0 +1,124 @@
+"""The trends report on the demo log (known truth) and on edge-case logs; the page in a real
+headless Chromium."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from facetension.cli import main
+from facetension.storage import Log, Measures, SessionSummary
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "samples"))
+import make_demo_log  # noqa: E402
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    return make_demo_log.main(tmp_path_factory.mktemp("demo") / "demo.db")
+
+
+def report_json(capsys, db, *args):
+    assert main(["report", "--db", str(db), "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_report_recovers_the_demo_slope_and_the_cold_effect(capsys, demo_db):
+    r = report_json(capsys, demo_db)
+    s = r["trends"]["asymmetry_index"]
+    assert s["verdict"] == "improving"
+    assert s["low"] <= make_demo_log.IMPROVEMENT_PER_WEEK <= s["high"]
+    effects = {e["name"]: e for e in r["trigger_effects"]["tension_before"]}
+    cold, massage = effects["cold"], effects["massage"]
+    assert cold["low"] > 0 and cold["low"] <= make_demo_log.COLD_EFFECT <= cold["high"]
+    assert massage["low"] < 0 < massage["high"]
+    assert r["mdc95_asymmetry_index"] is not None and r["pain_vs_tension"]["rho"] > 0.3
+    assert any("No sessions between" in n for n in r["notes"])  # the three-week break is said
+    assert any("incomplete" in n for n in r["notes"])
+
+
+def _log_with(tmp_path, starts, zone=("Europe/Berlin", 60), completed=True):
+    db = tmp_path / "edge.db"
+    with Log.open(db) as log:
+        for i, start in enumerate(starts):
+            sid = log.start_session("practice", "camera 0", start, zone[0], "0.1.0", utc_offset_min=zone[1])
+            m = Measures({"eye": 1.0}, {}, 30.0 - i, 20.0)
+            log.finish_session(sid, start + timedelta(minutes=5), completed, SessionSummary(m, m))
+    return db
+
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("starts, note", [
+    ([], "The log is empty"),  # empty log
+    ([T0], "Only one completed session"),  # one session
+    ([T0 + timedelta(hours=h) for h in range(4)], "All sessions are from one day"),  # one day
+])
+def test_edge_cases_get_an_honest_note_and_no_verdict(capsys, tmp_path, starts, note):
+    db = _log_with(tmp_path, starts)
+    r = report_json(capsys, db)
+    assert any(n.startswith(note) for n in r["notes"])
+    assert all(t["verdict"] in ("not enough data",) for t in r["trends"].values())
+    assert main(["report", "--db", str(db), "--out", str(tmp_path / "r.html")]) == 0
+    assert note in (tmp_path / "r.html").read_text()
+
+
+def test_several_time_zones_are_said(capsys, tmp_path):
+    db = tmp_path / "tz.db"
+    with Log.open(db) as log:
+        for i, zone in enumerate((("Europe/Berlin", 60), ("America/New_York", -300))):
+            start = T0 + timedelta(days=i * 3)
+            sid = log.start_session("practice", "camera 0", start, zone[0], "0.1.0", utc_offset_min=zone[1])
+            m = Measures({"eye": 1.0}, {}, 30.0, 20.0)
+            log.finish_session(sid, start + timedelta(minutes=5), True, SessionSummary(m, m))
+    r = report_json(capsys, db)
+    assert any("2 time zones" in n for n in r["notes"])
+
+
+def test_trend_prints_a_sparkline(capsys, demo_db):
+    assert main(["trend", "--db", str(demo_db)]) == 0
+    out = capsys.readouterr().out
+    assert re.search("[▁▂▃▄▅▆▇█]{5,}", out) and "improving" in out
+
+
+def test_report_page_in_headless_chromium(tmp_path, demo_db, capsys):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "chromium is missing: .ci/run installs it"
+    page = tmp_path / "report.html"
+    assert main(["report", "--db", str(demo_db), "--out", str(page)]) == 0
+    html = page.read_text()
+    assert "http://" not in html and "https://" not in html  # nothing to load from anywhere
+    # A copy that reports, in its title, whether every chart image decoded and is visible.
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.replace("</body>", """<script>
+window.addEventListener('load', () => {
+  const imgs = [...document.images];
+  const ok = imgs.filter(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().height > 50);
+  document.title = 'IMAGES ' + ok.length + '/' + imgs.length;
+});</script></body>"""))
+    profile = tmp_path / "profile"
+    run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr",
+                          "--v=0", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    title = re.search(r"<title>(.*?)</title>", run.stdout).group(1)
+    n_ok, n_all = map(int, title.split()[1].split("/"))
+    assert n_all >= 4 and n_ok == n_all, title
+    console_errors = [line for line in run.stderr.splitlines() if "CONSOLE" in line and "error" in line.lower()]
+    assert console_errors == []
+    shot = tmp_path / "shot.png"
+    subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}",
+                    "--window-size=1000,1400", page.as_uri()], capture_output=True, timeout=120)
+    import cv2
+
+    image = cv2.imread(str(shot))
+    assert image is not None and image.std() > 20  # not blank
