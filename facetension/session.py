@@ -15,7 +15,7 @@ from enum import Enum
 import numpy as np
 
 from .baselines import Baseline
-from .calibrate import baseline_from
+from .calibrate import MIN_CALIBRATION_S, baseline_from
 from .errors import NoUsableFaceError
 from .landmarks import Face
 from .metrics import REGIONS, FrameMeasure, asymmetry_index
@@ -102,7 +102,8 @@ class PracticeSettings:
         """Phase lengths for a recorded clip of `duration_s`: the whole loop fits in it
         (calibration ~22 %, before and after ~18 % each, the rest relaxation)."""
         usable = max(duration_s - 1.5, 6.0)  # the check, and a little slack at the end
-        cal = min(12.0, 0.22 * usable) if calibrate else 0.0
+        # The calibration needs at least MIN_CALIBRATION_S of still face (plus the tracker's start).
+        cal = min(12.0, max(0.22 * usable, MIN_CALIBRATION_S + 1.0)) if calibrate else 0.0
         rest = min(20.0, 0.18 * usable)
         return cls(relax_s=max(usable - cal - 2 * rest, 1.0), before_s=rest, after_s=rest,
                    calibrate_s=max(cal, 1.0))

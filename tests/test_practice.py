@@ -8,6 +8,7 @@ import pytest
 
 from conftest import FACES
 from facetension.cli import main
+from facetension.storage import Log
 from facetension.session import CHECK_MESSAGES, FACE_LOST, TWO_FACES
 from scripted import CornerShift, EyeNarrow, Mirror, make_clip, rest_frames, write_clip
 
@@ -53,6 +54,15 @@ def test_demo_session_prompts_the_scripted_side_and_relaxes(capsys):
     index_line = next(line for line in out.splitlines() if line.startswith("tension index"))
     before_idx, after_idx = map(float, index_line.split()[-2:])
     assert before_idx > after_idx
+    # The log holds the session, its per-second samples and every prompt as an event.
+    with Log.open(readonly=True) as log:
+        record = log.sessions(limit=1)[0]
+        assert record.kind == "practice" and record.status == "completed"
+        assert record.before.tension_index > record.after.tension_index
+        samples = log.samples(record.id)
+        assert 35 <= len(samples) <= 46 and {s.phase for s in samples} >= {"before", "relax", "after"}
+        logged = [e.text for e in log.events(record.id) if e.kind == "prompt"]
+        assert logged == [text for _, text in said]
 
 
 def test_mirrored_clip_prompts_the_other_side(capsys, tmp_path):
@@ -79,6 +89,9 @@ def test_a_source_failing_half_way_keeps_an_incomplete_session(capsys, tmp_path)
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "incomplete" in lines[0] and "Traceback" not in err
     assert "Session summary: stopped early" in out
+    with Log.open(readonly=True) as log:
+        record = log.sessions(limit=1)[0]
+        assert record.status != "completed" and log.samples(record.id)  # kept, with what it recorded
 
 
 def _clip(tmp_path, name, frames, fps=30.0):
@@ -127,3 +140,17 @@ def test_without_a_display_the_session_runs_in_the_terminal(capsys, monkeypatch,
     rc = main(["practice", "--source", str(_clip(tmp_path, "rest", rest, fps)), "--no-baseline"])
     out = capsys.readouterr().out
     assert rc == 0 and "the session runs here in the terminal" in out and "Session summary: completed" in out
+
+
+def test_a_whole_practice_opens_no_network_connection(capsys, tmp_path, monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("facetension tried to open a network connection")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    rest, fps = rest_frames(8.0)
+    rc, out, err = practice(capsys, "--source", _clip(tmp_path, "rest", rest, fps), "--db", tmp_path / "log.db",
+                           "--no-baseline")
+    assert rc == 0 and "Saved in your log as session 1" in out, err

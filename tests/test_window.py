@@ -17,6 +17,7 @@ import pytest
 
 from facetension.analysis import analyze_image
 from facetension.landmarks import Landmarker
+from facetension.storage import Log
 from facetension.overlay import CALM, MID, PACER, TENSE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,3 +114,6 @@ def test_q_ends_the_session_and_keeps_it(display):
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Session summary: stopped early (user)" in out
+    with Log.open(readonly=True) as log:  # saved, as stopped early, with what it recorded
+        record = log.sessions(limit=1)[0]
+        assert record.status == "stopped" and log.samples(record.id)
