@@ -85,8 +85,23 @@ class Frame:
     image: np.ndarray  # BGR uint8
 
 
-class VideoSource:
-    """Frames of a video file (or, for capture by index, a camera), released on close."""
+class _Capture:
+    """An OpenCV capture released on close (idempotent), usable as a context manager."""
+
+    _cap: cv2.VideoCapture
+
+    def close(self) -> None:
+        self._cap.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class VideoSource(_Capture):
+    """Frames of a video file, released on close."""
 
     def __init__(self, path: str | os.PathLike):
         path = Path(path)
@@ -115,20 +130,11 @@ class VideoSource:
         """Fewer frames decoded than the container declares."""
         return self.declared_frames > 0 and self.frames_read < self.declared_frames * (1 - TRUNCATION_SLACK) - 3
 
-    def close(self) -> None:
-        self._cap.release()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
 
 CAMERA_WARMUP_READS = 5  # a camera may fail its very first reads while it starts
 
 
-class CameraSource:
+class CameraSource(_Capture):
     """Frames from a camera, timed by the monotonic clock, for `seconds` (None = until closed).
     Same interface as VideoSource."""
 
@@ -157,12 +163,3 @@ class CameraSource:
                 raise CameraError(f"camera {self.index} stopped giving pictures (unplugged?)")
             yield Frame(self.frames_read, time.monotonic() - start, to_bgr8(image))
             self.frames_read += 1
-
-    def close(self) -> None:
-        self._cap.release()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

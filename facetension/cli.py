@@ -213,6 +213,14 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def add_measuring_options(p) -> None:
+    """The options every measuring command shares: the model, the baseline, the log."""
+    p.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
+    p.add_argument("--baseline", metavar="FILE", help="a baseline JSON file (default: the newest in your log)")
+    p.add_argument("--no-baseline", action="store_true", help="use the built-in defaults, learn nothing")
+    p.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="facetension", description="Watch a resting face: asymmetry, tension, relaxation.")
     p.add_argument("--version", action="version", version=f"facetension {__version__}")
@@ -223,11 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("paths", nargs="+", metavar="PATH", help="photos or videos")
     a.add_argument("--json", action="store_true", help="one JSON object per input, one per line")
     a.add_argument("--timeline", metavar="CSV", help="write per-frame values to this CSV file")
-    a.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
     a.add_argument("--no-refine", action="store_true", help="landmarks only: skip the pixel refinement of lids and brows")
-    a.add_argument("--baseline", metavar="FILE", help="a baseline JSON file (default: the newest in your log)")
-    a.add_argument("--db", metavar="PATH", help="the log to take the baseline from (default: your own)")
-    a.add_argument("--no-baseline", action="store_true", help="measure tension against the built-in defaults")
+    add_measuring_options(a)
     a.set_defaults(func=cmd_analyze)
 
     c = sub.add_parser("calibrate", help="record your relaxed face as your personal baseline",

@@ -173,11 +173,10 @@ def register(sub) -> None:
     p.add_argument("--minutes", type=float, help="guided relaxation length (default 5; a video fits its own length)")
     p.add_argument("--no-window", action="store_true", help="print prompts and the summary in the terminal")
     p.add_argument("--realtime", action="store_true", help="play a video at its own pace, like a camera")
-    p.add_argument("--baseline", metavar="FILE", help="a baseline JSON file (default: the newest in your log)")
-    p.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
     p.add_argument("--no-journal", action="store_true", help="do not ask for pain and triggers at the end")
-    p.add_argument("--no-baseline", action="store_true", help="use the built-in defaults, learn nothing")
-    p.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
+    from .cli import add_measuring_options
+
+    add_measuring_options(p)
     p.set_defaults(func=cmd_practice)
     c = sub.add_parser("cameras", help="list the cameras that open", description="List the cameras that open.")
     c.set_defaults(func=cmd_cameras)
