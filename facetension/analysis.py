@@ -215,11 +215,21 @@ def analyze_image(image_bgr: np.ndarray, landmarker: Landmarker, source: str = "
 
 
 def measured_frames(source, landmarker: Landmarker, refine: bool = True,
-                    progress: Callable[[int, int], None] | None = None):
+                    progress: Callable[[int, int], None] | None = None, pipeline: bool = True):
     """(frame, face or None, measure or None) for every frame of a video or camera source, in
-    order (frame is a capture.Frame: its time and image). Frame i is measured on a worker thread while the landmarker runs on frame i + 1
-    (MediaPipe releases the GIL), so the metrics ride on the second core; at most one frame
-    waits, so memory stays flat."""
+    order (frame is a capture.Frame: its time and image).
+
+    pipeline=True (files): frame i is measured on a worker thread while the landmarker runs on
+    frame i + 1 (MediaPipe releases the GIL), so the metrics ride on the second core; at most
+    one frame waits, so memory stays flat. pipeline=False (live): each frame is measured at
+    once, so it is shown ~14 ms after it arrives instead of a frame later."""
+    if not pipeline:
+        for frame in source.frames():
+            face = landmarker.detect(frame.image, int(round(frame.t_s * 1000)))
+            yield frame, face, None if face is None else measure_face(face, frame.image, refine)
+            if progress:
+                progress(source.frames_read, source.declared_frames)
+        return
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = None
         for frame in source.frames():

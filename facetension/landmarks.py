@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from .errors import ModelError
@@ -281,7 +282,9 @@ class Landmarker:
     def _run(self, landmarker, bgr: np.ndarray, t_ms: int | None):
         import mediapipe as mp
 
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(bgr[..., ::-1]))
+        # cvtColor is ~80× faster than a numpy channel flip copy; it needs a contiguous input.
+        rgb = cv2.cvtColor(bgr if bgr.flags.c_contiguous else np.ascontiguousarray(bgr), cv2.COLOR_BGR2RGB)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
         if t_ms is None:
             return landmarker.detect(image)
         return landmarker.detect_for_video(image, t_ms)
@@ -319,7 +322,7 @@ class Landmarker:
         if self._video[flip] is None:
             self._video[flip] = self._create("video")
         h, w = frame.shape[:2]
-        seen = frame[:, ::-1] if flip else frame
+        seen = cv2.flip(frame, 1) if flip else frame
         roi = self._roi
         if roi is not None and flip:
             roi = (w - roi[0] - roi[2], roi[1], roi[2])
@@ -351,7 +354,7 @@ class Landmarker:
             near = None
             if face is not None:
                 near = (face.image_size[0] - face.landmarks[:, 0].mean(), face.landmarks[:, 1].mean())
-            flipped = self._detect_image(frame_bgr[:, ::-1], near)
+            flipped = self._detect_image(cv2.flip(frame_bgr, 1), near)
             flipped = None if flipped is None else unmirror(flipped)
             if face is None or flipped is None:
                 return face or flipped

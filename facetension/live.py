@@ -95,7 +95,8 @@ def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, m
 
     try:
         with Landmarker("video", model_path) as lm:
-            for frame, face, measure in measured_frames(source, lm):
+            # In a window, measure each frame at once: it is shown a frame sooner than pipelined.
+            for frame, face, measure in measured_frames(source, lm, pipeline=not window):
                 frames += 1
                 if realtime:  # a file played like a camera
                     ahead = frame.t_s - (time.monotonic() - started)

