@@ -81,6 +81,7 @@ import facetension
 from facetension import live
 from facetension.capture import Frame, to_bgr8
 from facetension.landmarks import Landmarker
+from facetension import overlay as OV
 from facetension.overlay import Overlay
 from facetension.session import FrameInput, PracticeSession, PracticeSettings
 
@@ -226,7 +227,8 @@ class TimedSession(PracticeSession):
 def headless_window(on_show):
     """live.run(window=True) without a display: HighGUI calls do nothing, no key is pressed,
     the window stays 'visible'; imshow hands the drawn picture to on_show."""
-    with mock.patch.multiple(cv2, namedWindow=lambda *a, **k: None, imshow=lambda name, img: on_show(img),
+    with mock.patch.multiple(cv2, namedWindow=lambda *a, **k: None, resizeWindow=lambda *a, **k: None,
+                             imshow=lambda name, img: on_show(img),
                              waitKey=lambda *a, **k: -1, getWindowProperty=lambda *a, **k: 1.0,
                              destroyAllWindows=lambda *a, **k: None):
         yield
@@ -498,20 +500,16 @@ def breakdown(images, reps: int = 200) -> dict:
     view = replace(view, message="Let the left corner of your mouth drop", message_kind="prompt")
     ov = Overlay()
     image = images[0]
-    h, w = image.shape[:2]
-    k = ov.width / w
-    u = 1.0
-
-    def canvas():
-        return cv2.resize(np.ascontiguousarray(image[:, ::-1]), (ov.width, round(h * k)),
-                          interpolation=cv2.INTER_LINEAR)
+    c = ov.draw(image, view, None).copy()
+    lay = OV._layout(c.shape[1], c.shape[0])
+    buf = np.empty_like(image)
 
     steps = {"overlay.draw (all)": lambda c: ov.draw(image, view, None),
-             "  mirror + resize to 960 wide": lambda c: canvas(),
-             "  _progress (band, title, bar)": lambda c: ov._progress(c, view, u),
-             "  _bars (2 boxes, 12 bars)": lambda c: ov._bars(c, view, u),
-             "  _pacer": lambda c: ov._pacer(c, view, u),
-             "  _message (band, text)": lambda c: ov._message(c, view, u)}
+             "  mirror (cv2.flip into a reused buffer)": lambda c: cv2.flip(image, 1, dst=buf),
+             "  _progress (band, title, bar)": lambda c: OV._progress(c, view, lay),
+             "  _bars (2 boxes, 12 bars)": lambda c: OV._bars(c, view, lay),
+             "  _pacer": lambda c: OV._pacer(c, view, lay),
+             "  _message (band, text)": lambda c: OV._message(c, view, lay)}
     c = canvas()  # drawn over and over: the cost does not depend on what is under it
     for name, fn in steps.items():
         t0 = pc()

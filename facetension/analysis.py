@@ -101,12 +101,23 @@ class Analysis:
         }
 
 
+FACE_CROP_MARGIN = 0.25  # share of the face's box added on each side: the refiner's profiles stay inside
+
+
 def measure_face(face: Face, frame_bgr: np.ndarray, refine: bool = True) -> FrameMeasure:
     """One face in one frame → its measurements, lids and brows refined from the pixels."""
     refiner = None
     if refine:
-        gray = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
-        refiner = PixelRefiner(gray, face.landmarks, face.image_size)
+        # Only the face's part of the frame is made grey: the refiner samples near the eyes.
+        h, w = frame_bgr.shape[:2]
+        xy = face.landmarks[:, :2]
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        pad = (hi - lo) * FACE_CROP_MARGIN
+        x0, y0 = np.clip(np.floor(lo - pad).astype(int), 0, [w - 1, h - 1])
+        x1, y1 = np.clip(np.ceil(hi + pad).astype(int) + 1, 1, [w, h])
+        if x1 > x0 and y1 > y0:
+            gray = cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+            refiner = PixelRefiner(gray, face.landmarks, face.image_size, origin=(x0, y0))
     return measure(face.landmarks, face.image_size, refine=refiner)
 
 

@@ -28,8 +28,10 @@ KEY_QUIT = {ord("q"), 27}  # q, Esc
 KEY_PAUSE = ord(" ")
 KEY_MESH = ord("m")
 PAUSE_POLL_MS = 50
-# No toolbar or status bar: a calm, plain picture.
-WINDOW_FLAGS = cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL
+# No toolbar or status bar: a calm, plain picture, which the user may enlarge; the window
+# scales it (keeping its shape), so the loop draws at the camera's size.
+WINDOW_FLAGS = cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL
+WINDOW_MIN_WIDTH = 960  # the window opens at least this wide, for legible text
 
 
 class Recorder(Protocol):
@@ -73,8 +75,8 @@ def face_brightness(image: np.ndarray, landmarks: np.ndarray | None) -> float | 
     x1, y1 = np.clip(landmarks[:, :2].max(0).astype(int), 0, [w - 1, h - 1])
     if x1 <= x0 or y1 <= y0:
         return None
-    box = image[y0:y1, x0:x1]
-    return float(box.mean())  # the mean over B, G, R approximates grey well enough here
+    b, g, r, _ = cv2.mean(image[y0:y1, x0:x1])
+    return (b + g + r) / 3  # the mean over B, G, R approximates grey well enough here
 
 
 def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, model_path=None,
@@ -109,15 +111,16 @@ def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, m
                 for row in rows:
                     recorder.second(row)
                 if window:
-                    if not shown:
-                        cv2.namedWindow(WINDOW, WINDOW_FLAGS)
                     landmarks = None if face is None else face.landmarks
-                    cv2.imshow(WINDOW, overlay.draw(frame.image, view, landmarks))
+                    picture = overlay.draw(frame.image, view, landmarks)
+                    if not shown:
+                        _open_window(picture.shape[1], picture.shape[0])
+                    cv2.imshow(WINDOW, picture)
                     shown = True
-                    overlay = _keys(session, overlay)
+                    _keys(session, overlay)
                     while session.paused and not session.done:  # hold the picture until space
                         cv2.imshow(WINDOW, overlay.draw(frame.image, session.view(), landmarks))
-                        overlay = _keys(session, overlay, PAUSE_POLL_MS)
+                        _keys(session, overlay, PAUSE_POLL_MS)
                 if session.done:
                     stop_reason = "user" if session.stopped_early else "completed"
                     break
@@ -139,7 +142,13 @@ def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, m
     return Outcome(summary, summary.completed, stop_reason, message, frames)
 
 
-def _keys(session: PracticeSession, overlay: Overlay, wait_ms: int = 1) -> Overlay:
+def _open_window(w: int, h: int) -> None:
+    cv2.namedWindow(WINDOW, WINDOW_FLAGS)
+    k = max(1.0, WINDOW_MIN_WIDTH / w)
+    cv2.resizeWindow(WINDOW, int(round(w * k)), int(round(h * k)))
+
+
+def _keys(session: PracticeSession, overlay: Overlay, wait_ms: int = 1) -> None:
     """Read one key press; a closed window counts as q."""
     key = cv2.waitKey(wait_ms) & 0xFF
     if key in KEY_QUIT:
@@ -147,11 +156,10 @@ def _keys(session: PracticeSession, overlay: Overlay, wait_ms: int = 1) -> Overl
     elif key == KEY_PAUSE:
         session.toggle_pause()
     elif key == KEY_MESH:
-        overlay = Overlay(show_mesh=not overlay.show_mesh, width=overlay.width)
+        overlay.show_mesh = not overlay.show_mesh
     try:
         if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
             session.stop()
     except cv2.error:
         session.stop()
-    return overlay
 

@@ -28,7 +28,9 @@ from . import face_model as fm
 from .headframe import DEFAULT_FOCAL_PER_WIDTH, HeadFrame
 from .metrics import SideGeometry
 
-SAMPLES_PER_IRIS = 96  # profile resolution, per iris diameter
+SAMPLES_PER_IRIS = 96  # profile resolution, per iris diameter ...
+SAMPLES_PER_PIXEL = 2.0  # ... but no finer than this: bilinear samples closer than half a
+# pixel add no detail, only cost (a webcam's iris is 12–20 px across)
 SMOOTH_PER_IRIS = 0.03  # Gaussian smoothing of the profile, as a share of the iris diameter
 PARALLEL_LINES = 5  # profiles averaged across the pupil, against noise and single lashes
 PARALLEL_SPAN_PER_IRIS = 0.25  # ... spread over ±this share of the iris diameter
@@ -38,7 +40,7 @@ LID_WINDOW = (0.06, 0.85)  # |offset| from the pupil covered by each lid half
 LID_STRETCH = (0.55, 1.8)
 BROW_HALF_WINDOW = 0.8
 BROW_MAX_SHIFT = 0.5
-SEARCH_STEPS = 121
+SEARCH_STEPS = 41  # over each search range; the correlation peak spans several steps
 
 
 def _bilinear(gray: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -55,15 +57,17 @@ def _bilinear(gray: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _gaussian_smooth(values: np.ndarray, sigma: float) -> np.ndarray:
     r = max(1, int(np.ceil(3 * sigma)))
     k = np.exp(-0.5 * (np.arange(-r, r + 1) / max(sigma, 1e-6)) ** 2)
-    return np.convolve(np.pad(values, r, mode="edge"), k / k.sum(), mode="valid")
+    padded = np.concatenate([np.full(r, values[0]), values, np.full(r, values[-1])])  # edge values
+    return np.convolve(padded, k / k.sum(), mode="valid")
 
 
-def _ncc_rows(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Normalised cross-correlation of a (N,) with each row of rows (M, N); 0 for a flat row."""
-    a = a - a.mean()
-    rows = rows - rows.mean(axis=1, keepdims=True)
-    den = np.sqrt((a * a).sum() * (rows * rows).sum(axis=1))
-    num = rows @ a
+def _ncc(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Normalised cross-correlation of each a[k] (K, N) with each row of rows[k] (K, M, N);
+    0 for a flat row."""
+    a = a - a.mean(axis=-1, keepdims=True)
+    rows = rows - rows.mean(axis=-1, keepdims=True)
+    num = np.matmul(rows, a[..., None])[..., 0]
+    den = np.sqrt((a * a).sum(axis=-1, keepdims=True) * (rows * rows).sum(axis=-1))
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
@@ -79,43 +83,63 @@ def _best(params: np.ndarray, scores: np.ndarray) -> float | None:
     return float(params[j] + off * (params[1] - params[0]))
 
 
-def _stretch_scores(a, b, heights, h, stretches):
-    """Correlation of a(h) with b(h · s), for each stretch s (all at once)."""
-    return _ncc_rows(np.interp(h, heights, a), np.interp(np.multiply.outer(stretches, h), heights, b))
+# How a parameter p moves the sample heights h of the profile being matched.
+STRETCH, SHIFT = np.multiply, np.add  # b(h · p) or b(h + p)
 
 
-def _shift_scores(a, b, heights, h, shifts):
-    """Correlation of a(h) with b(h + d), for each shift d (all at once)."""
-    return _ncc_rows(np.interp(h, heights, a), np.interp(np.add.outer(shifts, h), heights, b))
+def _resample(profiles: np.ndarray, which: np.ndarray, x: np.ndarray, heights: np.ndarray) -> np.ndarray:
+    """profiles[which] at heights x, linearly interpolated and held at the ends (as np.interp
+    does) on the evenly spaced `heights`: one set of array operations for every profile."""
+    n = len(heights)
+    u = np.clip((x - heights[0]) / (heights[1] - heights[0]), 0, n - 1)
+    i = np.minimum(u.astype(np.intp), n - 2)
+    f = u - i
+    return profiles[which, i] * (1 - f) + profiles[which, i + 1] * f
+
+
+def _match(profiles: np.ndarray, heights: np.ndarray, jobs, params: np.ndarray, warp) -> list[float | None]:
+    """For each job (a, b, h), the p in params for which profiles[b](warp(h, p)) best matches
+    profiles[a](h) (see _best). The h of all jobs are equally long; all jobs at once."""
+    ia, ib, h = (np.array(v) for v in zip(*jobs))
+    a = _resample(profiles, ia[:, None], h, heights)  # (jobs, L)
+    b = _resample(profiles, ib[:, None, None], warp(params[None, :, None], h[:, None, :]), heights)  # (jobs, M, L)
+    scores = _ncc(a, b)
+    return [_best(params, row) for row in scores]
 
 
 class PixelRefiner:
     """Callable for metrics.measure(refine=...), for one frame's grey image and landmarks."""
 
-    def __init__(self, gray: np.ndarray, landmarks: np.ndarray, image_size, focal_px=None):
+    def __init__(self, gray: np.ndarray, landmarks: np.ndarray, image_size, focal_px=None, origin=(0, 0)):
+        """gray: the frame's grey image, or a part of it whose top-left pixel is at `origin`
+        (one that holds the whole face: samples are clamped to its edges)."""
         if gray.ndim != 2:
             raise ValueError(f"gray: expected a 2-D image, got shape {gray.shape}")
         self.gray = gray.astype(np.float32, copy=False)
+        self.origin = np.asarray(origin, dtype=float)
         self.landmarks = landmarks
         self.focal = focal_px if focal_px is not None else DEFAULT_FOCAL_PER_WIDTH * image_size[0]
         self.used: dict[str, bool] = {"eye": False, "brow": False}
 
-    def _profile(self, frame: HeadFrame, centre: int, heights: np.ndarray, iris_head: float):
-        """Brightness at head-frame heights (pixels, from the pupil) along the face's up line."""
+    def _profiles(self, frame: HeadFrame, heights: np.ndarray, iris_head: float) -> np.ndarray:
+        """Brightness at head-frame heights (pixels, from each pupil) along the face's up
+        line through the left (row 0) and the right (row 1) pupil."""
         rot = frame.rotation
         up = np.array([rot[0, 1], -rot[1, 1]])  # the face's y axis seen in the image (y down)
         length = float(np.hypot(*up))
         up /= length
         across = np.array([-up[1], up[0]])
-        pupil = self.landmarks[centre, :2]
-        k = 1.0 + self.landmarks[centre, 2] / self.focal  # depth factor at this eye
-        t = heights * length / k  # image pixels along the line
-        offsets = np.linspace(-1, 1, PARALLEL_LINES) * PARALLEL_SPAN_PER_IRIS * iris_head * length / k
-        xs = pupil[0] + offsets[:, None] * across[0] + t[None, :] * up[0]
-        ys = pupil[1] + offsets[:, None] * across[1] + t[None, :] * up[1]
+        centres = [fm.LEFT_IRIS_CENTER, fm.RIGHT_IRIS_CENTER]
+        pupils = self.landmarks[centres, :2] - self.origin  # (2, 2)
+        k = 1.0 + self.landmarks[centres, 2] / self.focal  # depth factor at each eye
+        t = heights[None, :] * (length / k)[:, None]  # (2, N) image pixels along the line
+        offsets = np.multiply.outer(PARALLEL_SPAN_PER_IRIS * iris_head * length / k, np.linspace(-1, 1, PARALLEL_LINES))
+        xs = pupils[:, 0, None, None] + offsets[:, :, None] * across[0] + t[:, None, :] * up[0]
+        ys = pupils[:, 1, None, None] + offsets[:, :, None] * across[1] + t[:, None, :] * up[1]
         # MediaPipe puts pixel centres at i + 0.5; the sampler at i.
-        profile = _bilinear(self.gray, xs - 0.5, ys - 0.5).mean(axis=0)
-        return _gaussian_smooth(profile, SMOOTH_PER_IRIS * SAMPLES_PER_IRIS)
+        left, right = _bilinear(self.gray, xs - 0.5, ys - 0.5).mean(axis=1)
+        sigma = SMOOTH_PER_IRIS * iris_head / (heights[1] - heights[0])
+        return np.stack([_gaussian_smooth(left, sigma), _gaussian_smooth(right, sigma)])
 
     def __call__(self, frame: HeadFrame, left: SideGeometry, right: SideGeometry):
         if np.hypot(frame.rotation[0, 1], frame.rotation[1, 1]) < 0.5:
@@ -125,22 +149,22 @@ class PixelRefiner:
                 + np.linalg.norm(p[fm.RIGHT_IRIS_RING[0]] - p[fm.RIGHT_IRIS_RING[2]])) / 2
         if iris * np.hypot(frame.rotation[0, 1], frame.rotation[1, 1]) < 6:  # too few pixels
             return left, right
-        step = iris / SAMPLES_PER_IRIS
+        step = max(iris / SAMPLES_PER_IRIS, 1 / SAMPLES_PER_PIXEL)
         brow_mid = ((left.brow - left.pupil[1]) + (right.brow - right.pupil[1])) / 2
         top = brow_mid + (BROW_HALF_WINDOW + BROW_MAX_SHIFT + 0.1) * iris
         bottom = -LID_WINDOW[1] * LID_STRETCH[1] * iris - step
         heights = np.arange(bottom, top, step)
-        pl = self._profile(frame, fm.LEFT_IRIS_CENTER, heights, iris)
-        pr = self._profile(frame, fm.RIGHT_IRIS_CENTER, heights, iris)
+        profiles = self._profiles(frame, heights, iris)
+        L, R = 0, 1  # rows of `profiles`
 
         # Each match is made both ways (left onto right, right onto left) and the two
         # combined, so that swapping the sides, as a mirror does, gives exactly the inverse.
         stretches = np.linspace(*LID_STRETCH, SEARCH_STEPS)
         ratios = []
-        for sign in (+1, -1):
-            h = sign * np.arange(LID_WINDOW[0] * iris, LID_WINDOW[1] * iris, step)
-            r_lr = _best(stretches, _stretch_scores(pl, pr, heights, h, stretches))  # right(h·r) ≈ left(h)
-            r_rl = _best(stretches, _stretch_scores(pr, pl, heights, h, stretches))
+        h = np.arange(LID_WINDOW[0] * iris, LID_WINDOW[1] * iris, step)
+        # Upper half, then lower: right(h·r) ≈ left(h), and left(h·r) ≈ right(h).
+        found = _match(profiles, heights, [(L, R, h), (R, L, h), (L, R, -h), (R, L, -h)], stretches, STRETCH)
+        for r_lr, r_rl in (found[:2], found[2:]):
             ratios.append(None if r_lr is None or r_rl is None else float(np.sqrt(r_lr / r_rl)))
         if None not in ratios:
             left, right = self._split_lids(left, right, *ratios)
@@ -149,8 +173,7 @@ class PixelRefiner:
         # Brow: right(h + d) ≈ left(h) over the brow band.
         h = np.arange(brow_mid - BROW_HALF_WINDOW * iris, brow_mid + BROW_HALF_WINDOW * iris, step)
         shifts = np.linspace(-BROW_MAX_SHIFT, BROW_MAX_SHIFT, SEARCH_STEPS) * iris
-        d_lr = _best(shifts, _shift_scores(pl, pr, heights, h, shifts))
-        d_rl = _best(shifts, _shift_scores(pr, pl, heights, h, shifts))
+        d_lr, d_rl = _match(profiles, heights, [(L, R, h), (R, L, h)], shifts, SHIFT)
         if d_lr is not None and d_rl is not None:
             d = (d_lr - d_rl) / 2
             mean = (left.brow - left.pupil[1] + right.brow - right.pupil[1]) / 2

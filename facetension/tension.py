@@ -89,7 +89,8 @@ BLINK_SCORE = 0.5  # both eyes above this: a blink
 def activations(blendshapes: np.ndarray) -> dict[tuple[str, str], float]:
     if blendshapes.shape != (len(BLENDSHAPE_NAMES),):
         raise ValueError(f"blendshapes: expected ({len(BLENDSHAPE_NAMES)},), got {blendshapes.shape}")
-    return {key: float(sum(blendshapes[i] * w for i, w in terms)) for key, terms in _TERMS.items()}
+    bs = blendshapes.tolist()  # Python floats: 50-odd products per frame, each cheaper than numpy's
+    return {key: sum(bs[i] * w for i, w in terms) for key, terms in _TERMS.items()}
 
 
 def is_blink(blendshapes: np.ndarray, measure: FrameMeasure | None) -> bool:
@@ -125,6 +126,11 @@ class FrameTension:
     drive: dict[tuple[str, str], float]
 
 
+def _unit(v: float) -> float:
+    """v clipped to 0..1 (plain Python: per frame, np.clip's overhead on a scalar adds up)."""
+    return min(max(float(v), 0.0), 1.0)
+
+
 def frame_tension(blendshapes: np.ndarray, measure: FrameMeasure | None, rest: Rest,
                   blink: bool = False) -> FrameTension:
     """Tension for one frame. During a blink the eye is left out."""
@@ -135,9 +141,9 @@ def frame_tension(blendshapes: np.ndarray, measure: FrameMeasure | None, rest: R
         if blink and key[0] == "eye":
             continue
         above = (a - rest.activation[key]) / SPAN
-        blend = float(np.clip(above - DEADBAND / SPAN, 0.0, 1.0))
+        blend = _unit(above - DEADBAND / SPAN)
         if key in geo:
-            values[key] = (1 - GEO_WEIGHT) * blend + GEO_WEIGHT * float(np.clip(geo[key], 0.0, 1.0))
+            values[key] = (1 - GEO_WEIGHT) * blend + GEO_WEIGHT * _unit(geo[key])
             drive[key] = (1 - GEO_WEIGHT) * above + GEO_WEIGHT * geo[key]
         else:
             values[key], drive[key] = blend, above
@@ -148,7 +154,7 @@ def tension_index(values: dict[tuple[str, str], float]) -> float:
     """0..100: the mean over regions of the tenser side. Held tension on one side counts fully."""
     per_region = [max(values.get((r, s), 0.0) for s in SIDES) for r in TENSION_REGIONS
                   if any((r, s) in values for s in SIDES)]
-    return float(INDEX_SCALE * np.mean(per_region)) if per_region else float("nan")
+    return INDEX_SCALE * sum(per_region) / len(per_region) if per_region else float("nan")
 
 
 def build_rest(samples: list[tuple[np.ndarray, FrameMeasure | None]]) -> Rest:
