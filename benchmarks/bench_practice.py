@@ -30,7 +30,8 @@ the same decoded frames of the whole clip:
 
   detect  facetension's Landmarker("video").detect on every frame, nothing else (a).
   serial  one thread, per frame and timed part by part in the same run: detect (a), then the
-          loop's own work (b): measure_face (metrics + pixel refinement), face_brightness +
+          loop's own work (b): the measuring live.run does (analysis.StreamMeasurer: metrics on
+          every frame, pixel refinement on every LIVE_REFINE_EVERY-th), face_brightness +
           FrameInput + PracticeSession.update (the tension tracker timed inside it), Overlay().draw
           (drawing only), and the recorder calls (the log).
   run     live.run(source, session, NullRecorder(), window=False): the real path, measure_face
@@ -90,6 +91,15 @@ try:  # the module behind facetension.analyze (the function the package re-expor
 except ImportError:  # its name before the log layer's commit
     A = importlib.import_module("facetension.analyze")
 measure_face = A.measure_face
+LIVE_REFINE_EVERY = getattr(live, "LIVE_REFINE_EVERY", 1)
+
+
+def live_measurer():
+    """What live.run measures each frame with: the pixel refiner on every
+    LIVE_REFINE_EVERY-th frame (StreamMeasurer), or measure_face before it existed."""
+    if hasattr(A, "StreamMeasurer"):
+        return A.StreamMeasurer(refine_every=LIVE_REFINE_EVERY)
+    return measure_face
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = (REPO / "samples" / "practice_demo.mp4", REPO / "tests" / "data" / "faces" / "single_face.mp4")
@@ -378,6 +388,7 @@ def v_serial(images, n, log, paced=False) -> dict:
 
     session.tracker.update = timed_tracker
     overlay = Overlay()
+    measurer = live_measurer()
     recorder = log.start(session)
     parts = {k: np.zeros(n) for k in ("detect", "measure", "session", "overlay", "log")}
     drawn = np.full(n, np.nan)
@@ -390,7 +401,7 @@ def v_serial(images, n, log, paced=False) -> dict:
             t0 = pc()
             face = lm.detect(image, ms_of(f.t_s))
             t1 = pc()
-            m = None if face is None else measure_face(face, image)
+            m = None if face is None else measurer(face, image)
             t2 = pc()
             landmarks = None if face is None else face.landmarks
             inp = FrameInput(f.t_s, face, m, (image.shape[1], image.shape[0]), live.face_brightness(image, landmarks))
@@ -441,7 +452,9 @@ def v_run(images, n, log, window: bool, paced=False) -> dict:
             finally:
                 det_t.append(pc() - t0)
 
-    real_measure = A.measure_face
+    owner = A.StreamMeasurer if hasattr(A, "StreamMeasurer") else A  # what measured_frames calls
+    name = "__call__" if owner is not A else "measure_face"
+    real_measure = getattr(owner, name)
 
     def timed_measure(*a, **k):
         t0 = pc()
@@ -453,7 +466,7 @@ def v_run(images, n, log, window: bool, paced=False) -> dict:
     outcome = None
     try:
         with headless_window(drawn) if window else contextlib.nullcontext(), \
-                mock.patch.object(live, "Landmarker", TimedLandmarker), mock.patch.object(A, "measure_face", timed_measure):
+                mock.patch.object(live, "Landmarker", TimedLandmarker), mock.patch.object(owner, name, timed_measure):
             outcome = live.run(src, session, recorder, window=window, on_event=on_event)
     finally:
         if window:
@@ -489,6 +502,11 @@ def breakdown(images, reps: int = 200) -> dict:
         measure_face(f, im, refine=False)
     out["  of which mesh metrics"] = (pc() - t0) / len(pairs) * 1000
     out["  of which pixel refiner"] = out["measure (refine)"] - out["  of which mesh metrics"]
+    measurer = live_measurer()
+    t0 = pc()
+    for f, im in pairs:
+        measurer(f, im)
+    out[f"measure as live (refiner on 1 frame in {LIVE_REFINE_EVERY})"] = (pc() - t0) / len(pairs) * 1000
     # Overlay, step by step, on a view in RELAX with a prompt shown (the busiest picture).
     session = PracticeSession(settings_for(10 ** 6), None, "bench", learn=False)
     view = None
@@ -510,7 +528,7 @@ def breakdown(images, reps: int = 200) -> dict:
              "  _bars (2 boxes, 12 bars)": lambda c: OV._bars(c, view, lay),
              "  _pacer": lambda c: OV._pacer(c, view, lay),
              "  _message (band, text)": lambda c: OV._message(c, view, lay)}
-    c = canvas()  # drawn over and over: the cost does not depend on what is under it
+    # c: drawn over and over; the cost does not depend on what is under it
     for name, fn in steps.items():
         t0 = pc()
         for _ in range(reps):
@@ -623,7 +641,7 @@ def timing(images, log, rounds: int) -> dict:
 
     med = lambda k, f: statistics.median(x[f] for x in res[k])
     a_ser = med("serial", "detect")
-    parts = {"measure_face (metrics + refine)": med("serial", "measure"),
+    parts = {f"measure (metrics; refine 1 in {LIVE_REFINE_EVERY})": med("serial", "measure"),
              "session.update (+ brightness)": med("serial", "session"),
              "  of which TensionTracker.update": med("serial", "tracker"),
              "Overlay.draw": med("serial", "overlay"),

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Callable
 import cv2
 import numpy as np
 
+from . import face_model as fm
 from .capture import VideoSource, kind_of, read_image
 from .errors import InputError
 from .landmarks import Face, Landmarker
 from .metrics import REGIONS, FrameMeasure, asymmetry_index, measure, score
-from .refine import PixelRefiner
+from .refine import PixelRefiner, Split
 from .tension import SIDES, TENSION_REGIONS
 from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
 
@@ -101,24 +102,60 @@ class Analysis:
         }
 
 
-FACE_CROP_MARGIN = 0.25  # share of the face's box added on each side: the refiner's profiles stay inside
-
-
+# The refiner reads only around the eyes and brows: their box, widened by this many iris
+# diameters on every side, holds its profiles (pupil − 1.6 D to brow + 1.5 D, tilted by roll).
+_EYE_BROW = np.array([i for group in (fm.RIGHT_BROW_UPPER, fm.RIGHT_LOWER_LID, fm.EYE_CORNERS)
+                      for j in group for i in (j, fm.mirrored(j))])
+EYE_BAND_MARGIN_IRIS = 2.5
+EYE_BAND_MIN_MARGIN = 0.25  # ... and at least this share of the box's width (iris points can be off)
 def measure_face(face: Face, frame_bgr: np.ndarray, refine: bool = True) -> FrameMeasure:
     """One face in one frame → its measurements, lids and brows refined from the pixels."""
-    refiner = None
-    if refine:
-        # Only the face's part of the frame is made grey: the refiner samples near the eyes.
-        h, w = frame_bgr.shape[:2]
-        xy = face.landmarks[:, :2]
-        lo, hi = xy.min(axis=0), xy.max(axis=0)
-        pad = (hi - lo) * FACE_CROP_MARGIN
-        x0, y0 = np.clip(np.floor(lo - pad).astype(int), 0, [w - 1, h - 1])
-        x1, y1 = np.clip(np.ceil(hi + pad).astype(int) + 1, 1, [w, h])
-        if x1 > x0 and y1 > y0:
-            gray = cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
-            refiner = PixelRefiner(gray, face.landmarks, face.image_size, origin=(x0, y0))
-    return measure(face.landmarks, face.image_size, refine=refiner)
+    return measure(face.landmarks, face.image_size, refine=_pixel_refiner(face, frame_bgr) if refine else None)
+
+
+def _pixel_refiner(face: Face, frame_bgr: np.ndarray) -> PixelRefiner | None:
+    # Only the eyes' and brows' part of the frame is made grey: the refiner samples there.
+    h, w = frame_bgr.shape[:2]
+    lm = face.landmarks
+    xy = lm[_EYE_BROW, :2]
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    iris = np.hypot(*(lm[fm.RIGHT_IRIS_RING[0], :2] - lm[fm.RIGHT_IRIS_RING[2], :2]))
+    pad = max(EYE_BAND_MARGIN_IRIS * iris, EYE_BAND_MIN_MARGIN * (hi[0] - lo[0]))
+    x0, y0 = np.clip(np.floor(lo - pad).astype(int), 0, [w - 1, h - 1])
+    x1, y1 = np.clip(np.ceil(hi + pad).astype(int) + 1, 1, [w, h])
+    if x1 <= x0 or y1 <= y0:
+        return None
+    gray = cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+    return PixelRefiner(gray, face.landmarks, face.image_size, origin=(x0, y0))
+
+
+class StreamMeasurer:
+    """measure_face for the consecutive frames of one stream. With refine_every = n the
+    pixels are read on every n-th frame, and the frames between apply that frame's split of
+    the lids and brows (at most n − 1 frames old) to their own mesh; everything else is
+    measured on every frame. A frame without a face starts over."""
+
+    def __init__(self, refine: bool = True, refine_every: int = 1):
+        if refine_every < 1:
+            raise ValueError(f"refine_every must be at least 1, got {refine_every}")
+        self.refine, self.refine_every = refine, refine_every
+        self._split: Split | None = None
+        self._age = 0
+
+    def reset(self) -> None:
+        self._split = None
+
+    def __call__(self, face: Face, frame_bgr: np.ndarray) -> FrameMeasure:
+        if not self.refine:
+            return measure(face.landmarks, face.image_size)
+        split = self._split
+        if split is not None and self._age < self.refine_every - 1:
+            self._age += 1
+            return measure(face.landmarks, face.image_size, refine=lambda _frame, left, right: split.apply(left, right))
+        refiner = _pixel_refiner(face, frame_bgr)
+        m = measure(face.landmarks, face.image_size, refine=refiner)
+        self._split, self._age = (None if refiner is None else refiner.split), 0
+        return m
 
 
 def _iqr(values) -> float:
@@ -226,18 +263,28 @@ def analyze_image(image_bgr: np.ndarray, landmarker: Landmarker, source: str = "
 
 
 def measured_frames(source, landmarker: Landmarker, refine: bool = True,
-                    progress: Callable[[int, int], None] | None = None, pipeline: bool = True):
+                    progress: Callable[[int, int], None] | None = None, pipeline: bool = True,
+                    refine_every: int = 1):
     """(frame, face or None, measure or None) for every frame of a video or camera source, in
     order (frame is a capture.Frame: its time and image).
 
     pipeline=True (files): frame i is measured on a worker thread while the landmarker runs on
     frame i + 1 (MediaPipe releases the GIL), so the metrics ride on the second core; at most
     one frame waits, so memory stays flat. pipeline=False (live): each frame is measured at
-    once, so it is shown ~14 ms after it arrives instead of a frame later."""
+    once, so it is shown ~14 ms after it arrives instead of a frame later. refine_every: see
+    StreamMeasurer."""
+    measurer = StreamMeasurer(refine, refine_every)
+
+    def measured(face, image):
+        if face is None:
+            measurer.reset()
+            return None
+        return measurer(face, image)
+
     if not pipeline:
         for frame in source.frames():
             face = landmarker.detect(frame.image, int(round(frame.t_s * 1000)))
-            yield frame, face, None if face is None else measure_face(face, frame.image, refine)
+            yield frame, face, measured(face, frame.image)
             if progress:
                 progress(source.frames_read, source.declared_frames)
         return
@@ -247,14 +294,14 @@ def measured_frames(source, landmarker: Landmarker, refine: bool = True,
             face = landmarker.detect(frame.image, int(round(frame.t_s * 1000)))
             if pending is not None:
                 prev_frame, prev, future = pending
-                yield prev_frame, prev, None if future is None else future.result()
-            future = None if face is None else pool.submit(measure_face, face, frame.image, refine)
+                yield prev_frame, prev, future.result()
+            future = pool.submit(measured, face, frame.image)  # in order: one worker
             pending = (frame, face, future)
             if progress:
                 progress(source.frames_read, source.declared_frames)
         if pending is not None:
             prev_frame, prev, future = pending
-            yield prev_frame, prev, None if future is None else future.result()
+            yield prev_frame, prev, future.result()
 
 
 def analyze_video(path, landmarker: Landmarker, refine: bool = True,

@@ -7,6 +7,7 @@ z toward the camera), in pixels at the face's depth, with x = 0 on the facial mi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -57,10 +58,15 @@ def similarity_fit(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray,
     return scale, rot, mu_d - scale * rot @ mu_s
 
 
+@lru_cache(maxsize=1)
+def _rigid() -> tuple[np.ndarray, np.ndarray]:
+    rigid = np.array(fm.RIGID)
+    return rigid, fm.canonical_vertices()[rigid]
+
+
 def head_frame(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float | None = None) -> HeadFrame:
     cam = back_project(landmarks, image_size, focal_px)
-    rigid = np.array(fm.RIGID)
-    canon = fm.canonical_vertices()[rigid]
+    rigid, canon = _rigid()
     s, rot, t = similarity_fit(canon, cam[rigid])
     points = (cam - t) @ rot  # rotᵀ (p − t): camera → canonical axes, still in pixels
     resid = np.sqrt(((points[rigid] / s - canon) ** 2).sum(1).mean())

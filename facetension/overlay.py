@@ -244,9 +244,21 @@ def _bars(canvas, view: View, lay: _Layout):
                 cv2.rectangle(canvas, (x0 + bx0, y), (end, y + lay.bar_h), tension_colour(v), -1)
 
 
+@lru_cache(maxsize=8)
+def _ring_sprite(lay: _Layout) -> _Sprite:
+    """The pacer's outer ring (a thick anti-aliased circle costs more than all the text)."""
+    r = lay.pacer_r[1]
+    c = r + 4
+
+    def draw(img, as_mask):
+        cv2.circle(img, (c, c), r, WHITE if as_mask else RING, max(1, int(2 * lay.u)), cv2.LINE_AA)
+
+    return _render(2 * c + 1, 2 * c + 1, (c, c), draw)
+
+
 def _pacer(canvas, view: View, lay: _Layout):
     (cx, cy), (r_min, r_max) = lay.pacer_centre, lay.pacer_r
-    cv2.circle(canvas, (cx, cy), r_max, RING, max(1, int(2 * lay.u)), cv2.LINE_AA)
+    _paste(canvas, _ring_sprite(lay), cx, cy)
     cv2.circle(canvas, (cx, cy), int(r_min + (r_max - r_min) * view.pacer), PACER, -1, cv2.LINE_AA)
     tw = _text_width(view.pacer_label, lay.pacer_label_scale, 1)
     _text(canvas, view.pacer_label, (cx - tw // 2, cy + r_max + int(16 * lay.u)), lay.pacer_label_scale)

@@ -20,7 +20,7 @@ weak match (low correlation, or a peak at the end of the search range) leaves th
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -107,6 +107,35 @@ def _match(profiles: np.ndarray, heights: np.ndarray, jobs, params: np.ndarray, 
     return [_best(params, row) for row in scores]
 
 
+@dataclass(frozen=True)
+class Split:
+    """How the pixels divide the lids and brows between the sides; None where the two sides
+    did not match reliably (the mesh's own split stays)."""
+
+    lid_ratios: tuple[float, float] | None  # right/left lid distance from the pupil: upper, lower
+    brow_shift_px: float | None  # how far the left brow sits below the right (head-frame pixels)
+
+    def apply(self, left: SideGeometry, right: SideGeometry) -> tuple[SideGeometry, SideGeometry]:
+        """Both sides' geometry with this split. The mesh keeps the mean of the two sides
+        (lid distances from the pupil, brow height); the split sets their difference."""
+        if self.lid_ratios is not None:
+            r_up, r_lo = self.lid_ratios
+            up_mean = (left.upper_lid - left.pupil[1] + right.upper_lid - right.pupil[1]) / 2
+            lo_mean = (left.pupil[1] - left.lower_lid + right.pupil[1] - right.lower_lid) / 2
+            up_left, lo_left = 2 * up_mean / (1 + r_up), 2 * lo_mean / (1 + r_lo)
+            left = replace(left, upper_lid=left.pupil[1] + up_left, lower_lid=left.pupil[1] - lo_left)
+            right = replace(right, upper_lid=right.pupil[1] + r_up * up_left, lower_lid=right.pupil[1] - r_lo * lo_left)
+        if self.brow_shift_px is not None:
+            d = self.brow_shift_px
+            mean = (left.brow - left.pupil[1] + right.brow - right.pupil[1]) / 2
+            left = replace(left, brow=left.pupil[1] + mean - d / 2)
+            right = replace(right, brow=right.pupil[1] + mean + d / 2)
+        return left, right
+
+
+NO_SPLIT = Split(None, None)
+
+
 class PixelRefiner:
     """Callable for metrics.measure(refine=...), for one frame's grey image and landmarks."""
 
@@ -119,7 +148,7 @@ class PixelRefiner:
         self.origin = np.asarray(origin, dtype=float)
         self.landmarks = landmarks
         self.focal = focal_px if focal_px is not None else DEFAULT_FOCAL_PER_WIDTH * image_size[0]
-        self.used: dict[str, bool] = {"eye": False, "brow": False}
+        self.split: Split | None = None  # set when called (an excluded frame is not)
 
     def _profiles(self, frame: HeadFrame, heights: np.ndarray, iris_head: float) -> np.ndarray:
         """Brightness at head-frame heights (pixels, from each pupil) along the face's up
@@ -142,13 +171,19 @@ class PixelRefiner:
         return np.stack([_gaussian_smooth(left, sigma), _gaussian_smooth(right, sigma)])
 
     def __call__(self, frame: HeadFrame, left: SideGeometry, right: SideGeometry):
+        """For metrics.measure(refine=...): the lids and brows split as the pixels show;
+        the split found is kept in self.split."""
+        self.split = self.estimate(frame, left, right)
+        return self.split.apply(left, right)
+
+    def estimate(self, frame: HeadFrame, left: SideGeometry, right: SideGeometry) -> Split:
         if np.hypot(frame.rotation[0, 1], frame.rotation[1, 1]) < 0.5:
-            return left, right  # pitched so far that "up" is nearly edge-on
+            return NO_SPLIT  # pitched so far that "up" is nearly edge-on
         p = frame.points
         iris = (np.linalg.norm(p[fm.LEFT_IRIS_RING[0]] - p[fm.LEFT_IRIS_RING[2]])
                 + np.linalg.norm(p[fm.RIGHT_IRIS_RING[0]] - p[fm.RIGHT_IRIS_RING[2]])) / 2
         if iris * np.hypot(frame.rotation[0, 1], frame.rotation[1, 1]) < 6:  # too few pixels
-            return left, right
+            return NO_SPLIT
         step = max(iris / SAMPLES_PER_IRIS, 1 / SAMPLES_PER_PIXEL)
         brow_mid = ((left.brow - left.pupil[1]) + (right.brow - right.pupil[1])) / 2
         top = brow_mid + (BROW_HALF_WINDOW + BROW_MAX_SHIFT + 0.1) * iris
@@ -160,36 +195,14 @@ class PixelRefiner:
         # Each match is made both ways (left onto right, right onto left) and the two
         # combined, so that swapping the sides, as a mirror does, gives exactly the inverse.
         stretches = np.linspace(*LID_STRETCH, SEARCH_STEPS)
-        ratios = []
         h = np.arange(LID_WINDOW[0] * iris, LID_WINDOW[1] * iris, step)
         # Upper half, then lower: right(h·r) ≈ left(h), and left(h·r) ≈ right(h).
         found = _match(profiles, heights, [(L, R, h), (R, L, h), (L, R, -h), (R, L, -h)], stretches, STRETCH)
-        for r_lr, r_rl in (found[:2], found[2:]):
-            ratios.append(None if r_lr is None or r_rl is None else float(np.sqrt(r_lr / r_rl)))
-        if None not in ratios:
-            left, right = self._split_lids(left, right, *ratios)
-            self.used["eye"] = True
+        ratios = [None if a is None or b is None else float(np.sqrt(a / b)) for a, b in (found[:2], found[2:])]
 
         # Brow: right(h + d) ≈ left(h) over the brow band.
         h = np.arange(brow_mid - BROW_HALF_WINDOW * iris, brow_mid + BROW_HALF_WINDOW * iris, step)
         shifts = np.linspace(-BROW_MAX_SHIFT, BROW_MAX_SHIFT, SEARCH_STEPS) * iris
         d_lr, d_rl = _match(profiles, heights, [(L, R, h), (R, L, h)], shifts, SHIFT)
-        if d_lr is not None and d_rl is not None:
-            d = (d_lr - d_rl) / 2
-            mean = (left.brow - left.pupil[1] + right.brow - right.pupil[1]) / 2
-            left = replace(left, brow=left.pupil[1] + mean - d / 2)
-            right = replace(right, brow=right.pupil[1] + mean + d / 2)
-            self.used["brow"] = True
-        return left, right
-
-    @staticmethod
-    def _split_lids(left: SideGeometry, right: SideGeometry, r_up: float, r_lo: float):
-        """Keep the mesh's mean lid distance from the pupil on each half; split it between
-        the sides by the measured ratio right/left."""
-        out = []
-        up_mean = (left.upper_lid - left.pupil[1] + right.upper_lid - right.pupil[1]) / 2
-        lo_mean = (left.pupil[1] - left.lower_lid + right.pupil[1] - right.lower_lid) / 2
-        up_left, lo_left = 2 * up_mean / (1 + r_up), 2 * lo_mean / (1 + r_lo)
-        for geo, up, lo in ((left, up_left, lo_left), (right, r_up * up_left, r_lo * lo_left)):
-            out.append(replace(geo, upper_lid=geo.pupil[1] + up, lower_lid=geo.pupil[1] - lo))
-        return tuple(out)
+        brow = None if d_lr is None or d_rl is None else (d_lr - d_rl) / 2
+        return Split(None if None in ratios else (ratios[0], ratios[1]), brow)

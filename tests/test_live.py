@@ -1,10 +1,18 @@
-"""The live loop on real video: what reaches the recorder, and a camera unplugged mid-session."""
+"""The live loop on real video: what reaches the recorder, a camera unplugged mid-session, and
+its pixel refinement on every other frame."""
 
+import numpy as np
+import pytest
+
+from facetension.analysis import measured_frames
+from facetension.calibrate import calibrate
 from facetension.capture import VideoSource
 from facetension.errors import CameraError
-from facetension.live import run
+from facetension.landmarks import Landmarker
+from facetension.live import LIVE_REFINE_EVERY, run
 from facetension.session import PracticeSession, PracticeSettings
-from scripted import make_clip, write_clip
+from facetension.tracker import Reading, TensionTracker
+from scripted import EyeNarrow, LidFlicker, make_clip, write_clip
 
 UNPLUG_AFTER_FRAMES = 150  # 5 s in
 
@@ -58,3 +66,42 @@ def test_every_second_and_event_reaches_the_recorder(tmp_path):
     assert times == sorted(times) and 9 <= len(times) <= 11
     assert {r.phase for r in rec.seconds} == {"before", "relax", "after"}
     assert [e.text for e in rec.events if e.kind == "phase"][-1] == "Done"
+
+
+# -- the live loop refines from the pixels on every other frame (live.LIVE_REFINE_EVERY) ------
+LIVE_TENSION_TOLERANCE = 0.02  # tension (0..1) per region and side, frame by frame
+LIVE_TWITCH_SHIFT_S = 0.1  # a twitch's start may move by a frame or so
+LIVE_EYE_MEDIAN_MM = 0.05  # per-frame eye asymmetry: typical difference from refining every frame
+
+
+def _tracked(path, refine_every, rest):
+    tracker = TensionTracker(rest)
+    values, events, eye = [], [], []
+    with VideoSource(path) as src, Landmarker("video") as lm:
+        for frame, face, m in measured_frames(src, lm, pipeline=False, refine_every=refine_every):
+            sample = tracker.update(None if face is None else Reading.of(face, m), frame.t_s)
+            values.append(None if sample is None else sample.values)
+            eye.append(None if m is None or "eye" not in m.regions else m.regions["eye"].diff)
+            events += [] if sample is None else list(sample.events)
+    return values, events, eye
+
+
+@pytest.mark.parametrize("edit", [EyeNarrow("left"), LidFlicker("left")], ids=["eye-narrowed", "lid-flicker"])
+def test_refining_every_other_frame_reads_as_refining_every_frame(tmp_path, edit):
+    assert LIVE_REFINE_EVERY == 2
+    frames, fps = make_clip((), 12.0)
+    with VideoSource(write_clip(frames, tmp_path / "rest.avi", fps)) as src, Landmarker("video") as lm:
+        rest = calibrate(src, lm, "rest", "2026-11-26T00:00:00+00:00").rest
+    frames, fps = make_clip((edit,), 12.0)
+    path = write_clip(frames, tmp_path / "edited.avi", fps)
+    full, full_events, full_eye = _tracked(path, 1, rest)
+    live, live_events, live_eye = _tracked(path, LIVE_REFINE_EVERY, rest)
+    gaps = [abs(a[k] - b[k]) for a, b in zip(full, live) if a and b for k in a if k in b]
+    assert gaps and max(gaps) <= LIVE_TENSION_TOLERANCE
+    eye_gaps = [abs(a - b) for a, b in zip(full_eye, live_eye) if a is not None and b is not None]
+    assert np.median(eye_gaps) <= LIVE_EYE_MEDIAN_MM
+    # The same twitches (the flicker's one, or none), at the same place and about the same time.
+    assert [(e.region, e.side) for e in live_events] == [(e.region, e.side) for e in full_events]
+    assert all(abs(a.t_s - b.t_s) <= LIVE_TWITCH_SHIFT_S for a, b in zip(live_events, full_events))
+    if isinstance(edit, LidFlicker):
+        assert [(e.region, e.side) for e in live_events] == [("eye", "left")]
