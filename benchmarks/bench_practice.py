@@ -371,7 +371,7 @@ def v_detect(images, n) -> dict:
     return {"wall": wall, "cpu": cpu, "detect": d[WARM:].mean() * 1000, "found": found}
 
 
-def v_serial(images, n, log, paced=False) -> dict:
+def v_serial(images, n, log, paced=False, refine_every=None) -> dict:
     """The loop's work on one thread, part by part, in the same run as detect."""
     src = MemorySource(images, n, paced=paced)
     session = PracticeSession(settings_for(n), None, "bench", learn=False)
@@ -388,7 +388,7 @@ def v_serial(images, n, log, paced=False) -> dict:
 
     session.tracker.update = timed_tracker
     overlay = Overlay()
-    measurer = live_measurer()
+    measurer = live_measurer() if refine_every is None else A.StreamMeasurer(refine_every=refine_every)
     recorder = log.start(session)
     parts = {k: np.zeros(n) for k in ("detect", "measure", "session", "overlay", "log")}
     drawn = np.full(n, np.nan)
@@ -623,8 +623,11 @@ def timing(images, log, rounds: int) -> dict:
     n = len(images)
     variants = {"detect": lambda: v_detect(images, n),
                 "serial": lambda: v_serial(images, n, log),
+                "serial-1": lambda: v_serial(images, n, log, refine_every=1),
                 "run": lambda: v_run(images, n, log, window=False),
                 "full": lambda: v_run(images, n, log, window=True)}
+    if LIVE_REFINE_EVERY == 1 or not hasattr(A, "StreamMeasurer"):
+        del variants["serial-1"]  # the same as serial
     res: dict[str, list[dict]] = {k: [] for k in variants}
     keys = list(variants)
     t_start = pc()
@@ -634,9 +637,14 @@ def timing(images, log, rounds: int) -> dict:
             res[k].append(variants[k]())
         s = res["serial"][-1]
         own = s["measure"] + s["session"] + s["overlay"] + s["log"]
+        every = ""
+        if "serial-1" in res:
+            s1 = res["serial-1"][-1]
+            own1 = s1["measure"] + s1["session"] + s1["overlay"] + s1["log"]
+            every = f"  [refining every frame: b {own1:.2f}, b/a {own1 / s1['detect']:.3f}]"
         print(f"round {r + 1} ({' '.join(order)}), ms/frame: detect {res['detect'][-1]['wall']:.2f}  "
               f"serial {s['wall']:.2f} (a {s['detect']:.2f}, b {own:.2f}, b/a {own / s['detect']:.3f})  "
-              f"run {res['run'][-1]['wall']:.2f}  full {res['full'][-1]['wall']:.2f}")
+              f"run {res['run'][-1]['wall']:.2f}  full {res['full'][-1]['wall']:.2f}{every}")
     timing_s = pc() - t_start
 
     med = lambda k, f: statistics.median(x[f] for x in res[k])
@@ -656,6 +664,12 @@ def timing(images, log, rounds: int) -> dict:
           f"(p99 of a frame's own work {med('serial', 'own_p99'):.2f} ms; log p99 {med('serial', 'log_p99'):.2f}, "
           f"max {max(x['log_max'] for x in res['serial']):.2f} ms)")
     print(f"    serial wall {med('serial', 'wall'):.2f} ms/frame (a + b + loop {med('serial', 'wall') - a_ser - own:.2f})")
+    if "serial-1" in res:
+        own1 = [x["measure"] + x["session"] + x["overlay"] + x["log"] for x in res["serial-1"]]
+        ratio1 = [o / x["detect"] for o, x in zip(own1, res["serial-1"])]
+        print(f"    the same, refining every frame (serial-1, in the same rounds): measure {med('serial-1', 'measure'):.2f}, "
+              f"own work {statistics.median(own1):.2f} ms = {statistics.median(ratio1):.3f} of its (a) "
+              f"{med('serial-1', 'detect'):.2f}")
     d = med("detect", "wall")
     print("  side by side (ms/frame arrival to arrival; CPU ms/frame, both cores; ratio to detect alone):")
     for k, label in (("detect", "detect alone"), ("serial", "serial (a)+(b), one thread"),
@@ -753,7 +767,12 @@ def main() -> None:
     ap.add_argument("--memory-only", action="store_true", help="only the memory run (no cap unless a budget is given)")
     ap.add_argument("--tracemalloc", action="store_true", help="trace Python allocations even if RSS stays flat")
     ap.add_argument("--frames", type=int, default=0, help="use only the clip's first N frames (a quick try)")
+    ap.add_argument("--refine-every", type=int, default=0,
+                    help="pixel refinement on every N-th frame instead of live.LIVE_REFINE_EVERY (1: every frame)")
     args = ap.parse_args()
+    global LIVE_REFINE_EVERY
+    if args.refine_every:  # the live loop reads it from live at each run
+        LIVE_REFINE_EVERY = live.LIVE_REFINE_EVERY = args.refine_every
 
     import mediapipe
 

@@ -6,6 +6,7 @@ z toward the camera), in pixels at the face's depth, with x = 0 on the facial mi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,9 +40,10 @@ def back_project(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: f
     """
     w, h = image_size
     f = focal_px if focal_px is not None else DEFAULT_FOCAL_PER_WIDTH * w
-    x, y, z = landmarks[:, 0], landmarks[:, 1], landmarks[:, 2]
-    k = 1.0 + z / f
-    return np.stack([(x - w / 2) * k, -(y - h / 2) * k, -z], axis=1)
+    cam = landmarks - (w / 2, h / 2, 0.0)
+    cam[:, :2] *= (1.0 + landmarks[:, 2:3] / f)  # k = 1 + z / f
+    cam *= (1.0, -1.0, -1.0)
+    return cam
 
 
 def similarity_fit(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -51,10 +53,9 @@ def similarity_fit(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray,
     mu_s, mu_d = src.mean(0), dst.mean(0)
     a, b = src - mu_s, dst - mu_d
     u, sig, vt = np.linalg.svd(b.T @ a / len(src))
-    d = np.sign(np.linalg.det(u @ vt)) or 1.0
-    e = np.diag([1.0, 1.0, d])
-    rot = u @ e @ vt
-    scale = float(np.trace(np.diag(sig) @ e) / (a ** 2).sum(1).mean())
+    d = -1.0 if np.linalg.det(u @ vt) < 0 else 1.0  # a reflection is turned into a rotation
+    rot = (u * (1.0, 1.0, d)) @ vt
+    scale = float((sig[0] + sig[1] + d * sig[2]) / (a * a).sum() * len(src))
     return scale, rot, mu_d - scale * rot @ mu_s
 
 
@@ -70,8 +71,8 @@ def head_frame(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: flo
     s, rot, t = similarity_fit(canon, cam[rigid])
     points = (cam - t) @ rot  # rotᵀ (p − t): camera → canonical axes, still in pixels
     resid = np.sqrt(((points[rigid] / s - canon) ** 2).sum(1).mean())
-    forward, right = rot[:, 2], rot[:, 0]
-    yaw = np.degrees(np.arctan2(forward[0], forward[2]))
-    pitch = np.degrees(np.arctan2(forward[1], np.hypot(forward[0], forward[2])))
-    roll = np.degrees(np.arctan2(right[1], right[0]))
-    return HeadFrame(points, rot, s, float(yaw), float(pitch), float(roll), float(resid))
+    (rx, _, fx), (ry, _, fy), (_, _, fz) = rot.tolist()  # columns: right, up, forward
+    yaw = math.degrees(math.atan2(fx, fz))
+    pitch = math.degrees(math.atan2(fy, math.hypot(fx, fz)))
+    roll = math.degrees(math.atan2(ry, rx))
+    return HeadFrame(points, rot, s, yaw, pitch, roll, float(resid))

@@ -7,7 +7,9 @@ own sides, and diff = left − right.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -77,10 +79,20 @@ def asymmetry_index(diffs: dict[str, float]) -> float:
     return float(np.mean([100.0 - score(r, d) for r, d in diffs.items()]))
 
 
-def _curve_at(points: np.ndarray, x: float) -> float:
-    """Height of a contour (N, 3) at horizontal position x, linearly interpolated."""
-    order = np.argsort(points[:, 0])
-    return float(np.interp(x, points[order, 0], points[order, 1]))
+def _height_at(points: list, x: float) -> float:
+    """Height of a contour [[x, y], ...] at horizontal position x, linearly interpolated and
+    held at its ends (as np.interp; plain Python, since a contour has 5–7 points)."""
+    pts = sorted(points)
+    if x <= pts[0][0]:
+        return pts[0][1]
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
+    return pts[-1][1]
+
+
+_SCALE_POINTS = [fm.RIGHT_IRIS_RING[0], fm.RIGHT_IRIS_RING[2], fm.LEFT_IRIS_RING[0], fm.LEFT_IRIS_RING[2],
+                 fm.RIGHT_OUTER_CANTHUS, fm.mirrored(fm.RIGHT_OUTER_CANTHUS)]
 
 
 def mm_per_px(frame: HeadFrame) -> tuple[float, str]:
@@ -91,10 +103,8 @@ def mm_per_px(frame: HeadFrame) -> tuple[float, str]:
     person's difference from average size (~±10 %), which scales both sides alike and
     so leaves the sign and rank of every asymmetry intact.
     """
-    p = frame.points
-    d_right = np.linalg.norm(p[fm.RIGHT_IRIS_RING[0]] - p[fm.RIGHT_IRIS_RING[2]])
-    d_left = np.linalg.norm(p[fm.LEFT_IRIS_RING[0]] - p[fm.LEFT_IRIS_RING[2]])
-    canthi = np.linalg.norm(p[fm.RIGHT_OUTER_CANTHUS] - p[fm.mirrored(fm.RIGHT_OUTER_CANTHUS)])
+    r0, r2, l0, l2, c_right, c_left = frame.points[_SCALE_POINTS].tolist()
+    d_right, d_left, canthi = math.dist(r0, r2), math.dist(l0, l2), math.dist(c_right, c_left)
     mean_d = (d_left + d_right) / 2
     agree = abs(d_left - d_right) <= IRIS_AGREEMENT * mean_d
     plausible = IRIS_TO_CANTHI_RANGE[0] <= mean_d / max(canthi, 1e-9) <= IRIS_TO_CANTHI_RANGE[1]
@@ -117,14 +127,28 @@ class SideGeometry:
     alar: np.ndarray  # alar base (3,)
 
 
-def side_geometry(points: np.ndarray, side: str) -> SideGeometry:
+_CONTOURS = (fm.RIGHT_UPPER_LID, fm.RIGHT_LOWER_LID, fm.RIGHT_BROW_UPPER, fm.RIGHT_BROW_LOWER)
+
+
+@lru_cache(maxsize=2)
+def _side_indices(side: str) -> tuple[np.ndarray, tuple[tuple[int, int], ...], int, int, int]:
+    """One side's contour landmarks (all in one index array, with each contour's bounds in
+    it), pupil, mouth corner and alar base."""
     m = (lambda i: i) if side == "right" else fm.mirrored
-    pupil = points[fm.RIGHT_IRIS_CENTER if side == "right" else fm.LEFT_IRIS_CENTER]
-    x = pupil[0]
-    upper = _curve_at(points[list(m(fm.RIGHT_UPPER_LID))], x)
-    lower = _curve_at(points[list(m(fm.RIGHT_LOWER_LID))], x)
-    brow = (_curve_at(points[list(m(fm.RIGHT_BROW_UPPER))], x) + _curve_at(points[list(m(fm.RIGHT_BROW_LOWER))], x)) / 2
-    return SideGeometry(pupil, upper, lower, brow, points[m(fm.RIGHT_MOUTH_CORNER)], points[m(fm.RIGHT_ALAR_BASE)])
+    idx = [m(i) for contour in _CONTOURS for i in contour]
+    ends = np.cumsum([0] + [len(c) for c in _CONTOURS])
+    bounds = tuple((int(a), int(b)) for a, b in zip(ends[:-1], ends[1:]))
+    pupil = fm.RIGHT_IRIS_CENTER if side == "right" else fm.LEFT_IRIS_CENTER
+    return np.array(idx), bounds, pupil, m(fm.RIGHT_MOUTH_CORNER), m(fm.RIGHT_ALAR_BASE)
+
+
+def side_geometry(points: np.ndarray, side: str) -> SideGeometry:
+    idx, bounds, pupil_i, corner_i, alar_i = _side_indices(side)
+    pupil = points[pupil_i]
+    x = float(pupil[0])
+    xy = points[idx, :2].tolist()
+    upper, lower, brow_upper, brow_lower = (_height_at(xy[a:b], x) for a, b in bounds)
+    return SideGeometry(pupil, upper, lower, (brow_upper + brow_lower) / 2, points[corner_i], points[alar_i])
 
 
 def regions_from(left: SideGeometry, right: SideGeometry, k: float) -> dict[str, Side]:
@@ -145,7 +169,8 @@ def out_of_frame(landmarks: np.ndarray, image_size: tuple[int, int]) -> bool:
     w, h = image_size
     xy = landmarks[: fm.N_MESH, :2]
     m = OUT_OF_FRAME_MARGIN_PX
-    return bool((xy[:, 0] < -m).any() or (xy[:, 1] < -m).any() or (xy[:, 0] > w - 1 + m).any() or (xy[:, 1] > h - 1 + m).any())
+    (x0, y0), (x1, y1) = xy.min(axis=0).tolist(), xy.max(axis=0).tolist()
+    return x0 < -m or y0 < -m or x1 > w - 1 + m or y1 > h - 1 + m
 
 
 def measure(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float | None = None,

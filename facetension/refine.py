@@ -41,6 +41,9 @@ LID_STRETCH = (0.55, 1.8)
 BROW_HALF_WINDOW = 0.8
 BROW_MAX_SHIFT = 0.5
 SEARCH_STEPS = 41  # over each search range; the correlation peak spans several steps
+_STRETCHES = np.linspace(*LID_STRETCH, SEARCH_STEPS)
+_SHIFTS_PER_IRIS = np.linspace(-BROW_MAX_SHIFT, BROW_MAX_SHIFT, SEARCH_STEPS)
+_PARALLEL = np.linspace(-1, 1, PARALLEL_LINES)
 
 
 def _bilinear(gray: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -91,10 +94,18 @@ def _resample(profiles: np.ndarray, which: np.ndarray, x: np.ndarray, heights: n
     """profiles[which] at heights x, linearly interpolated and held at the ends (as np.interp
     does) on the evenly spaced `heights`: one set of array operations for every profile."""
     n = len(heights)
-    u = np.clip((x - heights[0]) / (heights[1] - heights[0]), 0, n - 1)
-    i = np.minimum(u.astype(np.intp), n - 2)
-    f = u - i
-    return profiles[which, i] * (1 - f) + profiles[which, i + 1] * f
+    u = (x - heights[0]) * (1.0 / (heights[1] - heights[0]))
+    np.clip(u, 0, n - 1, out=u)
+    i = u.astype(np.intp)
+    np.minimum(i, n - 2, out=i)
+    u -= i  # the fraction between samples i and i + 1
+    i += which * n  # into the flattened profiles
+    flat = profiles.ravel()
+    lo, hi = flat.take(i), flat.take(i + 1)
+    hi -= lo
+    hi *= u
+    hi += lo
+    return hi
 
 
 def _match(profiles: np.ndarray, heights: np.ndarray, jobs, params: np.ndarray, warp) -> list[float | None]:
@@ -162,7 +173,7 @@ class PixelRefiner:
         pupils = self.landmarks[centres, :2] - self.origin  # (2, 2)
         k = 1.0 + self.landmarks[centres, 2] / self.focal  # depth factor at each eye
         t = heights[None, :] * (length / k)[:, None]  # (2, N) image pixels along the line
-        offsets = np.multiply.outer(PARALLEL_SPAN_PER_IRIS * iris_head * length / k, np.linspace(-1, 1, PARALLEL_LINES))
+        offsets = np.multiply.outer(PARALLEL_SPAN_PER_IRIS * iris_head * length / k, _PARALLEL)
         xs = pupils[:, 0, None, None] + offsets[:, :, None] * across[0] + t[:, None, :] * up[0]
         ys = pupils[:, 1, None, None] + offsets[:, :, None] * across[1] + t[:, None, :] * up[1]
         # MediaPipe puts pixel centres at i + 0.5; the sampler at i.
@@ -194,7 +205,7 @@ class PixelRefiner:
 
         # Each match is made both ways (left onto right, right onto left) and the two
         # combined, so that swapping the sides, as a mirror does, gives exactly the inverse.
-        stretches = np.linspace(*LID_STRETCH, SEARCH_STEPS)
+        stretches = _STRETCHES
         h = np.arange(LID_WINDOW[0] * iris, LID_WINDOW[1] * iris, step)
         # Upper half, then lower: right(h·r) ≈ left(h), and left(h·r) ≈ right(h).
         found = _match(profiles, heights, [(L, R, h), (R, L, h), (L, R, -h), (R, L, -h)], stretches, STRETCH)
@@ -202,7 +213,7 @@ class PixelRefiner:
 
         # Brow: right(h + d) ≈ left(h) over the brow band.
         h = np.arange(brow_mid - BROW_HALF_WINDOW * iris, brow_mid + BROW_HALF_WINDOW * iris, step)
-        shifts = np.linspace(-BROW_MAX_SHIFT, BROW_MAX_SHIFT, SEARCH_STEPS) * iris
+        shifts = _SHIFTS_PER_IRIS * iris
         d_lr, d_rl = _match(profiles, heights, [(L, R, h), (R, L, h)], shifts, SHIFT)
         brow = None if d_lr is None or d_rl is None else (d_lr - d_rl) / 2
         return Split(None if None in ratios else (ratios[0], ratios[1]), brow)

@@ -36,9 +36,8 @@ class Reading:
     @classmethod
     def of(cls, face, measure: FrameMeasure | None) -> "Reading":
         """From a landmarks.Face and its measure."""
-        lm = face.landmarks
-        centre = ((lm[:, 0].min() + lm[:, 0].max()) / 2, (lm[:, 1].min() + lm[:, 1].max()) / 2)
-        return cls(face.blendshapes, measure, centre, face.height_px)
+        (x0, y0), (x1, y1) = face.landmarks[:, :2].min(axis=0).tolist(), face.landmarks[:, :2].max(axis=0).tolist()
+        return cls(face.blendshapes, measure, ((x0 + x1) / 2, (y0 + y1) / 2), y1 - y0)  # y1 − y0: Face.height_px
 
 
 @dataclass(frozen=True)
@@ -183,6 +182,8 @@ class TensionTracker:
     def _twitches(self, drive: dict[Key, float], t: float, dt: float) -> list[TwitchEvent]:
         s = self.settings
         warm = t - self._t0 < s.warmup_s
+        trend_a = 1.0 - math.exp(-dt / s.trend_tau_s) if dt > 0 else 0.0
+        noise_a = 1.0 - math.exp(-dt / s.noise_tau_s)
         hp: dict[Key, float] = {}
         for k, x in drive.items():
             c = self._channels.setdefault(k, _Channel())
@@ -190,7 +191,7 @@ class TensionTracker:
                 c.trend = x
             hp[k] = x - c.trend
             if c.burst is None or c.burst.too_long:  # a burst must not become its own trend
-                c.trend += (1.0 - math.exp(-dt / s.trend_tau_s)) * (x - c.trend) if dt > 0 else 0.0
+                c.trend += trend_a * (x - c.trend)
         events = []
         for k, h in hp.items():
             c = self._channels[k]
@@ -207,7 +208,7 @@ class TensionTracker:
                 if abs(h) > s.k_on * sd and abs(h) > s.lateral_ratio * abs(other):
                     c.burst = _Burst(t, t, abs(h), spoiled=t - self._last_disturbed <= s.guard_s)
                 else:  # calm: keep learning the noise floor
-                    c.var += (1.0 - math.exp(-dt / s.noise_tau_s)) * (h * h - c.var)
+                    c.var += noise_a * (h * h - c.var)
                     c.var = max(c.var, s.noise_floor_min ** 2)
                 continue
             b = c.burst
