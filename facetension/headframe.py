@@ -50,7 +50,7 @@ def similarity_fit(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray,
     """Least-squares s, R, t with dst ≈ s R src + t (Umeyama 1991), R a proper rotation."""
     if src.shape != dst.shape or src.ndim != 2 or src.shape[1] != 3:
         raise ValueError(f"similarity_fit: expected two (N, 3) arrays, got {src.shape} and {dst.shape}")
-    mu_s, mu_d = src.mean(0), dst.mean(0)
+    mu_s, mu_d = np.add.reduce(src) / len(src), np.add.reduce(dst) / len(dst)
     a, b = src - mu_s, dst - mu_d
     u, sig, vt = np.linalg.svd(b.T @ a / len(src))
     d = -1.0 if np.linalg.det(u @ vt) < 0 else 1.0  # a reflection is turned into a rotation

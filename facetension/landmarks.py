@@ -17,6 +17,7 @@ import io
 import os
 import zipfile
 from dataclasses import dataclass, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -62,10 +63,21 @@ class Face:
         if self.blendshapes.shape != (N_BLENDSHAPES,):
             raise ValueError(f"blendshapes: expected ({N_BLENDSHAPES},), got {self.blendshapes.shape}")
 
+    @cached_property
+    def box(self) -> tuple[float, float, float, float]:
+        """x0, y0, x1, y1: the landmarks' extent in pixels (worked out once per face)."""
+        (x0, y0), (x1, y1) = self.landmarks[:, :2].min(axis=0).tolist(), self.landmarks[:, :2].max(axis=0).tolist()
+        return x0, y0, x1, y1
+
     @property
     def height_px(self) -> float:
         """Face height, forehead to chin, in pixels."""
-        return float(np.ptp(self.landmarks[:, 1]))
+        return self.box[3] - self.box[1]
+
+    @property
+    def centre_px(self) -> tuple[float, float]:
+        x0, y0, x1, y1 = self.box
+        return (x0 + x1) / 2, (y0 + y1) / 2
 
 
 def bundled_model_path() -> Path:

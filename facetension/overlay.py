@@ -230,18 +230,27 @@ def _progress(canvas, view: View, lay: _Layout):
     cv2.rectangle(canvas, (x0, y0), (x0 + int((x1 - x0) * view.session_progress), y1), PACER, -1)
 
 
-def _bars(canvas, view: View, lay: _Layout):
+@lru_cache(maxsize=8)
+def _bar_slots(lay: _Layout) -> tuple:
+    """Per column: its box, and each bar's key, left end, top, full length and bottom."""
     bx0, bx1 = lay.bar_x
-    for side, x0 in lay.columns:
-        _darken(canvas[max(0, lay.box_top):lay.box_bottom, max(0, x0 - lay.box_pad):x0 + lay.col_w + lay.box_pad],
-                BOX_ALPHA)
+    return tuple(
+        (side, x0, (max(0, lay.box_top), lay.box_bottom, max(0, x0 - lay.box_pad), x0 + lay.col_w + lay.box_pad),
+         tuple(((region, side), x0 + bx0, y, bx1 - bx0, y + lay.bar_h)
+               for region, y in zip(TENSION_REGIONS, range(lay.bars_top, lay.bars_top + lay.gap * len(TENSION_REGIONS), lay.gap))))
+        for side, x0 in lay.columns)
+
+
+def _bars(canvas, view: View, lay: _Layout):
+    tension = view.tension
+    for side, x0, (y0, y1, xa, xb), bars in _bar_slots(lay):
+        _darken(canvas[y0:y1, xa:xb], BOX_ALPHA)
         _paste(canvas, _column_sprite(side, lay), x0, lay.bars_top)
-        for i, region in enumerate(TENSION_REGIONS):
-            v = view.tension.get((region, side))
+        for key, x, y, length, bottom in bars:
+            v = tension.get(key)
             if v is not None:
-                y = lay.bars_top + i * lay.gap
-                end = x0 + bx0 + int((bx1 - bx0) * min(max(v, 0.0), 1.0))
-                cv2.rectangle(canvas, (x0 + bx0, y), (end, y + lay.bar_h), tension_colour(v), -1)
+                v = 0.0 if v < 0.0 else 1.0 if v > 1.0 else v
+                cv2.rectangle(canvas, (x, y), (x + int(length * v), bottom), _COLOURS[int(v * COLOUR_STEPS + 0.5)], -1)
 
 
 @lru_cache(maxsize=8)

@@ -20,7 +20,9 @@ weak match (low correlation, or a peak at the end of the search range) leaves th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import math
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -47,28 +49,41 @@ _PARALLEL = np.linspace(-1, 1, PARALLEL_LINES)
 
 
 def _bilinear(gray: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """gray (float) at (x, y), pixel centres at integers, bilinear, held at the edges."""
     h, w = gray.shape
-    x = np.clip(x, 0, w - 1.001)
-    y = np.clip(y, 0, h - 1.001)
-    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
-    fx, fy = x - x0, y - y0
-    g = gray
-    return (g[y0, x0] * (1 - fx) * (1 - fy) + g[y0, x0 + 1] * fx * (1 - fy)
-            + g[y0 + 1, x0] * (1 - fx) * fy + g[y0 + 1, x0 + 1] * fx * fy)
+    x = np.minimum(np.maximum(x, 0), w - 1.001)  # ufuncs: np.clip's Python layer costs more
+    y = np.minimum(np.maximum(y, 0), h - 1.001)
+    x0, y0 = x.astype(np.intp), y.astype(np.intp)  # floor: both are ≥ 0
+    x -= x0
+    y -= y0
+    i = y0 * w + x0
+    flat = gray.ravel()
+    top, bottom = flat.take(i), flat.take(i + w)
+    top += (flat.take(i + 1) - top) * x
+    bottom += (flat.take(i + w + 1) - bottom) * x
+    return top + (bottom - top) * y
+
+
+@lru_cache(maxsize=32)
+def _gaussian_kernel(sigma: float) -> np.ndarray:
+    r = max(1, math.ceil(3 * sigma))
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / max(sigma, 1e-6)) ** 2)
+    return k / k.sum()
 
 
 def _gaussian_smooth(values: np.ndarray, sigma: float) -> np.ndarray:
-    r = max(1, int(np.ceil(3 * sigma)))
-    k = np.exp(-0.5 * (np.arange(-r, r + 1) / max(sigma, 1e-6)) ** 2)
+    k = _gaussian_kernel(round(sigma, 3))  # a face's size changes little from frame to frame
+    r = len(k) // 2
     padded = np.concatenate([np.full(r, values[0]), values, np.full(r, values[-1])])  # edge values
-    return np.convolve(padded, k / k.sum(), mode="valid")
+    return np.convolve(padded, k, mode="valid")
 
 
 def _ncc(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Normalised cross-correlation of each a[k] (K, N) with each row of rows[k] (K, M, N);
     0 for a flat row."""
-    a = a - a.mean(axis=-1, keepdims=True)
-    rows = rows - rows.mean(axis=-1, keepdims=True)
+    n = a.shape[-1]  # np.add.reduce: the mean without ndarray.mean's Python layer (per frame)
+    a = a - np.add.reduce(a, axis=-1, keepdims=True) / n
+    rows = rows - np.add.reduce(rows, axis=-1, keepdims=True) / n
     num = np.matmul(rows, a[..., None])[..., 0]
     den = np.sqrt((a * a).sum(axis=-1, keepdims=True) * (rows * rows).sum(axis=-1))
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
@@ -77,7 +92,7 @@ def _ncc(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
 def _best(params: np.ndarray, scores: np.ndarray) -> float | None:
     """The parameter of the highest score, refined by a parabola; None if the match is
     weak or the peak sits at the end of the range (the truth may lie beyond it)."""
-    j = int(np.argmax(scores))
+    j = int(scores.argmax())
     if scores[j] < MIN_CORRELATION or j == 0 or j == len(scores) - 1:
         return None
     a, b, c = scores[j - 1], scores[j], scores[j + 1]
@@ -95,7 +110,8 @@ def _resample(profiles: np.ndarray, which: np.ndarray, x: np.ndarray, heights: n
     does) on the evenly spaced `heights`: one set of array operations for every profile."""
     n = len(heights)
     u = (x - heights[0]) * (1.0 / (heights[1] - heights[0]))
-    np.clip(u, 0, n - 1, out=u)
+    np.maximum(u, 0, out=u)
+    np.minimum(u, n - 1, out=u)
     i = u.astype(np.intp)
     np.minimum(i, n - 2, out=i)
     u -= i  # the fraction between samples i and i + 1
@@ -134,17 +150,22 @@ class Split:
             up_mean = (left.upper_lid - left.pupil[1] + right.upper_lid - right.pupil[1]) / 2
             lo_mean = (left.pupil[1] - left.lower_lid + right.pupil[1] - right.lower_lid) / 2
             up_left, lo_left = 2 * up_mean / (1 + r_up), 2 * lo_mean / (1 + r_lo)
-            left = replace(left, upper_lid=left.pupil[1] + up_left, lower_lid=left.pupil[1] - lo_left)
-            right = replace(right, upper_lid=right.pupil[1] + r_up * up_left, lower_lid=right.pupil[1] - r_lo * lo_left)
+            left = _with(left, left.pupil[1] + up_left, left.pupil[1] - lo_left, left.brow)
+            right = _with(right, right.pupil[1] + r_up * up_left, right.pupil[1] - r_lo * lo_left, right.brow)
         if self.brow_shift_px is not None:
             d = self.brow_shift_px
             mean = (left.brow - left.pupil[1] + right.brow - right.pupil[1]) / 2
-            left = replace(left, brow=left.pupil[1] + mean - d / 2)
-            right = replace(right, brow=right.pupil[1] + mean + d / 2)
+            left = _with(left, left.upper_lid, left.lower_lid, left.pupil[1] + mean - d / 2)
+            right = _with(right, right.upper_lid, right.lower_lid, right.pupil[1] + mean + d / 2)
         return left, right
 
 
 NO_SPLIT = Split(None, None)
+
+
+def _with(g: SideGeometry, upper_lid: float, lower_lid: float, brow: float) -> SideGeometry:
+    """g with new lid and brow heights (dataclasses.replace, without its per-call overhead)."""
+    return SideGeometry(g.pupil, upper_lid, lower_lid, brow, g.corner, g.alar)
 
 
 class PixelRefiner:
@@ -155,7 +176,7 @@ class PixelRefiner:
         (one that holds the whole face: samples are clamped to its edges)."""
         if gray.ndim != 2:
             raise ValueError(f"gray: expected a 2-D image, got shape {gray.shape}")
-        self.gray = gray.astype(np.float32, copy=False)
+        self.gray = np.ascontiguousarray(gray, dtype=np.float32)
         self.origin = np.asarray(origin, dtype=float)
         self.landmarks = landmarks
         self.focal = focal_px if focal_px is not None else DEFAULT_FOCAL_PER_WIDTH * image_size[0]
@@ -177,7 +198,7 @@ class PixelRefiner:
         xs = pupils[:, 0, None, None] + offsets[:, :, None] * across[0] + t[:, None, :] * up[0]
         ys = pupils[:, 1, None, None] + offsets[:, :, None] * across[1] + t[:, None, :] * up[1]
         # MediaPipe puts pixel centres at i + 0.5; the sampler at i.
-        left, right = _bilinear(self.gray, xs - 0.5, ys - 0.5).mean(axis=1)
+        left, right = np.add.reduce(_bilinear(self.gray, xs - 0.5, ys - 0.5), axis=1) / PARALLEL_LINES
         sigma = SMOOTH_PER_IRIS * iris_head / (heights[1] - heights[0])
         return np.stack([_gaussian_smooth(left, sigma), _gaussian_smooth(right, sigma)])
 

@@ -326,7 +326,7 @@ class PracticeSession:
             return "no-face"
         w, h = f.frame_size
         share = f.face.height_px / h
-        cx, cy = _centre(f.face)
+        cx, cy = f.face.centre_px
         if share < self.s.min_face_share:
             return "closer"
         if share > self.s.max_face_share:
@@ -479,8 +479,3 @@ class PracticeSession:
                        self._relaxed_s, self._relax_elapsed, tuple(self._twitches),
                        completed=self.phase == Phase.DONE and not self.stopped_early,
                        baseline=self.tracker.baseline_kind)
-
-
-def _centre(face: Face) -> tuple[float, float]:
-    lm = face.landmarks
-    return ((lm[:, 0].min() + lm[:, 0].max()) / 2, (lm[:, 1].min() + lm[:, 1].max()) / 2)

@@ -82,6 +82,11 @@ _TERMS = {
     (region, side): [(_bs_index(n.format(side=side.capitalize())), w) for n, w in terms.items()]
     for region, terms in WEIGHTS.items() for side in SIDES
 }
+# The same as one (regions × sides, blendshapes) matrix: every activation in one product.
+_TERM_MATRIX = np.zeros((len(_TERMS), len(BLENDSHAPE_NAMES)))
+for _row, _terms in enumerate(_TERMS.values()):
+    for _i, _w in _terms:
+        _TERM_MATRIX[_row, _i] += _w
 EYE_BLINK = {s: _bs_index(f"eyeBlink{s.capitalize()}") for s in SIDES}
 BLINK_SCORE = 0.5  # both eyes above this: a blink
 
@@ -89,8 +94,7 @@ BLINK_SCORE = 0.5  # both eyes above this: a blink
 def activations(blendshapes: np.ndarray) -> dict[tuple[str, str], float]:
     if blendshapes.shape != (len(BLENDSHAPE_NAMES),):
         raise ValueError(f"blendshapes: expected ({len(BLENDSHAPE_NAMES)},), got {blendshapes.shape}")
-    bs = blendshapes.tolist()  # Python floats: 50-odd products per frame, each cheaper than numpy's
-    return {key: sum(bs[i] * w for i, w in terms) for key, terms in _TERMS.items()}
+    return dict(zip(_TERMS, (_TERM_MATRIX @ blendshapes).tolist()))
 
 
 def is_blink(blendshapes: np.ndarray, measure: FrameMeasure | None) -> bool:

@@ -36,8 +36,7 @@ class Reading:
     @classmethod
     def of(cls, face, measure: FrameMeasure | None) -> "Reading":
         """From a landmarks.Face and its measure."""
-        (x0, y0), (x1, y1) = face.landmarks[:, :2].min(axis=0).tolist(), face.landmarks[:, :2].max(axis=0).tolist()
-        return cls(face.blendshapes, measure, ((x0 + x1) / 2, (y0 + y1) / 2), y1 - y0)  # y1 − y0: Face.height_px
+        return cls(face.blendshapes, measure, face.centre_px, face.height_px)
 
 
 @dataclass(frozen=True)
