@@ -108,6 +108,8 @@ _EYE_BROW = np.array([i for group in (fm.RIGHT_BROW_UPPER, fm.RIGHT_LOWER_LID, f
                       for j in group for i in (j, fm.mirrored(j))])
 EYE_BAND_MARGIN_IRIS = 2.5
 EYE_BAND_MIN_MARGIN = 0.25  # ... and at least this share of the box's width (iris points can be off)
+
+
 def measure_face(face: Face, frame_bgr: np.ndarray, refine: bool = True) -> FrameMeasure:
     """One face in one frame → its measurements, lids and brows refined from the pixels."""
     return measure(face.landmarks, face.image_size, refine=_pixel_refiner(face, frame_bgr) if refine else None)
@@ -271,7 +273,7 @@ def measured_frames(source, landmarker: Landmarker, refine: bool = True,
     pipeline=True (files): frame i is measured on a worker thread while the landmarker runs on
     frame i + 1 (MediaPipe releases the GIL), so the metrics ride on the second core; at most
     one frame waits, so memory stays flat. pipeline=False (live): each frame is measured at
-    once, so it is shown ~14 ms after it arrives instead of a frame later. refine_every: see
+    once, so it is shown ~8 ms after it arrives instead of a frame later. refine_every: see
     StreamMeasurer."""
     measurer = StreamMeasurer(refine, refine_every)
 

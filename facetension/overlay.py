@@ -62,8 +62,8 @@ _COLOURS = [_colour(i / COLOUR_STEPS) for i in range(COLOUR_STEPS + 1)]
 
 
 def tension_colour(v: float) -> tuple[int, int, int]:
-    """Green at 0, amber at 0.5, red at 1."""
-    return _COLOURS[int(round(min(max(v, 0.0), 1.0) * COLOUR_STEPS))]
+    """Green at 0, amber at 0.5, red at 1 (v in 0..1)."""
+    return _COLOURS[int(v * COLOUR_STEPS + 0.5)]
 
 
 @dataclass(frozen=True)
@@ -250,7 +250,7 @@ def _bars(canvas, view: View, lay: _Layout):
             v = tension.get(key)
             if v is not None:
                 v = 0.0 if v < 0.0 else 1.0 if v > 1.0 else v
-                cv2.rectangle(canvas, (x, y), (x + int(length * v), bottom), _COLOURS[int(v * COLOUR_STEPS + 0.5)], -1)
+                cv2.rectangle(canvas, (x, y), (x + int(length * v), bottom), tension_colour(v), -1)
 
 
 @lru_cache(maxsize=8)
