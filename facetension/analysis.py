@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -120,11 +121,11 @@ def _pixel_refiner(face: Face, frame_bgr: np.ndarray) -> PixelRefiner | None:
     h, w = frame_bgr.shape[:2]
     lm = face.landmarks
     xy = lm[_EYE_BROW, :2]
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    iris = np.hypot(*(lm[fm.RIGHT_IRIS_RING[0], :2] - lm[fm.RIGHT_IRIS_RING[2], :2]))
-    pad = max(EYE_BAND_MARGIN_IRIS * iris, EYE_BAND_MIN_MARGIN * (hi[0] - lo[0]))
-    x0, y0 = np.clip(np.floor(lo - pad).astype(int), 0, [w - 1, h - 1])
-    x1, y1 = np.clip(np.ceil(hi + pad).astype(int) + 1, 1, [w, h])
+    (lo_x, lo_y), (hi_x, hi_y) = xy.min(axis=0).tolist(), xy.max(axis=0).tolist()
+    iris = math.dist(lm[fm.RIGHT_IRIS_RING[0], :2].tolist(), lm[fm.RIGHT_IRIS_RING[2], :2].tolist())
+    pad = max(EYE_BAND_MARGIN_IRIS * iris, EYE_BAND_MIN_MARGIN * (hi_x - lo_x))
+    x0, y0 = (min(max(math.floor(v - pad), 0), n - 1) for v, n in ((lo_x, w), (lo_y, h)))
+    x1, y1 = (min(max(math.ceil(v + pad) + 1, 1), n) for v, n in ((hi_x, w), (hi_y, h)))
     if x1 <= x0 or y1 <= y0:
         return None
     gray = cv2.cvtColor(frame_bgr[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)

@@ -46,16 +46,53 @@ def back_project(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: f
     return cam
 
 
+POLAR_MAX_ITERATIONS = 30  # scaled Newton converges in about 6 for a face's rigid points
+POLAR_TOLERANCE = 1e-26  # squared change of the iterate at which it has converged
+
+
+def _polar_rotation(m: list[list[float]]) -> list[list[float]] | None:
+    """The rotation closest to a 3 × 3 matrix (the orthogonal factor of its polar
+    decomposition), by scaled Newton iteration X ← (γX + X⁻ᵀ/γ) / 2 (Higham 1986), in
+    plain floats: per frame this is cheaper than a LAPACK SVD, whose code must come back
+    into the caches after each inference. None when det ≤ 0 (the closest orthogonal matrix
+    is a reflection) or it does not converge."""
+    x = m
+    for _ in range(POLAR_MAX_ITERATIONS):
+        (a, b, c), (d, e, f), (g, h, i) = x
+        c00, c01, c02 = e * i - f * h, f * g - d * i, d * h - e * g
+        det = a * c00 + b * c01 + c * c02
+        if det <= 0:
+            return None
+        cof = ((c00, c01, c02), (c * h - b * i, a * i - c * g, b * g - a * h),
+               (b * f - c * e, c * d - a * f, a * e - b * d))  # X⁻ᵀ · det
+        norm_x = a * a + b * b + c * c + d * d + e * e + f * f + g * g + h * h + i * i
+        norm_inv = sum(v * v for row in cof for v in row) / (det * det)
+        gamma = (norm_inv / norm_x) ** 0.25
+        k = 1.0 / (det * gamma)
+        new = [[0.5 * (gamma * xv + k * cv) for xv, cv in zip(xr, cr)] for xr, cr in zip(x, cof)]
+        change = sum((p - q) ** 2 for nr, xr in zip(new, x) for p, q in zip(nr, xr))
+        x = new
+        if change < POLAR_TOLERANCE:
+            return x
+    return None
+
+
 def similarity_fit(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """Least-squares s, R, t with dst ≈ s R src + t (Umeyama 1991), R a proper rotation."""
     if src.shape != dst.shape or src.ndim != 2 or src.shape[1] != 3:
         raise ValueError(f"similarity_fit: expected two (N, 3) arrays, got {src.shape} and {dst.shape}")
-    mu_s, mu_d = np.add.reduce(src) / len(src), np.add.reduce(dst) / len(dst)
+    n = len(src)
+    mu_s, mu_d = np.add.reduce(src) / n, np.add.reduce(dst) / n
     a, b = src - mu_s, dst - mu_d
-    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
-    d = -1.0 if np.linalg.det(u @ vt) < 0 else 1.0  # a reflection is turned into a rotation
-    rot = (u * (1.0, 1.0, d)) @ vt
-    scale = float((sig[0] + sig[1] + d * sig[2]) / (a * a).sum() * len(src))
+    m = b.T @ a / n
+    polar = _polar_rotation(m.tolist())
+    if polar is not None:
+        rot = np.array(polar)
+    else:  # a reflection, or a degenerate fit: Umeyama's SVD turns it into a rotation
+        u, _, vt = np.linalg.svd(m)
+        rot = (u * (1.0, 1.0, -1.0 if np.linalg.det(u @ vt) < 0 else 1.0)) @ vt
+    # The optimal scale is trace(Rᵀ M) / var(src) (the sum of M's signed singular values).
+    scale = float(np.vdot(rot, m) / np.vdot(a, a) * n)
     return scale, rot, mu_d - scale * rot @ mu_s
 
 

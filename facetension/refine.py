@@ -46,6 +46,8 @@ SEARCH_STEPS = 41  # over each search range; the correlation peak spans several 
 _STRETCHES = np.linspace(*LID_STRETCH, SEARCH_STEPS)
 _SHIFTS_PER_IRIS = np.linspace(-BROW_MAX_SHIFT, BROW_MAX_SHIFT, SEARCH_STEPS)
 _PARALLEL = np.linspace(-1, 1, PARALLEL_LINES)
+_IRIS_POINTS = [fm.LEFT_IRIS_RING[0], fm.LEFT_IRIS_RING[2], fm.RIGHT_IRIS_RING[0], fm.RIGHT_IRIS_RING[2]]
+_PUPILS = [fm.LEFT_IRIS_CENTER, fm.RIGHT_IRIS_CENTER]
 
 
 def _bilinear(gray: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -177,7 +179,7 @@ class PixelRefiner:
         if gray.ndim != 2:
             raise ValueError(f"gray: expected a 2-D image, got shape {gray.shape}")
         self.gray = np.ascontiguousarray(gray, dtype=np.float32)
-        self.origin = np.asarray(origin, dtype=float)
+        self.origin = (float(origin[0]), float(origin[1]))
         self.landmarks = landmarks
         self.focal = focal_px if focal_px is not None else DEFAULT_FOCAL_PER_WIDTH * image_size[0]
         self.split: Split | None = None  # set when called (an excluded frame is not)
@@ -185,20 +187,18 @@ class PixelRefiner:
     def _profiles(self, frame: HeadFrame, heights: np.ndarray, iris_head: float) -> np.ndarray:
         """Brightness at head-frame heights (pixels, from each pupil) along the face's up
         line through the left (row 0) and the right (row 1) pupil."""
-        rot = frame.rotation
-        up = np.array([rot[0, 1], -rot[1, 1]])  # the face's y axis seen in the image (y down)
-        length = float(np.hypot(*up))
-        up /= length
-        across = np.array([-up[1], up[0]])
-        centres = [fm.LEFT_IRIS_CENTER, fm.RIGHT_IRIS_CENTER]
-        pupils = self.landmarks[centres, :2] - self.origin  # (2, 2)
-        k = 1.0 + self.landmarks[centres, 2] / self.focal  # depth factor at each eye
-        t = heights[None, :] * (length / k)[:, None]  # (2, N) image pixels along the line
-        offsets = np.multiply.outer(PARALLEL_SPAN_PER_IRIS * iris_head * length / k, _PARALLEL)
-        xs = pupils[:, 0, None, None] + offsets[:, :, None] * across[0] + t[:, None, :] * up[0]
-        ys = pupils[:, 1, None, None] + offsets[:, :, None] * across[1] + t[:, None, :] * up[1]
+        ux, uy = frame.rotation[0, 1], -frame.rotation[1, 1]  # the face's y axis in the image (y down)
+        length = math.hypot(ux, uy)
+        ux, uy = ux / length, uy / length  # across the line: (-uy, ux)
+        pupils = self.landmarks[_PUPILS] - (*self.origin, 0.0)  # (2, 3): x, y in the crop, depth
         # MediaPipe puts pixel centres at i + 0.5; the sampler at i.
-        left, right = np.add.reduce(_bilinear(self.gray, xs - 0.5, ys - 0.5), axis=1) / PARALLEL_LINES
+        px, py = pupils[:, 0, None, None] - 0.5, pupils[:, 1, None, None] - 0.5
+        scale = length / (1.0 + pupils[:, 2] / self.focal)  # image pixels per head-frame pixel, each eye
+        t = np.multiply.outer(scale, heights)[:, None, :]  # (2, 1, N) along the line
+        offsets = np.multiply.outer(PARALLEL_SPAN_PER_IRIS * iris_head * scale, _PARALLEL)[:, :, None]  # (2, L, 1)
+        xs = px - offsets * uy + t * ux
+        ys = py + offsets * ux + t * uy
+        left, right = np.add.reduce(_bilinear(self.gray, xs, ys), axis=1) / PARALLEL_LINES
         sigma = SMOOTH_PER_IRIS * iris_head / (heights[1] - heights[0])
         return np.stack([_gaussian_smooth(left, sigma), _gaussian_smooth(right, sigma)])
 
@@ -209,12 +209,12 @@ class PixelRefiner:
         return self.split.apply(left, right)
 
     def estimate(self, frame: HeadFrame, left: SideGeometry, right: SideGeometry) -> Split:
-        if np.hypot(frame.rotation[0, 1], frame.rotation[1, 1]) < 0.5:
+        up_length = math.hypot(frame.rotation[0, 1], frame.rotation[1, 1])
+        if up_length < 0.5:
             return NO_SPLIT  # pitched so far that "up" is nearly edge-on
-        p = frame.points
-        iris = (np.linalg.norm(p[fm.LEFT_IRIS_RING[0]] - p[fm.LEFT_IRIS_RING[2]])
-                + np.linalg.norm(p[fm.RIGHT_IRIS_RING[0]] - p[fm.RIGHT_IRIS_RING[2]])) / 2
-        if iris * np.hypot(frame.rotation[0, 1], frame.rotation[1, 1]) < 6:  # too few pixels
+        l0, l2, r0, r2 = frame.points[_IRIS_POINTS].tolist()
+        iris = (math.dist(l0, l2) + math.dist(r0, r2)) / 2
+        if iris * up_length < 6:  # too few pixels
             return NO_SPLIT
         step = max(iris / SAMPLES_PER_IRIS, 1 / SAMPLES_PER_PIXEL)
         brow_mid = ((left.brow - left.pupil[1]) + (right.brow - right.pupil[1])) / 2
