@@ -27,7 +27,6 @@ class HeadFrame:
     yaw_deg: float  # + when the face turns toward the subject's left
     pitch_deg: float  # + when the face tilts up
     roll_deg: float  # + when the subject's left side goes up in the image
-    residual_cm: float  # RMS misfit of the rigid landmarks, canonical units
 
 
 def back_project(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float | None = None) -> np.ndarray:
@@ -107,9 +106,8 @@ def head_frame(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: flo
     rigid, canon = _rigid()
     s, rot, t = similarity_fit(canon, cam[rigid])
     points = (cam - t) @ rot  # rotᵀ (p − t): camera → canonical axes, still in pixels
-    resid = np.sqrt(((points[rigid] / s - canon) ** 2).sum(1).mean())
     (rx, _, fx), (ry, _, fy), (_, _, fz) = rot.tolist()  # columns: right, up, forward
     yaw = math.degrees(math.atan2(fx, fz))
     pitch = math.degrees(math.atan2(fy, math.hypot(fx, fz)))
     roll = math.degrees(math.atan2(ry, rx))
-    return HeadFrame(points, rot, s, yaw, pitch, roll, float(resid))
+    return HeadFrame(points, rot, s, yaw, pitch, roll)
