@@ -82,11 +82,13 @@ import numpy as np
 
 import facetension
 from facetension import live
-from facetension.capture import Frame, to_bgr8
+from facetension.capture import Frame
 from facetension.landmarks import Landmarker
 from facetension import overlay as OV
 from facetension.overlay import Overlay
 from facetension.session import FrameInput, PracticeSession, PracticeSettings
+
+from bench_analyze import decode  # noqa: E402  (beside this script: one decoder for both benchmarks)
 
 try:  # the module behind facetension.analyze (the function the package re-exports)
     A = importlib.import_module("facetension.analysis")
@@ -139,18 +141,6 @@ def build_clip(src_path: Path, out: Path) -> int:
     cap.release()
     writer.release()
     return n
-
-
-def decode(path: Path) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, image = cap.read()
-        if not ok or image is None:
-            break
-        frames.append(to_bgr8(image))
-    cap.release()
-    return frames
 
 
 # -- instruments -------------------------------------------------------------------------------
