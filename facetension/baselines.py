@@ -4,14 +4,16 @@ this module is the dataclass and its portable JSON file (`calibrate --out`, `--b
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from . import outputs
 from .errors import InputError
-from .tension import Rest
+from .tension import SIDES, TENSION_REGIONS, Rest
 
 FORMAT_VERSION = 1
 DATA_DIR_ENV = "FACETENSION_DATA_DIR"  # overrides the platform's data folder
@@ -30,12 +32,66 @@ def data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV) or user_data_dir("facetension", appauthor=False))
 
 
+MAX_GEOMETRY_MM = 100.0  # a resting eye opening, corner or brow position: far below this on any face
+GEOMETRY_FIELDS = ("eye_mm", "corner_drop_mm", "corner_out_mm", "brow_mm")
+_KEYS = {f"{r}/{s}": (r, s) for r in TENSION_REGIONS for s in SIDES}
+
+
 def _keyed(d):
     return None if d is None else {f"{r}/{s}": v for (r, s), v in d.items()}
 
 
-def _unkeyed(d):
-    return {tuple(k.split("/")): float(v) for k, v in d.items()}
+def _number(v, what: str, low: float, high: float) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not low <= v <= high:
+        raise ValueError(f"{what} must be a number from {low:g} to {high:g}, got {v!r}")
+    return float(v)
+
+
+def _unkeyed(d, what: str, low: float, high: float, complete: bool) -> dict[tuple[str, str], float]:
+    """A {"region/side": number} map, every key known (and all present when `complete`)."""
+    if not isinstance(d, dict) or (complete and set(d) != set(_KEYS)) or not set(d) <= set(_KEYS):
+        raise ValueError(f"{what} must map each of {', '.join(_KEYS)} to a number")
+    return {_KEYS[k]: _number(v, f"{what} {k}", low, high) for k, v in d.items()}
+
+
+def _sides(d, what: str, positive: bool) -> dict[str, float] | None:
+    if d is None:
+        return None
+    if not isinstance(d, dict) or set(d) != set(SIDES):
+        raise ValueError(f"{what} must give a number for each of {', '.join(SIDES)}")
+    out = {s: _number(d[s], f"{what} {s}", -MAX_GEOMETRY_MM, MAX_GEOMETRY_MM) for s in SIDES}
+    if positive and min(out.values()) <= 0:
+        raise ValueError(f"{what} must be above 0")
+    return out
+
+
+def _rest(doc: dict, personal: bool) -> tuple[Rest, dict[tuple[str, str], float]]:
+    """The relaxed reference and noise floor of a baseline document, every field checked:
+    a baseline of the wrong shape would break every later measurement."""
+    rest = Rest(_unkeyed(doc.get("activation"), "activation", 0.0, 1.0, complete=True),
+                **{f: _sides(doc.get(f), f, positive=f == "eye_mm") for f in GEOMETRY_FIELDS}, personal=personal)
+    return rest, _unkeyed(doc.get("noise"), "noise", 0.0, 1.0, complete=False)
+
+
+def to_data(b: Baseline) -> str:
+    """The baseline as the log keeps it (baselines.data): sorted JSON, so equal baselines are
+    equal text."""
+    r = b.rest
+    return json.dumps({"activation": _keyed(r.activation), "noise": _keyed(b.noise), "eye_mm": r.eye_mm,
+                       "corner_drop_mm": r.corner_drop_mm, "corner_out_mm": r.corner_out_mm, "brow_mm": r.brow_mm,
+                       "personal": r.personal}, sort_keys=True)
+
+
+def from_data(taken_at: str, source: str, frames: int, data: str) -> Baseline:
+    """A baseline from the log's columns. ValueError says what is wrong with it."""
+    try:
+        doc = json.loads(data)
+    except (TypeError, ValueError, RecursionError):
+        raise ValueError("its data is not valid JSON") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("personal"), bool):
+        raise ValueError("its data must be a JSON object with activation, noise, geometry and personal")
+    rest, noise = _rest(doc, doc["personal"])
+    return Baseline(rest, noise, taken_at, source, frames)
 
 
 def save(b: Baseline, path: Path) -> Path:
@@ -46,13 +102,8 @@ def save(b: Baseline, path: Path) -> Path:
         "eye_mm": b.rest.eye_mm, "corner_drop_mm": b.rest.corner_drop_mm,
         "corner_out_mm": b.rest.corner_out_mm, "brow_mm": b.rest.brow_mm,
     }
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(doc, indent=1))
-        os.replace(tmp, path)  # atomic: an old baseline is never half-overwritten
-    except OSError as exc:
-        raise InputError(f"cannot save the baseline to {path}: {exc.strerror}") from None
+    with outputs.private_file(path) as f:  # whole or not at all, owner-only
+        f.write(json.dumps(doc, indent=1))
     return path
 
 
@@ -63,10 +114,12 @@ def load(path: Path) -> Baseline:
         raise InputError(f"{path}: no such baseline file")
     try:
         doc = json.loads(path.read_text())
-        if doc.get("version") != FORMAT_VERSION:
-            raise InputError(f"{path}: baseline from another version of facetension; run calibrate again")
-        rest = Rest(_unkeyed(doc["activation"]), eye_mm=doc["eye_mm"], corner_drop_mm=doc["corner_drop_mm"],
-                    corner_out_mm=doc["corner_out_mm"], brow_mm=doc["brow_mm"], personal=True)
-        return Baseline(rest, _unkeyed(doc["noise"]), doc["taken_at"], doc["source"], int(doc["frames"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
+            raise InputError(f"{path}: not a baseline of this version of facetension; run calibrate again")
+        rest, noise = _rest(doc, personal=True)
+        frames = doc.get("frames")
+        if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
+            raise ValueError(f"frames must be a whole number, got {frames!r}")
+        return Baseline(rest, noise, str(doc.get("taken_at", "")), str(doc.get("source", "")), frames)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InputError(f"{path}: the baseline file is unreadable ({exc}); run calibrate again") from None

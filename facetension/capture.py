@@ -12,7 +12,9 @@ import numpy as np
 
 import time
 
+from .argtypes import MAX_CAMERA_INDEX
 from .errors import CameraError, InputError
+from .quiet import native_stderr_silenced
 
 # OpenCV's own log lines (e.g. "Camera index out of range") would reach the user raw:
 # our typed errors say it better.
@@ -23,6 +25,9 @@ VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".m
 MAX_SIDE_PX = 1920  # larger photos are scaled down: the mesh gains nothing and memory does
 DEFAULT_FPS = 30.0  # for files that do not say
 TRUNCATION_SLACK = 0.05  # containers often over-count their frames by a few
+# A measurable face needs the mesh's ~100 px; well below this no detector finds one, and
+# OpenCV's own calls assert on empty sizes (a 1×1 image, or 20000×1 scaled to 1920×0).
+MIN_SIDE_PX = 32
 
 
 def _check_file(path: Path) -> None:
@@ -48,21 +53,33 @@ def kind_of(path: str | os.PathLike) -> str:
     return "image" if cv2.haveImageReader(str(path)) else "video"
 
 
-def to_bgr8(image: np.ndarray) -> np.ndarray:
-    """Any decoded image (grey, BGR, BGRA; 8 or 16 bit or float) → BGR uint8, bounded size."""
+def to_bgr8(image: np.ndarray, name: str = "the image") -> np.ndarray:
+    """Any decoded image (grey, BGR, BGRA; 8 or 16 bit or float) → BGR uint8, bounded size.
+    InputError when it is too small, or too thin, to hold a face."""
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (1, 3, 4)):
+        raise InputError(f"{name}: not a picture with 1, 3 or 4 colour channels")
+    h, w = image.shape[:2]
+    if min(h, w) < MIN_SIDE_PX:
+        raise InputError(f"{name}: {w}×{h} pixels is too small to hold a face (at least {MIN_SIDE_PX} a side)")
     if image.dtype == np.uint16:
         image = (image >> 8).astype(np.uint8)
     elif image.dtype != np.uint8:
-        image = np.clip(image.astype(np.float64) * (255.0 if image.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+        image = np.nan_to_num(image.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)  # NaN TIFFs exist
+        peak = float(image.max())
+        image = np.clip(image * (255.0 if peak <= 1.0 else 1.0), 0, 255).astype(np.uint8)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     elif image.shape[2] == 4:
         # Transparent pixels are shown over mid-grey rather than whatever colour they hide.
         alpha = image[..., 3:4].astype(np.float32) / 255.0
         image = (image[..., :3] * alpha + 128 * (1 - alpha)).astype(np.uint8)
-    side = max(image.shape[:2])
+    side = max(h, w)
     if side > MAX_SIDE_PX:
         f = MAX_SIDE_PX / side
+        if min(h, w) * f < MIN_SIDE_PX:
+            raise InputError(f"{name}: {w}×{h} pixels is too thin to hold a face")
         image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(image)
 
@@ -72,10 +89,16 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     _check_file(path)
     # One decode that keeps 16-bit depth and applies the EXIF orientation of phone photos
     # (alpha is dropped: a face photo's transparent margin is not part of the face).
-    image = cv2.imread(str(path), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+    try:
+        with native_stderr_silenced():  # libpng/libjpeg complain on fd 2; we say it once, below
+            image = cv2.imread(str(path), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+    except cv2.error as exc:
+        if "MAX_IMAGE_PIXELS" in str(exc) or "pixels" in str(exc).lower():
+            raise InputError(f"{path}: the image claims to be larger than can be read safely") from None
+        raise InputError(f"{path}: not an image file that can be read (corrupt or unsupported format)") from None
     if image is None or image.size == 0:
         raise InputError(f"{path}: not an image file that can be read (corrupt or unsupported format)")
-    return to_bgr8(image)
+    return to_bgr8(image, str(path))
 
 
 @dataclass(frozen=True)
@@ -107,7 +130,8 @@ class VideoSource(_Capture):
         path = Path(path)
         _check_file(path)
         self.path = path
-        self._cap = cv2.VideoCapture(str(path))
+        with native_stderr_silenced():  # FFmpeg's own complaints about a damaged file
+            self._cap = cv2.VideoCapture(str(path))
         if not self._cap.isOpened():
             self._cap.release()
             raise InputError(f"{path}: not a video file that can be read (corrupt, truncated or unsupported)")
@@ -118,12 +142,13 @@ class VideoSource(_Capture):
 
     def frames(self) -> Iterator[Frame]:
         while True:
-            ok, image = self._cap.read()
+            with native_stderr_silenced():  # "[h264 @ …] error while decoding": `truncated` says it
+                ok, image = self._cap.read()
             if not ok or image is None:
                 return
             i = self.frames_read
             self.frames_read += 1
-            yield Frame(i, i / self.fps, to_bgr8(image))
+            yield Frame(i, i / self.fps, to_bgr8(image, f"{self.path}, frame {i}"))
 
     @property
     def truncated(self) -> bool:
@@ -139,9 +164,13 @@ class CameraSource(_Capture):
     Same interface as VideoSource."""
 
     def __init__(self, index: int, seconds: float | None = None):
+        if not 0 <= index <= MAX_CAMERA_INDEX:
+            raise CameraError(f"camera index {index} is not one a camera can have (0 to {MAX_CAMERA_INDEX}; "
+                              "see `facetension cameras`)")
         self.index = index
         self.seconds = seconds
-        self._cap = cv2.VideoCapture(index)
+        with native_stderr_silenced():  # OpenCV's backends list every one they tried
+            self._cap = cv2.VideoCapture(index)
         if not self._cap.isOpened():
             self._cap.release()
             raise CameraError(f"no camera could be opened at index {index} "
@@ -161,5 +190,21 @@ class CameraSource(_Capture):
             ok, image = self._cap.read()
             if not ok or image is None:
                 raise CameraError(f"camera {self.index} stopped giving pictures (unplugged?)")
-            yield Frame(self.frames_read, time.monotonic() - start, to_bgr8(image))
+            yield Frame(self.frames_read, time.monotonic() - start, to_bgr8(image, f"camera {self.index}"))
             self.frames_read += 1
+
+
+def probe_cameras(count: int) -> list[tuple[int, int, int]]:
+    """(index, width, height) of each camera among indices 0..count-1 that opens and gives a
+    picture. OpenCV's backends print a warning for every index that fails: silenced."""
+    found = []
+    with native_stderr_silenced():
+        for index in range(count):
+            cap = cv2.VideoCapture(index)
+            try:
+                if cap.isOpened() and cap.read()[0]:
+                    found.append((index, int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                                  int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))))
+            finally:
+                cap.release()
+    return found

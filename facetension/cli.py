@@ -15,8 +15,10 @@ from datetime import datetime, timezone
 
 from typing import TYPE_CHECKING
 
-from . import __version__, baselines, logcli, practice_cli, report_cli
+from . import __version__, argtypes, baselines, logcli, practice_cli, report_cli
 from .errors import FacetensionError, InputError, NoUsableFaceError
+from .quiet import native_stderr_to_null
+from .safetext import printable
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
 
@@ -59,7 +61,7 @@ def _error_record(path: str, kind: str | None, message: str) -> dict:
 
 
 def _table(a: "Analysis") -> str:
-    lines = [f"{a.source} ({a.kind})"]
+    lines = [f"{printable(a.source)} ({a.kind})"]
     if a.kind == "video":
         lines.append(f"  frames: {a.frames_total} read, {a.frames_with_face} with a face, {a.frames_used} used")
     if a.faces_seen > 1:
@@ -154,14 +156,14 @@ def cmd_analyze(args) -> int:
             try:
                 result = analyze(path, model_path=args.model, refine=not args.no_refine,
                                  progress=None if args.json else _progress(sys.stderr), baseline=baseline)
-            except InputError as exc:
+            except (InputError, NoUsableFaceError) as exc:  # said, and the next input is still analysed
                 if not args.json and sys.stderr.isatty():
                     sys.stderr.write("\r")
                 status = max(status, exc.exit_code)
                 if args.json:
                     print(json.dumps(_error_record(path, None, str(exc))), flush=True)
                 else:
-                    print(f"facetension: {exc}", file=sys.stderr)
+                    print(f"facetension: {printable(str(exc))}", file=sys.stderr)
                 continue
             if not args.json and sys.stderr.isatty() and result.kind == "video":
                 sys.stderr.write("\r" + " " * 60 + "\r")
@@ -174,7 +176,7 @@ def cmd_analyze(args) -> int:
             else:
                 print(_table(result), flush=True)
                 if result.error:
-                    print(f"facetension: {path}: {result.error}", file=sys.stderr)
+                    print(f"facetension: {printable(path)}: {result.error}", file=sys.stderr)
     finally:
         if timeline_file:
             timeline_file.close()
@@ -222,7 +224,7 @@ def add_measuring_options(p) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="facetension", description="Watch a resting face: asymmetry, tension, relaxation.")
+    p = argtypes.Parser(prog="facetension", description="Watch a resting face: asymmetry, tension, relaxation.")
     p.add_argument("--version", action="version", version=f"facetension {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -239,8 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Record a relaxed reference: tension is then measured against your own face at rest.")
     src = c.add_mutually_exclusive_group()
     src.add_argument("--source", metavar="VIDEO", help="a clip of your relaxed face instead of the camera")
-    src.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
-    c.add_argument("--seconds", type=float, default=20.0, help="how long to record from the camera (default 20)")
+    src.add_argument("--camera", type=argtypes.camera_index, default=0, metavar="N", help="camera index (default 0)")
+    c.add_argument("--seconds", type=argtypes.seconds, default=20.0, help="how long to record from the camera (default 20)")
     c.add_argument("--out", metavar="FILE", help="also write it to this JSON file (to keep or move)")
     c.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
     c.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
@@ -256,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except FacetensionError as exc:
-        print(f"facetension: {exc}", file=sys.stderr)
+        print(f"facetension: {printable(str(exc))}", file=sys.stderr)  # paths come from the user
         return exc.exit_code
     except KeyboardInterrupt:
         print("\nfacetension: interrupted", file=sys.stderr)
@@ -271,8 +273,18 @@ def main(argv: list[str] | None = None) -> int:
         print("facetension: out of memory (is the input very large?)", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # the last line of defence: a message, never a traceback
-        print(f"facetension: internal error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
+        print(f"facetension: internal error ({type(exc).__name__}: {printable(str(exc))}); please report it",
+              file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def run() -> int:
+    """The `facetension` command: main() with native libraries' own lines kept off the terminal
+    for the whole run. FFmpeg's decoder threads, libpng and MediaPipe write to file descriptor
+    2 at any moment, even after the call that set them off has returned; facetension says
+    each problem once, in its own words, through sys.stderr."""
+    native_stderr_to_null()
+    return main()
 
 
 if __name__ == "__main__":

@@ -38,6 +38,13 @@ class StorageError(FacetensionError):
     exit_code = 6
 
 
+class OutputError(FacetensionError):
+    """A file the user asked for (an export, a report, a baseline file) cannot be written, or
+    would replace something it must not (an existing file without --force, a link, a device)."""
+
+    exit_code = 7
+
+
 class LogBusyError(StorageError):
     """A session is already being recorded into this log by another window or process."""
 

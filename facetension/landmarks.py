@@ -11,7 +11,6 @@ from frame to frame, so a face far from the laptop is seen at a workable size.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import os
@@ -26,6 +25,7 @@ import numpy as np
 
 from .errors import ModelError
 from .face_model import N_LANDMARKS, mirror_index
+from .quiet import native_stderr_silenced
 
 BUNDLED_MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 MODEL_MEMBERS = {"face_detector.tflite", "face_landmarks_detector.tflite", "face_blendshapes.tflite"}
@@ -112,24 +112,6 @@ def load_model(path: str | os.PathLike | None = None) -> tuple[bytes, str]:
     if not MODEL_MEMBERS <= names:
         raise ModelError(f"{path} is not a Face Landmarker model bundle: missing {sorted(MODEL_MEMBERS - names)}")
     return data, digest
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr():
-    """Silence MediaPipe's C++ logging, which writes straight to file descriptor 2."""
-    try:
-        fd = os.dup(2)
-    except OSError:  # no stderr at all: nothing to silence
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(fd, 2)
-        os.close(fd)
-        os.close(devnull)
 
 
 BLENDSHAPE_NAMES = (
@@ -283,7 +265,7 @@ class Landmarker:
             output_facial_transformation_matrixes=True,
         )
         try:
-            with _quiet_native_stderr():
+            with native_stderr_silenced():
                 landmarker = vision.FaceLandmarker.create_from_options(options)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(f"the model could not be loaded: {exc}") from None

@@ -19,9 +19,10 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from . import __version__, logexport
+from . import __version__, argtypes, logexport, outputs
 from .errors import InputError, NoLogError, StorageError, UnknownSessionError
 from .metrics import REGIONS
+from .safetext import printable
 from .storage import (BUILTIN_TAGS, DB_ENV, KEEP, PAIN_RANGE, Journal, Log, Measures, SessionRecord, default_path,
                       resolve_path, validate_pain, validate_tag)
 
@@ -63,7 +64,7 @@ def history_text(records: list[SessionRecord]) -> str:
     lines = []
     for r in records:
         lines.append(f"#{r.id:<4} {_when(r)}  {r.kind:<9} {_clock(r.duration_s):>6}  {r.status}"
-                     + ("" if r.source.startswith("camera") else f"  ({r.source})"))
+                     + ("" if r.source.startswith("camera") else f"  ({printable(r.source)})"))
         b, a = r.before or Measures(), r.after or Measures()
         numbers = []
         if r.before or r.after:
@@ -87,7 +88,7 @@ def history_text(records: list[SessionRecord]) -> str:
             if j.tags:
                 said.append("tags: " + ", ".join(j.tags))
             if j.note:
-                said.append("note: " + " ".join(j.note.split()))
+                said.append("note: " + printable(" ".join(j.note.split())))
             lines.append("      " + "   ".join(said))
     return "\n".join(lines)
 
@@ -97,7 +98,7 @@ def journal_text(r: SessionRecord, j: Journal) -> str:
     return "\n".join([f"Journal for {describe(r)}",
                       f"  pain before: {pain(j.pain_before)}   pain after: {pain(j.pain_after)}   (0 none – 10 worst)",
                       f"  tags: {', '.join(j.tags) or '–'}",
-                      f"  note: {j.note or '–'}"])
+                      f"  note: {printable(j.note) or '–'}"])
 
 
 # -- asking ----------------------------------------------------------------------------
@@ -211,7 +212,7 @@ def cmd_history(args) -> int:
     try:
         if args.json:
             for r in records:
-                print(json.dumps(r.to_json(), ensure_ascii=False))
+                print(json.dumps(r.to_json()))  # ASCII: any control character is escaped
         elif records:
             print(history_text(records))
         else:
@@ -275,27 +276,25 @@ def cmd_export(args) -> int:
                           "give its name with --out FOLDER")
         if out.suffix.lower() == ".csv" or out.is_file():
             return _usage(f"{out}: a CSV export is a folder of CSV files; give a folder name")
+    if out is not None:  # before reading the log: refuse early, and write nothing
+        outputs.check_target(out, force=args.force, folder=args.format == "csv")
     with Log.open(args.db, readonly=True) as log:
         if args.format == "csv":
             tables = log.export_tables(since=args.since)
         else:
             tables = log.export_tables(since=args.since, null_text="null", quote_text=True)
-        try:
-            if args.format == "csv":
-                logexport.write_csv(tables, out, __version__)
-            elif out is None:
-                try:
-                    logexport.write_json(tables, sys.stdout, __version__)
-                    sys.stdout.flush()
-                except BrokenPipeError:
-                    return _stdout_gone()
-            else:
-                tmp = out.with_name(out.name + ".tmp")
-                with open(tmp, "w", encoding="utf-8") as f:
-                    logexport.write_json(tables, f, __version__)
-                os.replace(tmp, out)  # never half an export under the real name
-        except OSError as exc:
-            raise StorageError(f"cannot write the export to {out}: {exc.strerror or exc}") from None
+        if args.format == "csv":
+            with outputs.private_folder(out, force=args.force) as folder:
+                logexport.write_csv(tables, folder, __version__)
+        elif out is None:
+            try:
+                logexport.write_json(tables, sys.stdout, __version__)
+                sys.stdout.flush()
+            except BrokenPipeError:
+                return _stdout_gone()
+        else:
+            with outputs.private_file(out, force=args.force) as f:
+                logexport.write_json(tables, f, __version__)
     if out is not None:
         counts = {name: len(rows) for name, rows in tables.items()}
         print(f"Exported {counts['sessions']} sessions ({counts['samples']} seconds of samples, "
@@ -367,7 +366,7 @@ def register(sub) -> None:
                        description="Your sessions, newest first: before and after numbers, twitches, pain and tags.")
     h.add_argument("--json", action="store_true", help="one JSON object per session, one per line")
     h.add_argument("--since", type=_date, metavar="DATE", help="only sessions from this local date on (YYYY-MM-DD)")
-    h.add_argument("--limit", type=int, metavar="N", help="only the N newest sessions")
+    h.add_argument("--limit", type=argtypes.limit, metavar="N", help="only the N newest sessions")
     add_db_option(h)
     h.set_defaults(func=cmd_history)
 
@@ -375,7 +374,7 @@ def register(sub) -> None:
                        description="Add or edit pain (0 none to 10 worst), trigger tags and a note for a session "
                                    "(default: the latest). Without options, asks at a terminal. Built-in tags: "
                                    + ", ".join(BUILTIN_TAGS) + ".")
-    j.add_argument("session", nargs="?", type=int, metavar="SESSION", help="the session number (see history)")
+    j.add_argument("session", nargs="?", type=argtypes.session_number, metavar="SESSION", help="the session number (see history)")
     j.add_argument("--pain-before", metavar="N", help=f"pain before the session, 0-10 ('{CLEAR}' empties it)")
     j.add_argument("--pain-after", metavar="N", help=f"pain after the session, 0-10 ('{CLEAR}' empties it)")
     j.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a known tag (repeatable)")
@@ -392,7 +391,8 @@ def register(sub) -> None:
                                    "`facetension import` reads either back.")
     e.add_argument("--format", choices=("csv", "json"), required=True)
     e.add_argument("--since", type=_date, metavar="DATE", help="only sessions from this local date on (YYYY-MM-DD)")
-    e.add_argument("--out", metavar="PATH", help="the JSON file, or the CSV folder")
+    e.add_argument("--out", metavar="PATH", help="the JSON file, or the CSV folder (owner-only)")
+    e.add_argument("--force", action="store_true", help="replace an existing file or folder at --out")
     add_db_option(e)
     e.set_defaults(func=cmd_export)
 
@@ -406,7 +406,7 @@ def register(sub) -> None:
     f = sub.add_parser("forget", help="delete sessions, after a confirmation",
                        description="Delete sessions with their samples, events and journal, for good. "
                                    "Asks first; --yes skips the question. Baselines are kept.")
-    f.add_argument("sessions", nargs="*", type=int, metavar="SESSION", help="session numbers (see history)")
+    f.add_argument("sessions", nargs="*", type=argtypes.session_number, metavar="SESSION", help="session numbers (see history)")
     f.add_argument("--all", action="store_true", help="every session")
     f.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
     add_db_option(f)

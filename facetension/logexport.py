@@ -20,13 +20,31 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
+import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
-from .storage import DECIMALS, EXPORT_COLUMNS, EXPORT_TABLES, EXPORT_TYPES, stored_number
+from . import baselines as baseline_codec
+from .logrecords import measure_range
+from .safetext import has_control_characters
+from .outputs import FILE_MODE
+from .storage import (DECIMALS, EXPORT_COLUMNS, EXPORT_TABLES, EXPORT_TYPES, KINDS,
+                      MAX_TEXT_CHARS, PHASE_PATTERN, SUMMARY_COLUMNS, EventRow, parse_time, stored_number,
+                      validate_note, validate_pain, validate_tag)
 
 EXPORT_FORMAT = "facetension-log"
+# The ranges an export's values must keep: what the log itself could have written, with room
+# to spare. Anything outside is a damaged or forged file and is refused before a write.
+MAX_INTEGER = 2**63 - 1  # SQLite's INTEGER
+TIME_RANGE = (datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(3000, 1, 1, tzinfo=timezone.utc))
+MAX_SESSION_S = 7 * 86400.0  # a practice lasts minutes; a week is surely a damaged row
+MAX_FRAMES = 10**9
+MAX_NAME_CHARS = 64  # tz, app_version
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
 EXPORT_VERSION = 1
 CSV_META = "meta.csv"
 SAMPLES = "samples"  # the one table storage hands over already as text lines
@@ -70,16 +88,15 @@ def write_json(tables: dict, out: IO[str], app_version: str) -> None:
 
 
 def write_csv(tables: dict, folder: Path, app_version: str) -> list[Path]:
-    """meta.csv and one CSV per table in `folder`. `tables` from Log.export_tables with the
-    defaults. Each file is written aside and renamed into place, so a failed export never
-    leaves half a file under the real name."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """meta.csv and one CSV per table (owner-only) in `folder`, an empty folder: the CLI gives
+    a private one that takes the export's name only once every file is whole
+    (outputs.private_folder). `tables` from Log.export_tables with the defaults."""
     written = []
     meta = [("format", EXPORT_FORMAT), ("version", str(EXPORT_VERSION)), ("app_version", app_version)]
     for name in ("meta", *EXPORT_TABLES):
         path = folder / f"{name}.csv"
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "w", newline="",
+                  encoding="utf-8") as f:
             w = csv.writer(f, lineterminator="\n")
             if name == "meta":
                 w.writerow(("key", "value"))
@@ -90,7 +107,6 @@ def write_csv(tables: dict, folder: Path, app_version: str) -> list[Path]:
             else:
                 w.writerow(EXPORT_COLUMNS[name])
                 w.writerows(_cells(name, r, "", str) for r in tables[name])
-        os.replace(tmp, path)
         written.append(path)
     return written
 
@@ -111,20 +127,40 @@ def read_export(path: Path) -> dict[str, list[tuple]]:
         _check_format(meta.get("format"), meta.get("version"))
         tables = {}
         for name in EXPORT_TABLES:
-            with open(path / f"{name}.csv", newline="", encoding="utf-8") as f:
+            table = path / f"{name}.csv"
+            if not table.is_file():
+                raise ValueError(f"the CSV export {path} has no {table.name}")
+            with open(table, newline="", encoding="utf-8") as f:
                 reader = csv.reader(f)
-                tables[name] = _typed(name, tuple(next(reader, ())), reader, from_text=True)
+                try:
+                    tables[name] = _typed(name, tuple(next(reader, ())), reader, from_text=True)
+                except csv.Error as exc:  # e.g. a cell over the csv module's size limit
+                    raise ValueError(f"{table.name} is not a CSV file facetension wrote ({exc})") from None
+        check_tables(tables)
         return tables
     with open(path, encoding="utf-8") as f:
-        doc = json.load(f)
+        try:
+            doc = json.load(f)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"it is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+        except RecursionError:
+            raise ValueError("its JSON is nested far deeper than an export's") from None
     if not isinstance(doc, dict):
-        raise ValueError("not a facetension export")
+        raise ValueError("it is JSON, but not a facetension export")
     _check_format(doc.get("format"), doc.get("version"))
     tables = doc.get("tables")
     if not isinstance(tables, dict) or not all(isinstance(tables.get(n), dict) for n in EXPORT_TABLES):
         raise ValueError(f"a facetension export has the tables {', '.join(EXPORT_TABLES)}")
-    return {n: _typed(n, tuple(tables[n].get("columns") or ()), tables[n].get("rows") or [], from_text=False)
-            for n in EXPORT_TABLES}
+    rows = {n: tables[n].get("rows") for n in EXPORT_TABLES}
+    if not all(isinstance(r, list) for r in rows.values()):
+        raise ValueError("each table's rows must be a list")
+    out = {n: _typed(n, _columns(tables[n].get("columns")), rows[n], from_text=False) for n in EXPORT_TABLES}
+    check_tables(out)
+    return out
+
+
+def _columns(columns) -> tuple:
+    return tuple(columns) if isinstance(columns, list) else ()
 
 
 def _check_format(fmt, version) -> None:
@@ -175,10 +211,138 @@ def _converter(col: str, kind: str, from_text: bool):
         if base == "i":
             if not from_text and not isinstance(v, int):
                 raise TypeError(f"{col}: expected a whole number, got {v!r}")
-            return int(v)
-        value = stored_number(v, DECIMALS[col])
+            if from_text and not re.fullmatch(r"-?[0-9]{1,19}", v):
+                raise ValueError(f"{col}: expected a whole number, got {v[:40]!r}")
+            v = int(v)
+            if not -MAX_INTEGER <= v <= MAX_INTEGER:
+                raise ValueError(f"{col}: {v} is out of range")
+            return v
+        try:
+            value = stored_number(v, DECIMALS[col])
+        except OverflowError:
+            value = None
         if value is None:
             raise ValueError(f"{col}: expected a finite number, got {v!r}")
         return value
 
     return convert
+
+
+# -- checking what an import would write -------------------------------------------------
+def check_tables(tables: dict[str, list[tuple]]) -> None:
+    """Every field of an export's typed rows, checked before anything is written: types came
+    from _typed; here ranges, keys, times and references. ValueError says which row is wrong."""
+    baseline_ids = set()
+    for n, (bid, taken, source, frames, data) in enumerate(tables["baselines"], 1):
+        where = f"baselines, row {n}"
+        _id(bid, where, baseline_ids)
+        _time(taken, f"{where}: taken_utc")
+        _text(source, f"{where}: source", MAX_TEXT_CHARS)
+        _range(frames, f"{where}: frames", 0, MAX_FRAMES)
+        try:
+            baseline_codec.from_data(taken, source, frames, data)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    session_ids: set[int] = set()
+    cols = EXPORT_COLUMNS["sessions"]
+    for n, row in enumerate(tables["sessions"], 1):
+        r = dict(zip(cols, row))
+        where = f"sessions, row {n}"
+        _id(r["session_id"], where, session_ids)
+        if r["kind"] not in KINDS:
+            raise ValueError(f"{where}: unknown kind {r['kind']!r}")
+        _text(r["source"], f"{where}: source", MAX_TEXT_CHARS)
+        started = _time(r["started_utc"], f"{where}: started_utc")
+        _time(r["started_local"], f"{where}: started_local")
+        _text(r["tz"], f"{where}: tz", MAX_NAME_CHARS)
+        _text(r["app_version"], f"{where}: app_version", MAX_NAME_CHARS)
+        if r["ended_utc"] is not None and _time(r["ended_utc"], f"{where}: ended_utc") < started:
+            raise ValueError(f"{where}: it ends before it starts")
+        for col in ("duration_s", "relaxed_s", "relax_s"):
+            _range(r[col], f"{where}: {col}", 0.0, MAX_SESSION_S)
+        for col in ("completed", "interrupted"):
+            _range(r[col], f"{where}: {col}", 0, 1)
+        if r["model_sha256"] is not None and not SHA256.fullmatch(r["model_sha256"]):
+            raise ValueError(f"{where}: model_sha256 is not a SHA-256 in hex")
+        _range(r["twitches"], f"{where}: twitches", 0, MAX_FRAMES)
+        for col in SUMMARY_COLUMNS:
+            _measure(col, r[col], where)
+        try:
+            validate_pain(r["pain_before"], "pain_before")
+            validate_pain(r["pain_after"], "pain_after")
+            for tag in r["tags"].split(";") if r["tags"] else ():
+                validate_tag(tag)
+            validate_note(r["note"])
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    cols = EXPORT_COLUMNS["samples"]
+    seen: set[tuple[int, float]] = set()
+    for n, row in enumerate(tables["samples"], 1):
+        r = dict(zip(cols, row))
+        where = f"samples, row {n}"
+        _ref(r["session_id"], session_ids, where)
+        _range(r["t_s"], f"{where}: t_s", 0.0, MAX_SESSION_S)
+        if (r["session_id"], r["t_s"]) in seen:
+            raise ValueError(f"{where}: a second sample at t_s {r['t_s']} in session {r['session_id']}")
+        seen.add((r["session_id"], r["t_s"]))
+        if r["phase"] is not None and not PHASE_PATTERN.fullmatch(r["phase"]):
+            raise ValueError(f"{where}: {r['phase']!r} is not a phase name")
+        _range(r["quality"], f"{where}: quality", 0.0, 1.0)
+        for col in cols[3:-1]:
+            _measure(col, r[col], where)
+    keys: set[tuple[int, int]] = set()
+    for n, row in enumerate(tables["events"], 1):
+        where = f"events, row {n}"
+        sid, seq = row[0], row[1]
+        _ref(sid, session_ids, where)
+        _range(seq, f"{where}: seq", 1, MAX_INTEGER)
+        if (sid, seq) in keys:
+            raise ValueError(f"{where}: a second event {seq} in session {sid}")
+        keys.add((sid, seq))
+        _range(row[2], f"{where}: t_s", 0.0, MAX_SESSION_S)
+        _range(row[7], f"{where}: duration_s", 0.0, MAX_SESSION_S)
+        if row[8] is not None and not math.isfinite(row[8]):
+            raise ValueError(f"{where}: amplitude is not a number")
+        try:
+            EventRow(*row[2:])
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+
+
+def _id(v: int, where: str, seen: set) -> None:
+    _range(v, f"{where}: id", 1, MAX_INTEGER)
+    if v in seen:
+        raise ValueError(f"{where}: id {v} appears twice")
+    seen.add(v)
+
+
+def _ref(v: int, ids: set, where: str) -> None:
+    if v not in ids:
+        raise ValueError(f"{where}: refers to session {v}, which is not in the export")
+
+
+def _range(v, what: str, low, high) -> None:
+    if v is not None and not low <= v <= high:
+        raise ValueError(f"{what} must be from {low:g} to {high:g}, got {v!r}")
+
+
+def _text(v: str, what: str, limit: int) -> None:
+    if len(v) > limit:
+        raise ValueError(f"{what} is longer than {limit} characters")
+    if has_control_characters(v):
+        raise ValueError(f"{what} holds control characters")
+
+
+def _time(text: str, what: str) -> datetime:
+    try:
+        t = parse_time(text)
+    except (ValueError, TypeError):
+        raise ValueError(f"{what}: {text[:40]!r} is not a time") from None
+    if t.tzinfo is None or not TIME_RANGE[0] <= t < TIME_RANGE[1]:
+        raise ValueError(f"{what}: {text[:40]!r} is not a time with a UTC offset between the years "
+                         f"{TIME_RANGE[0].year} and {TIME_RANGE[1].year - 1}")
+    return t
+
+
+def _measure(col: str, v, where: str) -> None:
+    _range(v, f"{where}: {col}", *measure_range(col))

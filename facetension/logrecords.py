@@ -39,6 +39,15 @@ INDEX_DECIMALS = 1
 QUALITY_DECIMALS = 2
 TIME_DECIMALS = 3
 MAX_ABS_VALUE = 1e7  # no measurement or time comes near; keeps every number within 16 digits
+MAX_DIFF_MM = 100.0  # no face's left-right difference comes near
+# What each kind of measure can be: the log refuses anything else, from the practice loop or
+# from an import alike, so a forged export cannot put into the log what it could never hold.
+MEASURE_RANGES = {"diff_mm": (-MAX_DIFF_MM, MAX_DIFF_MM), "tension": (0.0, 1.0), "index": (0.0, 100.0)}
+
+
+def measure_range(column: str) -> tuple[float, float]:
+    """The range of a measure column (eye_diff_mm, before_jaw_left_tension, tension_index...)."""
+    return next(r for kind, r in MEASURE_RANGES.items() if column.endswith(kind))
 PHASE_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,31}")  # also safe unquoted in a CSV line
 
 DIFF_COLUMNS = tuple(f"{r}_diff_mm" for r in REGIONS)  # left − right, mm
@@ -84,6 +93,10 @@ class Measures:
         if not set(self.tension) <= keys:
             raise ValueError(f"tension: unknown keys {sorted(set(self.tension) - keys)}, "
                              f"expected (region, side) from {TENSION_REGIONS} × {SIDES}")
+        for column, v in zip(MEASURE_COLUMNS, self.values()):
+            low, high = measure_range(column)
+            if v is not None and not low <= v <= high:
+                raise ValueError(f"{column} must be from {low:g} to {high:g}, got {v}")
 
     def values(self) -> tuple:
         """In MEASURE_COLUMNS order, rounded to the stored precision."""

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from typing import TYPE_CHECKING
 
+from . import argtypes
 from .errors import CameraError, InputError
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
@@ -145,16 +146,9 @@ def cmd_practice(args) -> int:
 
 
 def cmd_cameras(args) -> int:
-    import cv2
+    from .capture import probe_cameras
 
-    found = []
-    for index in range(MAX_CAMERA_INDEX):
-        cap = cv2.VideoCapture(index)
-        try:
-            if cap.isOpened() and cap.read()[0]:
-                found.append((index, int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))))
-        finally:
-            cap.release()
+    found = probe_cameras(MAX_CAMERA_INDEX)
     if not found:
         print("facetension: no camera opens (none connected, or all in use by other programs)", file=sys.stderr)
         return CameraError.exit_code
@@ -168,9 +162,9 @@ def register(sub) -> None:
                        description="Check, rest, guided relaxation, rest again, and a summary. "
                                    "Keys in the window: q or Esc ends and saves, space pauses, m shows the mesh.")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--camera", type=int, default=0, metavar="N", help="camera index (default 0)")
+    src.add_argument("--camera", type=argtypes.camera_index, default=0, metavar="N", help="camera index (default 0)")
     src.add_argument("--source", metavar="VIDEO", help="a video file instead of the camera")
-    p.add_argument("--minutes", type=float, help="guided relaxation length (default 5; a video fits its own length)")
+    p.add_argument("--minutes", type=argtypes.minutes, help="guided relaxation length (default 5; a video fits its own length)")
     p.add_argument("--no-window", action="store_true", help="print prompts and the summary in the terminal")
     p.add_argument("--realtime", action="store_true", help="play a video at its own pace, like a camera")
     p.add_argument("--no-journal", action="store_true", help="do not ask for pain and triggers at the end")

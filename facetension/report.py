@@ -16,6 +16,7 @@ from datetime import timedelta
 import numpy as np
 
 from .trends import Point, Slope, mdc95, spearman, trends, trigger_effects, weekly
+from .safetext import printable
 
 GAP_WEEKS = 3  # a pause longer than this is pointed out
 SPARK = "▁▂▃▄▅▆▇█"
@@ -92,7 +93,7 @@ def terminal(r: dict) -> str:
         lines.append(f"A change smaller than {r['mdc95_asymmetry_index']:.1f} points cannot be told from "
                      "measurement noise.")
     lines += r["notes"]
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # time-zone names come from the log
 
 
 # -- charts ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-from . import report
+from . import outputs, report
 from .errors import InputError
 from .storage import Log
 from .trends import Point
@@ -52,10 +52,8 @@ def cmd_report(args) -> int:
         print(json.dumps(numbers, default=str))
         return 0
     out = Path(args.out)
-    try:
-        out.write_text(report.render_html(points, numbers), encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write the report to {out}: {exc.strerror}") from None
+    with outputs.private_file(out) as f:  # a report is replaced whole; it is health data: 0600
+        f.write(report.render_html(points, numbers))
     print(report.terminal(numbers))
     print(f"Report written to {out} (open it in a browser; it prints well too).")
     return 0

@@ -9,10 +9,11 @@ Where: `--db PATH`, else $FACETENSION_DB, else `facetension.db` in the data fold
 
 Never lose, never corrupt:
 - Write-ahead log with synchronous=FULL: when a commit returns, it is on disk.
-- `add_sample`/`add_event` buffer rows and commit them all as soon as the session clock (the
-  latest time given) is a second past the oldest uncommitted one; a crash, even kill -9,
-  loses at most the last second. (The caller adds a row every second; nothing here runs on
-  its own.)
+- `add_sample` commits its row at once, with any events waiting: the caller hands over a
+  row as soon as its second of session is over, so a crash, even kill -9, loses at most the
+  second being measured. (Waiting for a second row, as an earlier rule did, lost up to two.)
+  Events wait for the next row, or commit themselves once the session clock is
+  FLUSH_INTERVAL_S past the oldest waiting one. Nothing here runs on its own.
 - A session never finished (crash, kill, power cut) is found by the next writable open and
   marked interrupted: ended at its last sample, completed 0, interrupted 1. Nothing is dropped.
 - The schema is versioned in PRAGMA user_version; migrations are applied in order, each in
@@ -46,7 +47,6 @@ Records, times and precision: logrecords.py. Export files: logexport.py.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sqlite3
@@ -57,6 +57,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
+from . import baselines as baseline_codec
 from .baselines import Baseline, data_dir
 from .errors import LogBusyError, NoLogError, StorageError, UnknownSessionError
 from .logrecords import (BUILTIN_TAGS, DECIMALS, EVENT_KINDS, KEEP, KINDS, MAX_NOTE_CHARS, MAX_TEXT_CHARS,
@@ -64,7 +65,6 @@ from .logrecords import (BUILTIN_TAGS, DECIMALS, EVENT_KINDS, KEEP, KINDS, MAX_N
                          EventRow, ImportResult, Journal, Measures, SampleRow, SessionRecord, SessionSummary, aware,
                          iso_utc, local_timezone, parse_time, stored_number, utc_offset, validate_note, validate_pain,
                          validate_tag)
-from .tension import Rest
 
 __all__ = [  # the log's API, records included (the practice loop and the report use these)
     "Log", "default_path", "resolve_path", "writer_pid", "lock_path", "SCHEMA_VERSION", "MIGRATIONS", "DB_ENV",
@@ -85,7 +85,7 @@ DB_ENV = "FACETENSION_DB"
 DB_FILENAME = "facetension.db"
 FILE_MODE = 0o600  # the log, its -wal/-shm (SQLite copies the mode) and the lock file
 DIR_MODE = 0o700  # a data folder we create
-FLUSH_INTERVAL_S = 1.0  # rows are committed once the session clock is this far past them
+FLUSH_INTERVAL_S = 1.0  # events with no sample after them are committed once the clock is this far on
 BUSY_TIMEOUT_S = 5.0  # how long a write waits for another program's transaction
 LOCK_WAIT_S = 1.0  # how long a starting session waits for the writer lock: a journal edit or a
 LOCK_POLL_S = 0.05  # crash recovery holds it for milliseconds, a live session for minutes
@@ -293,7 +293,7 @@ def _translate(exc: sqlite3.Error, path: Path, doing: str, damaged: bool = False
     code = _CORRUPT if damaged else _code(exc)
     exc = " ".join(str(exc).split())[:200]  # SQLite's own words, on one line
     if code == _FULL:
-        return StorageError(f"the disk is full: could not {doing} in the log {path}. Everything saved before "
+        return StorageError(f"the disk is full: could not {doing} ({path}). Everything saved before "
                             "is kept; free some space and try again.")
     if code in (_BUSY, _LOCKED):
         return StorageError(f"the log {path} is locked by another program: could not {doing}. "
@@ -308,8 +308,9 @@ def _translate(exc: sqlite3.Error, path: Path, doing: str, damaged: bool = False
         return StorageError(f"the log {path} is damaged ({exc}) and was left as it is. Move it aside to start "
                             "a new log, or restore a backup into a new one with `facetension import`.")
     if code == _IOERR:
-        return StorageError(f"a disk error stopped facetension from trying to {doing} in the log {path} ({exc}).")
-    return StorageError(f"could not {doing} in the log {path} ({exc}).")
+        return StorageError(f"a disk error: could not {doing} ({path}: {exc}). The disk may be full or failing; "
+                            "everything saved before is kept.")
+    return StorageError(f"could not {doing} ({path}: {exc}).")
 
 
 @contextmanager
@@ -320,7 +321,7 @@ def _guard(path: Path, doing: str):
     except sqlite3.Error as exc:
         raise _translate(exc, path, doing) from exc
     except OSError as exc:
-        raise StorageError(f"could not {doing} in the log {path}: {exc.strerror or exc}.") from exc
+        raise StorageError(f"could not {doing} ({path}: {exc.strerror or exc}).") from exc
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -413,6 +414,8 @@ class Log:
 
     @classmethod
     def _connect(cls, path: Path, timeout: float) -> sqlite3.Connection:
+        if path.is_dir():
+            raise StorageError(f"{path} is a folder, not a log: give the log file's path with --db")
         if not path.exists():
             try:
                 path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
@@ -427,6 +430,8 @@ class Log:
 
     @classmethod
     def _connect_readonly(cls, path: Path, timeout: float) -> sqlite3.Connection:
+        if path.is_dir():
+            raise StorageError(f"{path} is a folder, not a log: give the log file's path with --db")
         if not path.is_file():
             raise NoLogError(f"there is no log at {path} yet: nothing has been recorded")
         uri = path.absolute().as_uri()
@@ -436,7 +441,8 @@ class Log:
             return conn
         except sqlite3.OperationalError as exc:
             conn.close()
-            if _code(exc) != _CANTOPEN or Path(f"{path}-wal").exists():
+            # A read-only folder shows as CANTOPEN, or READONLY (cannot create the -shm).
+            if _code(exc) not in (_CANTOPEN, _READONLY) or Path(f"{path}-wal").exists():
                 raise
         # A WAL file is read through a -shm beside it, which a read-only folder cannot hold.
         # With no -wal there, no writer is active (a writer always has one), so reading the
@@ -636,15 +642,16 @@ class Log:
         return self._active
 
     def add_sample(self, session_id: int, row: SampleRow) -> None:
-        """Buffer one second's row; everything buffered is committed once the session clock
-        is FLUSH_INTERVAL_S past the oldest buffered row. Times must increase."""
+        """Commit one second's row now, with the events waiting. Times must increase. If the
+        commit fails, the rows stay buffered for the next try and the error is raised."""
         a = self._require_active(session_id)
         t = stored_number(row.t_s, TIME_DECIMALS)
         if a.last_sample_t is not None and t <= a.last_sample_t:
             raise ValueError(f"sample times must increase: {t} after {a.last_sample_t}")
         a.samples.append((session_id, t, row.phase, *row.measures.values(), stored_number(row.quality, QUALITY_DECIMALS)))
         a.last_sample_t = t
-        self._tick(a, t)
+        a.now = max(a.now, t)
+        self.flush()
 
     def add_event(self, session_id: int, event: EventRow) -> None:
         """Buffer an event (a twitch is reported after it ends, so its time may be in the past)."""
@@ -663,7 +670,7 @@ class Log:
 
     @property
     def unsaved_samples(self) -> int:
-        """Samples added but not committed yet (at most a second's worth)."""
+        """Samples added but not committed yet (0 unless a commit failed)."""
         return len(self._active.samples) if self._active else 0
 
     def flush(self) -> None:
@@ -720,7 +727,7 @@ class Log:
     # -- baselines ---------------------------------------------------------------------
     def save_baseline(self, b: Baseline) -> int:
         """Keep a relaxed reference; returns its id (the same id for the same baseline)."""
-        row = (iso_utc(parse_time(b.taken_at)), b.source, int(b.frames), _baseline_data(b))
+        row = (iso_utc(parse_time(b.taken_at)), b.source, int(b.frames), baseline_codec.to_data(b))
         with self._transaction("save the baseline") as c:
             found = c.execute("SELECT id FROM baselines WHERE taken_utc = ? AND source = ? AND frames = ? "
                               "AND data = ?", row).fetchone()
@@ -734,7 +741,7 @@ class Log:
         with self._reading("read the baselines") as c:
             rows = c.execute("SELECT id, taken_utc, source, frames, data FROM baselines "
                              "ORDER BY taken_utc, id").fetchall()
-        return [(r[0], _baseline_from(*r[1:])) for r in rows]
+        return [(r[0], baseline_codec.from_data(*r[1:])) for r in rows]
 
     def latest_baseline(self) -> Baseline | None:
         found = self.baselines()
@@ -977,22 +984,6 @@ def _sample_lines(c: sqlite3.Connection, scope: str, params, null_text: str, quo
     return lines
 
 
-def _baseline_data(b: Baseline) -> str:
-    r = b.rest
-    keyed = lambda d: None if d is None else {f"{k[0]}/{k[1]}": v for k, v in d.items()}  # noqa: E731
-    return json.dumps({"activation": keyed(r.activation), "noise": keyed(b.noise), "eye_mm": r.eye_mm,
-                       "corner_drop_mm": r.corner_drop_mm, "corner_out_mm": r.corner_out_mm, "brow_mm": r.brow_mm,
-                       "personal": r.personal}, sort_keys=True)
-
-
-def _baseline_from(taken_utc: str, source: str, frames: int, data: str) -> Baseline:
-    d = json.loads(data)
-    unkeyed = lambda m: {tuple(k.split("/")): float(v) for k, v in m.items()}  # noqa: E731
-    rest = Rest(unkeyed(d["activation"]), eye_mm=d["eye_mm"], corner_drop_mm=d["corner_drop_mm"],
-                corner_out_mm=d["corner_out_mm"], brow_mm=d["brow_mm"], personal=d["personal"])
-    return Baseline(rest, unkeyed(d["noise"]), taken_utc, source, frames)
-
-
 # -- the export's tables (files: logexport.py) -----------------------------------------
 # Every table's columns and types: i integer, r real (written with DECIMALS), t text; a
 # trailing ? when it may be NULL. A nullable text column never holds '' (so an empty CSV
@@ -1021,7 +1012,7 @@ def _import(c: sqlite3.Connection, tables) -> ImportResult:
     added_b = 0
     for old, taken, src, frames, data in tables["baselines"]:
         try:
-            _baseline_from(taken, src, frames, data)
+            baseline_codec.from_data(taken, src, frames, data)
             parse_time(taken)
         except (ValueError, KeyError, TypeError, AttributeError):
             raise ValueError(f"baseline {old} cannot be read back") from None

@@ -1,6 +1,6 @@
 """A process that records a session into a log the way the practice loop does, only faster:
 one sample per second of session time (session time runs as fast as the disk allows), an
-event now and then, committing by the log's own once-a-second rule. After each sample it
+event now and then, each sample committed by the log before add_sample returns. After each sample it
 prints how many samples are committed of how many added, so whoever kills it
 (tests/test_storage_crash.py, with SIGKILL) knows what must have survived.
 

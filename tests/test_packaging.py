@@ -17,7 +17,10 @@ def test_exactly_one_opencv_distribution_is_installed():
             installed.append(name)
         except metadata.PackageNotFoundError:
             pass
-    assert installed == ["opencv-contrib-python"]
+    # The design's opencv-python; the pinned MediaPipe (0.10.31) asks for no OpenCV of its own,
+    # so nothing brings a second distribution into the same `cv2` package.
+    assert installed == ["opencv-python"]
+    assert not [r for r in metadata.requires("mediapipe") or () if r.lower().startswith("opencv")]
 
 
 def test_bundled_model_matches_its_published_checksum():
