@@ -59,7 +59,8 @@ class Analysis:
     chin_mm: float | None
     asymmetry_index: float | None
     exclusions: dict[str, int]
-    error: str | None = None
+    error: str | None = None  # why nothing could be measured (None when something was)
+    warnings: tuple[str, ...] = ()  # measured, but the person should know (a truncated video)
     tension: dict[str, dict[str, float]] = field(default_factory=dict)  # region → side → 0..1
     tension_index: float | None = None
     baseline: str = "default"  # "personal" | "default"
@@ -100,6 +101,7 @@ class Analysis:
             "events": [{"t_s": e.t_s, "kind": e.kind, "region": e.region, "side": e.side,
                         "duration_s": e.duration_s, "amplitude": e.amplitude} for e in self.events],
             "error": self.error,
+            "warnings": list(self.warnings),
         }
 
 
@@ -326,9 +328,10 @@ def analyze_video(path, landmarker: Landmarker, refine: bool = True,
             raise InputError(f"{path}: no frame could be decoded (truncated or corrupt video)")
         result = _summarise(str(path), "video", timeline, mirrored, faces_seen, video.frames_read,
                             tracker, tuple(events))
-        if video.truncated:
-            note = f"video is truncated: only {video.frames_read} of {video.declared_frames} frames could be read"
-            result = replace(result, error=note if result.error is None else f"{note}; {result.error}")
+        if video.truncated:  # what could be read is measured; the person is told the rest is missing
+            note = (f"the video is damaged or cut short: {video.frames_read} of its {video.declared_frames} "
+                    "frames could be read and were measured")
+            result = replace(result, warnings=(*result.warnings, note))
     return result
 
 

@@ -1,22 +1,17 @@
 """Personal baselines: a relaxed reference and the noise floor. The log keeps them (storage.py);
-this module is the dataclass and its portable JSON file (`calibrate --out`, `--baseline FILE`)."""
+this module is the dataclass and its two JSON codecs, checked field by field: the log's
+(`to_data`/`from_data`) and the portable file's (`calibrate --out`, `--baseline FILE`; the CLI
+reads and writes the file). Pure: no I/O."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
-from platformdirs import user_data_dir
-
-from . import outputs
-from .errors import InputError
 from .tension import SIDES, TENSION_REGIONS, Rest
 
 FORMAT_VERSION = 1
-DATA_DIR_ENV = "FACETENSION_DATA_DIR"  # overrides the platform's data folder
 
 
 @dataclass(frozen=True)
@@ -26,10 +21,6 @@ class Baseline:
     taken_at: str  # ISO 8601, UTC
     source: str
     frames: int
-
-
-def data_dir() -> Path:
-    return Path(os.environ.get(DATA_DIR_ENV) or user_data_dir("facetension", appauthor=False))
 
 
 MAX_GEOMETRY_MM = 100.0  # a resting eye opening, corner or brow position: far below this on any face
@@ -94,32 +85,27 @@ def from_data(taken_at: str, source: str, frames: int, data: str) -> Baseline:
     return Baseline(rest, noise, taken_at, source, frames)
 
 
-def save(b: Baseline, path: Path) -> Path:
-    path = Path(path)
-    doc = {
+def to_file_text(b: Baseline) -> str:
+    """The portable baseline file (`calibrate --out`)."""
+    return json.dumps({
         "version": FORMAT_VERSION, "taken_at": b.taken_at, "source": b.source, "frames": b.frames,
         "activation": _keyed(b.rest.activation), "noise": _keyed(b.noise),
         "eye_mm": b.rest.eye_mm, "corner_drop_mm": b.rest.corner_drop_mm,
         "corner_out_mm": b.rest.corner_out_mm, "brow_mm": b.rest.brow_mm,
-    }
-    with outputs.private_file(path) as f:  # whole or not at all, owner-only
-        f.write(json.dumps(doc, indent=1))
-    return path
+    }, indent=1)
 
 
-def load(path: Path) -> Baseline:
-    """A baseline JSON file."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such baseline file")
+def from_file_text(text: str) -> Baseline:
+    """A baseline file's content (`--baseline FILE`), every field checked. ValueError says
+    what is wrong with it."""
     try:
-        doc = json.loads(path.read_text())
-        if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
-            raise InputError(f"{path}: not a baseline of this version of facetension; run calibrate again")
-        rest, noise = _rest(doc, personal=True)
-        frames = doc.get("frames")
-        if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
-            raise ValueError(f"frames must be a whole number, got {frames!r}")
-        return Baseline(rest, noise, str(doc.get("taken_at", "")), str(doc.get("source", "")), frames)
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise InputError(f"{path}: the baseline file is unreadable ({exc}); run calibrate again") from None
+        doc = json.loads(text)
+    except RecursionError:
+        raise ValueError("it is nested far deeper than a baseline") from None
+    if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
+        raise ValueError("not a baseline of this version of facetension")
+    rest, noise = _rest(doc, personal=True)
+    frames = doc.get("frames")
+    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
+        raise ValueError(f"frames must be a whole number, got {frames!r}")
+    return Baseline(rest, noise, str(doc.get("taken_at", "")), str(doc.get("source", "")), frames)

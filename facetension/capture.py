@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -31,10 +32,16 @@ MIN_SIDE_PX = 32
 
 
 def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:  # a name too long, a loop of links, a folder we may not enter
+        raise InputError(f"{path}: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{path}: is a directory, not an image or video file")
+    if not stat.S_ISREG(st.st_mode):  # a pipe or a device would block the decoder, or never end
+        raise InputError(f"{path}: not a plain file (a pipe or a device?)")
     if not os.access(path, os.R_OK):
         raise InputError(f"{path}: permission denied")
     if path.stat().st_size == 0:

@@ -15,18 +15,17 @@ from datetime import datetime, timezone
 
 from typing import TYPE_CHECKING
 
-from . import __version__, argtypes, baselines, logcli, practice_cli, report_cli
-from .errors import FacetensionError, InputError, NoUsableFaceError
+from . import __version__, argtypes, logcli, practice_cli, report_cli
+from .cli_common import add_measuring_options, load_baseline, write_baseline_file
+from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, FacetensionError, InputError, NoUsableFaceError
 from .quiet import native_stderr_to_null
-from .safetext import printable
+from .safetext import single_line
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
 
 if TYPE_CHECKING:
     from .analysis import Analysis
 
-EXIT_INTERRUPTED = 130
-EXIT_INTERNAL = 70
 
 REGION_LABELS = {
     "brow": "Brow height",
@@ -61,7 +60,7 @@ def _error_record(path: str, kind: str | None, message: str) -> dict:
 
 
 def _table(a: "Analysis") -> str:
-    lines = [f"{printable(a.source)} ({a.kind})"]
+    lines = [f"{single_line(a.source)} ({a.kind})"]
     if a.kind == "video":
         lines.append(f"  frames: {a.frames_total} read, {a.frames_with_face} with a face, {a.frames_used} used")
     if a.faces_seen > 1:
@@ -99,6 +98,8 @@ def _table(a: "Analysis") -> str:
         lines.append("  left out: " + ", ".join(f"{n} {k}" for k, n in sorted(a.exclusions.items())))
     if a.error:
         lines.append(f"  error: {a.error}")
+    for warning in a.warnings:
+        lines.append(f"  warning: {warning}")
     return "\n".join(lines)
 
 
@@ -119,22 +120,6 @@ def _timeline_rows(a: "Analysis"):
                 out[f"{name}_right_mm"] = f"{side.right:.2f}"
                 out[f"{name}_diff_mm"] = f"{side.diff:.2f}"
         yield out
-
-
-def load_baseline(args):
-    """The baseline to measure against: --baseline FILE, else the newest one in the log."""
-    from .errors import NoLogError
-    from .storage import Log
-
-    if getattr(args, "no_baseline", False):
-        return None
-    if getattr(args, "baseline", None):
-        return baselines.load(args.baseline)
-    try:
-        with Log.open(getattr(args, "db", None), readonly=True) as log:
-            return log.latest_baseline()
-    except NoLogError:
-        return None
 
 
 def cmd_analyze(args) -> int:
@@ -163,12 +148,15 @@ def cmd_analyze(args) -> int:
                 if args.json:
                     print(json.dumps(_error_record(path, None, str(exc))), flush=True)
                 else:
-                    print(f"facetension: {printable(str(exc))}", file=sys.stderr)
+                    print(f"facetension: {single_line(str(exc))}", file=sys.stderr)
                 continue
             if not args.json and sys.stderr.isatty() and result.kind == "video":
                 sys.stderr.write("\r" + " " * 60 + "\r")
             if result.error:
                 status = max(status, NoUsableFaceError.exit_code)
+            for warning in result.warnings:
+                if not args.json:
+                    print(f"facetension: warning: {single_line(path)}: {warning}", file=sys.stderr)
             if writer:
                 writer.writerows(_timeline_rows(result))
             if args.json:
@@ -176,7 +164,7 @@ def cmd_analyze(args) -> int:
             else:
                 print(_table(result), flush=True)
                 if result.error:
-                    print(f"facetension: {printable(path)}: {result.error}", file=sys.stderr)
+                    print(f"facetension: {single_line(path)}: {result.error}", file=sys.stderr)
     finally:
         if timeline_file:
             timeline_file.close()
@@ -209,18 +197,10 @@ def cmd_calibrate(args) -> int:
         log.finish_session(sid, datetime.now(timezone.utc), True)
         where = log.path
     if args.out:
-        baselines.save(baseline, args.out)
+        write_baseline_file(baseline, args.out)
     print(f"Relaxed baseline saved in your log {where} ({baseline.frames} frames from {name}).")
     print("From now on, tension is measured against your own relaxed face.")
     return 0
-
-
-def add_measuring_options(p) -> None:
-    """The options every measuring command shares: the model, the baseline, the log."""
-    p.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
-    p.add_argument("--baseline", metavar="FILE", help="a baseline JSON file (default: the newest in your log)")
-    p.add_argument("--no-baseline", action="store_true", help="use the built-in defaults, learn nothing")
-    p.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -258,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except FacetensionError as exc:
-        print(f"facetension: {printable(str(exc))}", file=sys.stderr)  # paths come from the user
+        print(f"facetension: {single_line(str(exc))}", file=sys.stderr)  # paths come from the user
         return exc.exit_code
     except KeyboardInterrupt:
         print("\nfacetension: interrupted", file=sys.stderr)
@@ -273,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         print("facetension: out of memory (is the input very large?)", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # the last line of defence: a message, never a traceback
-        print(f"facetension: internal error ({type(exc).__name__}: {printable(str(exc))}); please report it",
+        print(f"facetension: internal error ({type(exc).__name__}: {single_line(str(exc))}); please report it",
               file=sys.stderr)
         return EXIT_INTERNAL
 

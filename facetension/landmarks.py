@@ -15,8 +15,7 @@ import hashlib
 import io
 import os
 import zipfile
-from dataclasses import dataclass, replace
-from functools import cached_property
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -24,12 +23,12 @@ import cv2
 import numpy as np
 
 from .errors import ModelError
-from .face_model import N_LANDMARKS, mirror_index
+from .face import BLENDSHAPE_NAMES, N_BLENDSHAPES, Face  # noqa: F401  (re-exported: the adapter's types)
+from .face_model import mirror_index
 from .quiet import native_stderr_silenced
 
 BUNDLED_MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 MODEL_MEMBERS = {"face_detector.tflite", "face_landmarks_detector.tflite", "face_blendshapes.tflite"}
-N_BLENDSHAPES = 52
 
 MAX_FACES = 4  # enough to notice a second person and still measure the largest
 MIN_DETECTION_CONFIDENCE = 0.5
@@ -44,40 +43,6 @@ SEARCH_OVERLAP = 0.5  # neighbouring search crops overlap by half their side
 # Video: while no face is found, search the crops only every few frames: the search costs
 # ~20 detector runs, and a face that appears is still found within a fifth of a second.
 SEARCH_EVERY_FRAMES = 6
-
-
-@dataclass(frozen=True)
-class Face:
-    """One measured face, already in numpy."""
-
-    landmarks: np.ndarray  # (478, 3) pixels; x right, y down, z toward the back of the head
-    blendshapes: np.ndarray  # (52,) scores in [0, 1], MediaPipe's order
-    pose: np.ndarray  # (4, 4) facial transformation matrix
-    image_size: tuple[int, int]  # (width, height) of the frame it was found in
-    faces_seen: int  # faces found in the frame; the largest is the one measured
-    mirrored_pass: bool = False  # video: found in the mirrored frame (see Landmarker)
-
-    def __post_init__(self):
-        if self.landmarks.shape != (N_LANDMARKS, 3):
-            raise ValueError(f"landmarks: expected ({N_LANDMARKS}, 3), got {self.landmarks.shape}")
-        if self.blendshapes.shape != (N_BLENDSHAPES,):
-            raise ValueError(f"blendshapes: expected ({N_BLENDSHAPES},), got {self.blendshapes.shape}")
-
-    @cached_property
-    def box(self) -> tuple[float, float, float, float]:
-        """x0, y0, x1, y1: the landmarks' extent in pixels (worked out once per face)."""
-        (x0, y0), (x1, y1) = self.landmarks[:, :2].min(axis=0).tolist(), self.landmarks[:, :2].max(axis=0).tolist()
-        return x0, y0, x1, y1
-
-    @property
-    def height_px(self) -> float:
-        """Face height, forehead to chin, in pixels."""
-        return self.box[3] - self.box[1]
-
-    @property
-    def centre_px(self) -> tuple[float, float]:
-        x0, y0, x1, y1 = self.box
-        return (x0 + x1) / 2, (y0 + y1) / 2
 
 
 def bundled_model_path() -> Path:
@@ -114,19 +79,6 @@ def load_model(path: str | os.PathLike | None = None) -> tuple[bytes, str]:
     return data, digest
 
 
-BLENDSHAPE_NAMES = (
-    "_neutral", "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight",
-    "cheekPuff", "cheekSquintLeft", "cheekSquintRight", "eyeBlinkLeft", "eyeBlinkRight",
-    "eyeLookDownLeft", "eyeLookDownRight", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft",
-    "eyeLookOutRight", "eyeLookUpLeft", "eyeLookUpRight", "eyeSquintLeft", "eyeSquintRight",
-    "eyeWideLeft", "eyeWideRight", "jawForward", "jawLeft", "jawOpen", "jawRight", "mouthClose",
-    "mouthDimpleLeft", "mouthDimpleRight", "mouthFrownLeft", "mouthFrownRight", "mouthFunnel",
-    "mouthLeft", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthPressLeft", "mouthPressRight",
-    "mouthPucker", "mouthRight", "mouthRollLower", "mouthRollUpper", "mouthShrugLower",
-    "mouthShrugUpper", "mouthSmileLeft", "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight",
-    "mouthUpperUpLeft", "mouthUpperUpRight", "noseSneerLeft", "noseSneerRight",
-)
-assert len(BLENDSHAPE_NAMES) == N_BLENDSHAPES
 
 
 def _swap_name(name: str) -> str:

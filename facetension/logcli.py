@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__, argtypes, logexport, outputs
-from .errors import InputError, NoLogError, StorageError, UnknownSessionError
+from .errors import EXIT_FAILED as EXIT_NOT_CONFIRMED
+from .errors import EXIT_USAGE, InputError, LogNeedsUpgradeError, NoLogError, StorageError, UnknownSessionError
 from .metrics import REGIONS
 from .safetext import printable
 from .storage import (BUILTIN_TAGS, DB_ENV, KEEP, PAIN_RANGE, Journal, Log, Measures, SessionRecord, default_path,
                       resolve_path, validate_pain, validate_tag)
 
-EXIT_USAGE = 2
-EXIT_NOT_CONFIRMED = 1
 JOURNAL_FIELDS = ("pain_before", "pain_after", "tags", "note")
 CLEAR = "-"  # answering this to a journal question empties the field
 REGION_SHORT = {"brow": "brow", "eye": "eye", "mouth_corner": "mouth corner", "mouth_excursion": "mouth out",
@@ -186,11 +185,23 @@ def _stdout_gone() -> int:
     return 0
 
 
-def _existing(db) -> Path:
+def _existing(db, sessions=()) -> Path:
     """The log a command that edits it works on; one that is not there is not created."""
     path = resolve_path(db)
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a name too long, a loop of links
+        raise StorageError(f"cannot open the log {path}: {exc.strerror}") from None
+    if not exists:
         raise NoLogError(f"there is no log at {path} yet: nothing has been recorded")
+    # Read first: a session that is not there is said before the log is opened for writing
+    # (which would upgrade an old or empty file), so a refused command changes nothing.
+    try:
+        with Log.open(path, readonly=True) as log:
+            for sid in sessions:
+                log.session(sid)
+    except LogNeedsUpgradeError:
+        pass  # only a write can upgrade it: the command's own open does, then checks
     return path
 
 
@@ -226,7 +237,7 @@ def cmd_history(args) -> int:
 def cmd_journal(args) -> int:
     edits = any(v is not None for v in (args.pain_before, args.pain_after, args.note)) or args.tag or \
         args.new_tag or args.untag or args.clear_tags
-    with Log.open(_existing(args.db)) as log:
+    with Log.open(_existing(args.db, () if args.session is None else (args.session,))) as log:
         session_id = args.session if args.session is not None else log.latest_session_id()
         if session_id is None:
             raise UnknownSessionError(f"there are no sessions in the log {log.path} yet")
@@ -274,7 +285,7 @@ def cmd_export(args) -> int:
         if out is None:
             return _usage("a CSV export is a folder of CSV files (sessions, samples, events, baselines): "
                           "give its name with --out FOLDER")
-        if out.suffix.lower() == ".csv" or out.is_file():
+        if out.suffix.lower() == ".csv":
             return _usage(f"{out}: a CSV export is a folder of CSV files; give a folder name")
     if out is not None:  # before reading the log: refuse early, and write nothing
         outputs.check_target(out, force=args.force, folder=args.format == "csv")
@@ -323,7 +334,7 @@ def cmd_import(args) -> int:
 def cmd_forget(args) -> int:
     if args.all == bool(args.sessions):
         return _usage("give the sessions to forget, or --all (not both)")
-    with Log.open(_existing(args.db)) as log:
+    with Log.open(_existing(args.db, args.sessions)) as log:
         if args.all:
             count = len(log.sessions())
             what = f"all {count} sessions"

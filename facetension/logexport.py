@@ -19,6 +19,7 @@ The format, version EXPORT_VERSION; the same tables and columns in both kinds of
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import math
 import os
@@ -118,6 +119,9 @@ def read_export(path: Path) -> dict[str, list[tuple]]:
     path = Path(path)
     if path.is_file() and path.suffix.lower() == ".csv":
         path = path.parent
+    if not (path.is_dir() or path.is_file()):  # a pipe would block the read for ever
+        raise OSError(errno.ENOENT if not path.exists() else errno.EINVAL,
+                      "no such file" if not path.exists() else "not a plain file or folder", str(path))
     if path.is_dir():
         meta_file = path / CSV_META
         if not meta_file.is_file():
@@ -168,7 +172,7 @@ def _check_format(fmt, version) -> None:
         raise ValueError(f"not a facetension export (format {fmt!r})")
     try:
         version = int(version)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"unreadable export version {version!r}") from None
     if version > EXPORT_VERSION:
         raise ValueError(f"made by a newer facetension (export version {version}; this one reads up to "

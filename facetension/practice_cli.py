@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from . import argtypes
+from .cli_common import add_measuring_options
 from .errors import CameraError, InputError
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
@@ -91,7 +92,7 @@ def _open_source(args):
 def cmd_practice(args) -> int:
     from . import __version__
     from .capture import CameraSource, VideoSource
-    from .cli import load_baseline
+    from .cli_common import load_baseline
     from .landmarks import load_model
     from .live import display_available, run
     from .recording import LogRecorder, session_summary
@@ -168,8 +169,6 @@ def register(sub) -> None:
     p.add_argument("--no-window", action="store_true", help="print prompts and the summary in the terminal")
     p.add_argument("--realtime", action="store_true", help="play a video at its own pace, like a camera")
     p.add_argument("--no-journal", action="store_true", help="do not ask for pain and triggers at the end")
-    from .cli import add_measuring_options
-
     add_measuring_options(p)
     p.set_defaults(func=cmd_practice)
     c = sub.add_parser("cameras", help="list the cameras that open", description="List the cameras that open.")

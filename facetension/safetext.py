@@ -16,5 +16,10 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub("?", text)
 
 
+def single_line(text: str) -> str:
+    """printable() on one line: a message is one line, whatever a file name holds."""
+    return printable(text).replace("\n", "?").replace("\t", " ")
+
+
 def has_control_characters(text: str) -> bool:
     return _UNPRINTABLE.search(text) is not None

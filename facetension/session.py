@@ -15,9 +15,9 @@ from enum import Enum
 import numpy as np
 
 from .baselines import Baseline
-from .calibrate import MIN_CALIBRATION_S, baseline_from
+from .learn import MIN_CALIBRATION_S, baseline_from
 from .errors import NoUsableFaceError
-from .landmarks import Face
+from .face import Face
 from .metrics import REGIONS, FrameMeasure, asymmetry_index
 from .tension import SIDES, TENSION_REGIONS
 from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent

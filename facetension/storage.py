@@ -50,6 +50,7 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
+import stat
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,8 +59,8 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
 from . import baselines as baseline_codec
-from .baselines import Baseline, data_dir
-from .errors import LogBusyError, NoLogError, StorageError, UnknownSessionError
+from .baselines import Baseline
+from .errors import LogBusyError, LogNeedsUpgradeError, NoLogError, StorageError, UnknownSessionError
 from .logrecords import (BUILTIN_TAGS, DECIMALS, EVENT_KINDS, KEEP, KINDS, MAX_NOTE_CHARS, MAX_TEXT_CHARS,
                          MEASURE_COLUMNS, PAIN_RANGE, PHASE_PATTERN, PHASES, QUALITY_DECIMALS, TENSION_DECIMALS, TIME_DECIMALS,
                          EventRow, ImportResult, Journal, Measures, SampleRow, SessionRecord, SessionSummary, aware,
@@ -81,6 +82,7 @@ except ImportError:  # Windows
     fcntl = None
     import msvcrt
 
+DATA_DIR_ENV = "FACETENSION_DATA_DIR"  # overrides the platform's data folder
 DB_ENV = "FACETENSION_DB"
 DB_FILENAME = "facetension.db"
 FILE_MODE = 0o600  # the log, its -wal/-shm (SQLite copies the mode) and the lock file
@@ -183,6 +185,12 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 # -- where -----------------------------------------------------------------------------
+def data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(os.environ.get(DATA_DIR_ENV) or user_data_dir("facetension", appauthor=False))
+
+
 def default_path() -> Path:
     """$FACETENSION_DB, else facetension.db in the data folder."""
     return Path(os.environ.get(DB_ENV) or data_dir() / DB_FILENAME)
@@ -320,6 +328,9 @@ def _guard(path: Path, doing: str):
         yield
     except sqlite3.Error as exc:
         raise _translate(exc, path, doing) from exc
+    except UnicodeDecodeError as exc:  # text the log never wrote: the file was damaged
+        raise _translate(sqlite3.DatabaseError(f"text that is not UTF-8 ({exc.reason})"), path, doing,
+                         damaged=True) from exc
     except OSError as exc:
         raise StorageError(f"could not {doing} ({path}: {exc.strerror or exc}).") from exc
 
@@ -331,6 +342,16 @@ _USER_VERSION_AT = 60  # where the file header keeps PRAGMA user_version (4 byte
 def _check_header(path: Path) -> None:
     """Refuse a file that is not SQLite, or is from a newer facetension, before SQLite opens
     it: even a read-only open of a WAL file leaves -wal and -shm files beside it."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return  # the open says what to do
+    except OSError as exc:  # a name too long, a loop of links
+        raise StorageError(f"cannot open the log {path}: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise StorageError(f"{path} is a folder, not a log: give the log file's path with --db")
+    if not stat.S_ISREG(st.st_mode):  # a pipe would block the read below for ever
+        raise StorageError(f"{path} is not a plain file (a pipe or a device?), so it cannot be a log")
     try:
         with open(path, "rb") as f:
             head = f.read(100)
@@ -461,7 +482,7 @@ class Log:
                 if version == 0:
                     raise NoLogError(f"the log {self.path} is empty: nothing has been recorded")
                 if version < SCHEMA_VERSION:
-                    raise StorageError(f"the log {self.path} was made by an older facetension and must be upgraded: "
+                    raise LogNeedsUpgradeError(f"the log {self.path} was made by an older facetension and must be upgraded: "
                                        "run a command that writes to it (e.g. `facetension journal`) once.")
                 c.execute("PRAGMA query_only = ON")
                 return
@@ -741,7 +762,14 @@ class Log:
         with self._reading("read the baselines") as c:
             rows = c.execute("SELECT id, taken_utc, source, frames, data FROM baselines "
                              "ORDER BY taken_utc, id").fetchall()
-        return [(r[0], baseline_codec.from_data(*r[1:])) for r in rows]
+        out = []
+        for r in rows:
+            try:
+                out.append((r[0], baseline_codec.from_data(*r[1:])))
+            except ValueError as exc:
+                raise StorageError(f"baseline {r[0]} in the log {self.path} is damaged ({exc}): measure with "
+                                   "--no-baseline, or run `facetension calibrate` for a new one") from None
+        return out
 
     def latest_baseline(self) -> Baseline | None:
         found = self.baselines()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .landmarks import BLENDSHAPE_NAMES
+from .face import BLENDSHAPE_NAMES
 from .metrics import FrameMeasure
 
 TENSION_REGIONS = ("brow", "eye", "cheek", "mouth", "chin", "jaw")

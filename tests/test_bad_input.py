@@ -318,10 +318,10 @@ def test_health_data_leaves_owner_only(capsys, db, tmp_path):
     assert _mode(tmp_path / "a.json") == 0o600 and _mode(tmp_path / "report.html") == 0o600
     assert _mode(tmp_path / "csv") == 0o700
     assert {_mode(p) for p in (tmp_path / "csv").iterdir()} == {0o600}
-    from facetension import baselines
+    from facetension.cli_common import write_baseline_file
     from test_storage import a_baseline
 
-    assert _mode(baselines.save(a_baseline(), tmp_path / "baseline.json")) == 0o600
+    assert _mode(write_baseline_file(a_baseline(), tmp_path / "baseline.json")) == 0o600
 
 
 # -- the log's own messages ------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 from conftest import FACES
 from facetension.cli import main
+from facetension.errors import InputError
 from facetension.storage import Log
 from scripted import make_clip, write_clip
 
@@ -60,4 +61,4 @@ def test_a_damaged_baseline_file_is_said_clearly(capsys, tmp_path):
     bad = tmp_path / "baseline.json"
     bad.write_text("{not json")
     rc = main(["analyze", str(FACES / "grace_hopper.jpg"), "--baseline", str(bad)])
-    assert rc == 2 and "baseline file is unreadable" in one_line(capsys.readouterr().err)
+    assert rc == InputError.exit_code and "baseline file is unreadable" in one_line(capsys.readouterr().err)

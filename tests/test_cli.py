@@ -10,6 +10,7 @@ import pytest
 
 from conftest import FACES
 from facetension.cli import main
+from facetension.errors import InputError
 from facetension.metrics import REGIONS
 
 JSON_KEYS = {"source", "kind", "frames", "faces_seen", "mm_per_px", "head_pose_deg", "regions",
@@ -98,8 +99,8 @@ def _truncated_mov(tmp):  # a container whose index comes first: frames stop hal
     (_empty, "empty"),  # zero bytes
     (lambda tmp: tmp, "directory"),  # a directory
     (lambda tmp: tmp / "nope.jpg", "no such file"),  # missing path
-    (_truncated_video, "video"),  # cut to a third
-    (_truncated_mov, "truncated"),  # cut in half, index first
+    (_truncated_video, "video"),  # cut to a third: its index (at the end) is gone, nothing opens
+    (_truncated_mov, "truncated"),  # cut in half: the same for this container
     (lambda tmp: FACES / "free-mountain-vector-01.jpg", "no face"),  # a landscape
     (lambda tmp: FACES / "no_face.mp4", "face"),  # an animation without a (frontal) face
     (lambda tmp: FACES / "45-m7-di-ph.jpg", "turned"),  # face turned 34° away
@@ -168,13 +169,50 @@ def test_bad_model_gives_a_clear_message(capsys, tmp_path, content, expect):
     assert rc == 3 and expect in one_clear_line(err)
 
 
+def _cut_avi(tmp):
+    """single_face.mp4 as an MJPG .avi, cut in half: the frames before the cut still decode."""
+    from scripted import write_clip
+
+    cap = cv2.VideoCapture(str(FACES / "single_face.mp4"))
+    frames = []
+    while (got := cap.read())[0]:
+        frames.append(got[1])
+    cap.release()
+    data = write_clip(frames, tmp / "whole.avi").read_bytes()
+    p = tmp / "cut.avi"
+    p.write_bytes(data[: len(data) // 2])
+    return p
+
+
+def test_a_truncated_video_is_measured_with_one_warning_and_succeeds(capsys, tmp_path):
+    """What could be read is measured (exit 0); the person is told the rest was missing."""
+    cut = _cut_avi(tmp_path)
+    rc, out, err = run(capsys, cut, "--json")
+    record = json.loads(out)
+    assert rc == 0 and record["error"] is None and record["regions"] and "cut short" in record["warnings"][0]
+    assert 20 < record["frames"]["total"] < 72
+    rc, out, err = run(capsys, cut)
+    assert rc == 0 and "warning" in one_clear_line(err) and "cut short" in err
+
+
 def test_real_process_prints_no_native_noise_and_no_traceback(tmp_path):
     bad = _not_an_image(tmp_path)
     proc = subprocess.run([sys.executable, "-m", "facetension", "analyze", str(FACES / "grace_hopper.jpg"), str(bad)],
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2
+    assert proc.returncode == InputError.exit_code
     assert proc.stderr.strip().splitlines() == [f"facetension: {bad}: not an image file that can be read (corrupt or unsupported format)"]
     assert "Eye opening" in proc.stdout
+
+
+def test_the_readme_documents_every_exit_code():
+    from pathlib import Path
+
+    from facetension.errors import EXIT_CODES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme[readme.index("## Exit codes"):]
+    for code, meaning in EXIT_CODES.items():
+        assert f"| {code} | {meaning} |" in table, (code, meaning)
 
 
 def test_every_command_has_help(capsys):

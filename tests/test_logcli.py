@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from facetension import logcli, storage
+from facetension.errors import InputError
 from facetension.cli import main
 from facetension.errors import StorageError
 from facetension.metrics import REGIONS
@@ -326,7 +327,7 @@ def test_import_of_a_broken_row_imports_nothing(capsys, db, tmp_path, table, col
 
 def test_import_of_a_missing_file(capsys, db, tmp_path):
     rc, _, err = run(capsys, "import", tmp_path / "missing.json")
-    assert rc == 2 and "no such file" in one_error_line(err)
+    assert rc == InputError.exit_code and "no such file" in one_error_line(err)
 
 
 def test_sqlite_writes_numbers_exactly_as_python_does():

@@ -1,0 +1,57 @@
+"""What the measuring commands share on the command line: their options, the baseline they
+measure against, and the portable baseline file. (cli.py and practice_cli.py both import
+this; neither imports the other.)"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from . import baselines, outputs
+from .baselines import Baseline
+from .errors import InputError, NoLogError
+
+
+def add_measuring_options(p) -> None:
+    """The options every measuring command shares: the model, the baseline, the log."""
+    p.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
+    p.add_argument("--baseline", metavar="FILE", help="a baseline JSON file (default: the newest in your log)")
+    p.add_argument("--no-baseline", action="store_true", help="use the built-in defaults, learn nothing")
+    p.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
+
+
+def load_baseline(args) -> Baseline | None:
+    """The baseline to measure against: --baseline FILE, else the newest one in the log."""
+    from .storage import Log
+
+    if getattr(args, "no_baseline", False):
+        return None
+    if getattr(args, "baseline", None):
+        return read_baseline_file(Path(args.baseline))
+    try:
+        with Log.open(getattr(args, "db", None), readonly=True) as log:
+            return log.latest_baseline()
+    except NoLogError:
+        return None
+
+
+def read_baseline_file(path: Path) -> Baseline:
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe would block the read
+            raise InputError(f"{path}: not a plain file")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such baseline file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: the baseline file is unreadable ({getattr(exc, 'strerror', None) or exc})") \
+            from None
+    try:
+        return baselines.from_file_text(text)
+    except ValueError as exc:
+        raise InputError(f"{path}: the baseline file is unreadable ({exc}); run calibrate again") from None
+
+
+def write_baseline_file(b: Baseline, path: Path) -> Path:
+    with outputs.private_file(Path(path)) as f:  # whole or not at all, owner-only
+        f.write(baselines.to_file_text(b))
+    return Path(path)
