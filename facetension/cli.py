@@ -22,18 +22,10 @@ from .quiet import native_stderr_to_null
 from .safetext import single_line
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
+from .wording import REGION_TITLES
 
 if TYPE_CHECKING:
     from .analysis import Analysis
-
-
-REGION_LABELS = {
-    "brow": "Brow height",
-    "eye": "Eye opening",
-    "mouth_corner": "Mouth corner (drop)",
-    "mouth_excursion": "Mouth corner (out)",
-    "nose": "Nose (alar base)",
-}
 
 
 def _progress(stream):
@@ -74,10 +66,10 @@ def _table(a: "Analysis") -> str:
         for name in REGIONS:
             g = a.regions.get(name)
             if g is None:
-                lines.append(f"  {REGION_LABELS[name]:<21}{'(not measured)':>31}")
+                lines.append(f"  {REGION_TITLES[name]:<21}{'(not measured)':>31}")
                 continue
             extra = f"  ±{g.spread_mm:.1f}" if a.kind == "video" else ""
-            lines.append(f"  {REGION_LABELS[name]:<21}{g.left_mm:>6.1f}mm{g.right_mm:>6.1f}mm"
+            lines.append(f"  {REGION_TITLES[name]:<21}{g.left_mm:>6.1f}mm{g.right_mm:>6.1f}mm"
                          f"{g.diff_mm:>+6.1f}mm{g.score:>7.0f}{extra}")
         lines.append(f"  midline: philtrum {a.philtrum_mm:+.1f} mm, chin {a.chin_mm:+.1f} mm (+ = toward your left)")
         lines.append(f"  resting asymmetry index: {a.asymmetry_index:.0f} (0 = symmetric, 100 = strongly asymmetric)")

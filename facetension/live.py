@@ -22,7 +22,8 @@ from .errors import CameraError, InputError
 from .face_model import N_MESH
 from .landmarks import Landmarker
 from .overlay import Overlay
-from .session import Event, FrameInput, PracticeSession, SecondRow, Summary
+from .logrecords import SampleRow, SessionSummary
+from .session import Event, FrameInput, PracticeSession
 
 WINDOW = "facetension"
 BRIGHTNESS_EVERY = 6  # every 6th mesh point (78 pixels) for the face's brightness
@@ -43,13 +44,13 @@ WINDOW_MIN_WIDTH = 960  # the window opens at least this wide, for legible text
 class Recorder(Protocol):
     """Where a session goes as it happens (the log)."""
 
-    def second(self, row: SecondRow) -> None: ...
+    def second(self, row: SampleRow) -> None: ...
 
     def event(self, event: Event) -> None: ...
 
 
 class NullRecorder:
-    def second(self, row: SecondRow) -> None:
+    def second(self, row: SampleRow) -> None:
         pass
 
     def event(self, event: Event) -> None:
@@ -58,7 +59,7 @@ class NullRecorder:
 
 @dataclass(frozen=True)
 class Outcome:
-    summary: Summary
+    summary: SessionSummary
     completed: bool
     stop_reason: str  # "completed" | "user" | "source-ended" | "camera-lost" | "source-failed"
     message: str | None  # what went wrong, for the person

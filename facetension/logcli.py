@@ -24,23 +24,13 @@ from .errors import EXIT_FAILED as EXIT_NOT_CONFIRMED
 from .errors import EXIT_USAGE, InputError, LogNeedsUpgradeError, NoLogError, StorageError, UnknownSessionError
 from .metrics import REGIONS
 from .safetext import printable
+from .wording import REGION_SHORT, clock
 from .storage import (BUILTIN_TAGS, DB_ENV, KEEP, PAIN_RANGE, Journal, Log, Measures, SessionRecord, default_path,
                       resolve_path, validate_pain, validate_tag)
 
 JOURNAL_FIELDS = ("pain_before", "pain_after", "tags", "note")
 CLEAR = "-"  # answering this to a journal question empties the field
-REGION_SHORT = {"brow": "brow", "eye": "eye", "mouth_corner": "mouth corner", "mouth_excursion": "mouth out",
-                "nose": "nose"}
-
-
 # -- formatting ------------------------------------------------------------------------
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def _when(r: SessionRecord) -> str:
     """The local date and time the session started, as the user lived it."""
     return r.started_local[:16].replace("T", " ")
@@ -56,13 +46,13 @@ def _pair(before, after, decimals: int = 0, sign: bool = False) -> str:
 
 
 def describe(r: SessionRecord) -> str:
-    return f"session {r.id} ({_when(r)}, {r.kind}, {_clock(r.duration_s)}, {r.status})"
+    return f"session {r.id} ({_when(r)}, {r.kind}, {clock(r.duration_s)}, {r.status})"
 
 
 def history_text(records: list[SessionRecord]) -> str:
     lines = []
     for r in records:
-        lines.append(f"#{r.id:<4} {_when(r)}  {r.kind:<9} {_clock(r.duration_s):>6}  {r.status}"
+        lines.append(f"#{r.id:<4} {_when(r)}  {r.kind:<9} {clock(r.duration_s):>6}  {r.status}"
                      + ("" if r.source.startswith("camera") else f"  ({printable(r.source)})"))
         b, a = r.before or Measures(), r.after or Measures()
         numbers = []
@@ -72,7 +62,7 @@ def history_text(records: list[SessionRecord]) -> str:
         if r.twitches is not None:
             numbers.append(f"twitches {r.twitches}")
         if r.relax_s:
-            numbers.append(f"relaxed {_clock(r.relaxed_s)} of {_clock(r.relax_s)}")
+            numbers.append(f"relaxed {clock(r.relaxed_s)} of {clock(r.relax_s)}")
         if numbers:
             lines.append("      " + "   ".join(numbers))
         diffs = [f"{REGION_SHORT[g]} {_pair(b.diffs.get(g), a.diffs.get(g), 1, sign=True)}" for g in REGIONS

@@ -1,6 +1,9 @@
-"""The log's records: what a session, a second, an event and a journal entry are, the
-numbers' stored precision, and the checks every value passes before it is stored (from the
-practice loop or from an import alike). No database here: storage.py keeps them.
+"""The typed records a session's numbers travel in, unchanged from the session logic through
+the recorder and the log to the report and the exports: Measures (one moment's or one
+phase's asymmetry and tension), SampleRow (one second), EventRow, SessionSummary (a session's
+outcome), Journal. Also the numbers' stored precision, and the checks every value passes
+before it is stored (from the practice loop or from an import alike). Pure: no database here
+(storage.py keeps them), no OpenCV.
 
 Times: ISO 8601 text with milliseconds, e.g. 2025-03-01T07:00:00.000+00:00 (sortable);
 a session's `started_local` is the same instant at the user's UTC offset then; t_s is the
@@ -165,11 +168,19 @@ class EventRow:
 
 @dataclass(frozen=True)
 class SessionSummary:
+    """A session's outcome: its resting measurements before and after, and how the guided
+    relaxation went. The practice loop makes it; the log stores it; history and the report
+    read it back (twitch_events, completed and baseline are the live session's own: the log
+    keeps twitches as events and completion in the session row)."""
+
     before: Measures | None = None
     after: Measures | None = None
     twitches: int | None = None  # None: count the session's twitch events
     relaxed_s: float | None = None  # time spent relaxed during the guided relaxation ...
     relax_s: float | None = None  # ... of this long
+    completed: bool = False
+    baseline: str = "default"  # what tension was measured against: "personal" | "default"
+    twitch_events: tuple = ()  # tracker.TwitchEvent, in order
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import numpy as np
 
 from .session import PHASE_TITLES, View
 from .tension import TENSION_REGIONS
+from .wording import REGION_SHORT
 
 REFERENCE_WIDTH = 640  # the layout below is in pixels of a 640-wide picture; wider ones scale it
 MIN_WIDTH = 640  # narrower frames are enlarged so that the text stays legible
@@ -32,7 +33,6 @@ PACER = (230, 200, 120)
 MESH = (200, 230, 200)
 BAR_BACK = (80, 80, 80)
 RING = (90, 90, 90)
-REGION_LABELS = {"brow": "brow", "eye": "eye", "cheek": "cheek", "mouth": "mouth", "chin": "chin", "jaw": "jaw"}
 MESSAGE_COLOURS = {"prompt": WHITE, "praise": (140, 240, 140), "check": (120, 220, 255),
                    "warning": (120, 220, 255), "paused": WHITE}
 BAND_ALPHA, BOX_ALPHA, MESSAGE_ALPHA = 0.55, 0.5, 0.65
@@ -198,7 +198,7 @@ def _column_sprite(side: str, lay: _Layout) -> _Sprite:
                     cv2.LINE_AA)
         for i, region in enumerate(TENSION_REGIONS):
             y = dy + i * lay.gap
-            cv2.putText(img, REGION_LABELS[region], (0, y + lay.bar_h), FONT, lay.label_scale, col(WHITE), 1, cv2.LINE_AA)
+            cv2.putText(img, REGION_SHORT[region], (0, y + lay.bar_h), FONT, lay.label_scale, col(WHITE), 1, cv2.LINE_AA)
             cv2.rectangle(img, (bx0, y), (bx1, y + lay.bar_h), col(BAR_BACK), -1)
 
     return _render(w, h, (0, dy), draw)

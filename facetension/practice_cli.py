@@ -17,66 +17,59 @@ from .cli_common import add_measuring_options
 from .errors import CameraError, InputError
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
+from .wording import REGION_NAMES, clock
 
 if TYPE_CHECKING:  # the live loop's modules load OpenCV and MediaPipe: imported when used
     from .live import Outcome
-    from .session import Event, Summary
+    from .logrecords import Measures, SessionSummary
+    from .session import Event
 
 EXIT_INCOMPLETE = {"camera-lost": CameraError.exit_code, "source-failed": InputError.exit_code,
                    "source-ended": InputError.exit_code}
 MAX_CAMERA_INDEX = 8  # `cameras` tries indices 0..7
 
-REGION_NAMES = {"brow": "brow", "eye": "eye", "mouth_corner": "mouth corner (drop)",
-                "mouth_excursion": "mouth corner (out)", "nose": "nose", "cheek": "cheek", "mouth": "mouth",
-                "chin": "chin", "jaw": "jaw"}
-
-
-def _clock(t_s: float) -> str:
-    return f"{int(t_s // 60)}:{int(t_s % 60):02d}"
-
-
 def print_event(e: "Event") -> None:
     if e.kind == "phase":
-        print(f"{_clock(e.t_s)}  — {e.text} —", flush=True)
+        print(f"{clock(e.t_s, floor=True)}  — {e.text} —", flush=True)
     else:
-        print(f"{_clock(e.t_s)}  {e.text}", flush=True)
+        print(f"{clock(e.t_s, floor=True)}  {e.text}", flush=True)
 
 
-def _fmt_pair(d: dict | None, region: str) -> str:
-    if not d or region not in d:
+def _pair(m: "Measures | None", region: str) -> str:
+    if m is None or (region, "left") not in m.tension or (region, "right") not in m.tension:
         return "   –   "
-    return f"{d[region].get('left', float('nan')):.2f}/{d[region].get('right', float('nan')):.2f}"
-
-
-def summary_text(s: "Summary", outcome: "Outcome") -> str:
-    state = "completed" if s.completed else f"stopped early ({outcome.stop_reason.replace('-', ' ')})"
-    lines = [f"Session summary: {state}", f"{'':24}{'before':>12}{'after':>12}"]
-    bi, ai = s.before.get("index"), s.after.get("index")
-    lines.append(f"{'tension index (0–100)':24}{_num(bi, 0):>12}{_num(ai, 0):>12}")
-    lines.append("tension, your left/right:")
-    for region in TENSION_REGIONS:
-        lines.append(f"  {REGION_NAMES[region]:22}{_fmt_pair(s.before.get('tension'), region):>12}"
-                     f"{_fmt_pair(s.after.get('tension'), region):>12}")
-    lines.append("asymmetry, left − right (mm):")
-    for region in REGIONS:
-        b, a = s.before.get("asymmetry", {}).get(region), s.after.get("asymmetry", {}).get(region)
-        lines.append(f"  {REGION_NAMES[region]:22}{_num(b, 1, True):>12}{_num(a, 1, True):>12}")
-    if s.relax_s > 0:
-        lines.append(f"Time relaxed: {s.relaxed_s:.0f} s of {s.relax_s:.0f} s of guided relaxation.")
-    if s.twitches:
-        lines.append(f"Twitches: {len(s.twitches)} (" + ", ".join(
-            f"{e.side} {e.region} at {_clock(e.t_s)}" for e in s.twitches) + ")")
-    else:
-        lines.append("Twitches: none")
-    if s.baseline == "default":
-        lines.append("Tension was measured against built-in defaults: run `facetension calibrate` for yours.")
-    return "\n".join(lines)
+    return f"{m.tension[(region, 'left')]:.2f}/{m.tension[(region, 'right')]:.2f}"
 
 
 def _num(v, digits: int, sign: bool = False) -> str:
     if v is None:
         return "–"
     return f"{v:+.{digits}f}" if sign else f"{v:.{digits}f}"
+
+
+def summary_text(s: "SessionSummary", outcome: "Outcome") -> str:
+    state = "completed" if s.completed else f"stopped early ({outcome.stop_reason.replace('-', ' ')})"
+    lines = [f"Session summary: {state}", f"{'':24}{'before':>12}{'after':>12}"]
+    b, a = s.before, s.after
+    lines.append(f"{'tension index (0–100)':24}{_num(b and b.tension_index, 0):>12}"
+                 f"{_num(a and a.tension_index, 0):>12}")
+    lines.append("tension, your left/right:")
+    for region in TENSION_REGIONS:
+        lines.append(f"  {REGION_NAMES[region]:22}{_pair(b, region):>12}{_pair(a, region):>12}")
+    lines.append("asymmetry, left − right (mm):")
+    for region in REGIONS:
+        lines.append(f"  {REGION_NAMES[region]:22}{_num(b and b.diffs.get(region), 1, True):>12}"
+                     f"{_num(a and a.diffs.get(region), 1, True):>12}")
+    if s.relax_s:
+        lines.append(f"Time relaxed: {s.relaxed_s:.0f} s of {s.relax_s:.0f} s of guided relaxation.")
+    if s.twitch_events:
+        lines.append(f"Twitches: {len(s.twitch_events)} (" + ", ".join(
+            f"{e.side} {e.region} at {clock(e.t_s, floor=True)}" for e in s.twitch_events) + ")")
+    else:
+        lines.append("Twitches: none")
+    if s.baseline == "default":
+        lines.append("Tension was measured against built-in defaults: run `facetension calibrate` for yours.")
+    return "\n".join(lines)
 
 
 def _open_source(args):
@@ -95,7 +88,7 @@ def cmd_practice(args) -> int:
     from .cli_common import load_baseline
     from .landmarks import load_model
     from .live import display_available, run
-    from .recording import LogRecorder, session_summary
+    from .recording import LogRecorder
     from .session import PracticeSession, PracticeSettings
     from .storage import Log, local_timezone
 
@@ -124,7 +117,7 @@ def cmd_practice(args) -> int:
                                 utc_offset_min=offset)
         outcome = run(source, session, LogRecorder(log, sid, session), window=window, model_path=args.model,
                       realtime=args.realtime, on_event=None if window else print_event)
-        log.finish_session(sid, datetime.now(timezone.utc), outcome.completed, session_summary(outcome.summary))
+        log.finish_session(sid, datetime.now(timezone.utc), outcome.completed, outcome.summary)
         if session.new_baseline is not None:
             if isinstance(source, CameraSource):
                 taken = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -19,6 +19,7 @@ from .learn import MIN_CALIBRATION_S, baseline_from
 from .errors import NoUsableFaceError
 from .face import Face
 from .metrics import REGIONS, FrameMeasure, asymmetry_index
+from .logrecords import Measures, SampleRow, SessionSummary
 from .tension import SIDES, TENSION_REGIONS
 from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
 
@@ -124,22 +125,11 @@ class FrameInput:
 class Event:
     t_s: float
     kind: str  # "prompt" | "praise" | "warning" | "check" | "twitch" | "phase"
-    text: str
+    text: str  # what the person reads
     region: str | None = None
     side: str | None = None
-
-
-@dataclass(frozen=True)
-class SecondRow:
-    """One second of session, for the log: medians over the second's frames."""
-
-    t_s: float
-    phase: str
-    diffs: dict[str, float]  # asymmetry, region → left − right, mm
-    tension: dict[Key, float]
-    asymmetry_index: float | None
-    tension_index: float | None
-    quality: float  # share of the second's frames that were measured
+    phase: Phase | None = None  # a "phase" event: the phase entered
+    twitch: TwitchEvent | None = None  # a "twitch" event: what the tracker found
 
 
 @dataclass(frozen=True)
@@ -156,17 +146,6 @@ class View:
     baseline: str  # "personal" | "default"
 
 
-@dataclass(frozen=True)
-class Summary:
-    before: dict  # {"asymmetry": {region: diff}, "tension": {region: {side: v}}, "index": float}
-    after: dict
-    relaxed_s: float
-    relax_s: float
-    twitches: tuple[TwitchEvent, ...]
-    completed: bool
-    baseline: str
-
-
 @dataclass
 class _Window:
     """Frames collected for a resting measurement."""
@@ -175,18 +154,23 @@ class _Window:
     tension: list = field(default_factory=list)
     index: list = field(default_factory=list)
 
-    def summary(self) -> dict:
-        asym = {r: float(np.median([d[r] for d in self.diffs if r in d])) for r in REGIONS
-                if any(r in d for d in self.diffs)}
-        tens = {}
-        for region in TENSION_REGIONS:
-            sides = {s: float(np.median([t[(region, s)] for t in self.tension if (region, s) in t]))
-                     for s in SIDES if any((region, s) in t for t in self.tension)}
-            if sides:
-                tens[region] = sides
-        return {"asymmetry": asym, "tension": tens,
-                "asymmetry_index": asymmetry_index(asym) if asym else None,
-                "index": float(np.median(self.index)) if self.index else None}
+    def summary(self) -> Measures | None:
+        """Medians over the window's frames; None when nothing was measured."""
+        if not self.diffs and not self.tension:
+            return None
+        return median_measures(self.diffs, self.tension, self.index)
+
+
+def median_measures(diffs: list[dict[str, float]], tension: list[dict[Key, float]],
+                    index: list[float]) -> Measures:
+    """Per region (and side), the median over the frames that measured it; the asymmetry
+    index of those medians; the median tension index."""
+    asym = {r: float(np.median(v)) for r in REGIONS if (v := [d[r] for d in diffs if r in d])}
+    tens = {(r, s): float(np.median(v)) for r in TENSION_REGIONS for s in SIDES
+            if (v := [t[(r, s)] for t in tension if (r, s) in t])}
+    finite = [i for i in index if math.isfinite(i)]
+    return Measures(asym, tens, asymmetry_index(asym) if asym else None,
+                    float(np.median(finite)) if finite else None)
 
 
 def prompt_text(region: str, side: str, table=PROMPTS) -> str:
@@ -255,13 +239,13 @@ class PracticeSession:
                 Phase.AFTER: self.s.after_s}.get(self.phase, 0.0)
 
     # -- the frame loop --------------------------------------------------------------
-    def update(self, f: FrameInput) -> tuple[View, list[Event], list[SecondRow]]:
+    def update(self, f: FrameInput) -> tuple[View, list[Event], list[SampleRow]]:
         if self._last_t is not None and f.t_s <= self._last_t:
             raise ValueError(f"times must increase: {f.t_s} after {self._last_t}")
         dt = 0.0 if self._last_t is None else f.t_s - self._last_t
         self._last_t = f.t_s
         events: list[Event] = []
-        rows: list[SecondRow] = []
+        rows: list[SampleRow] = []
         if self._paused or self.phase == Phase.DONE:
             return self._view(), events, rows
         self._active += dt
@@ -293,7 +277,7 @@ class PracticeSession:
         if sample is not None:
             for e in sample.events:
                 self._twitches.append(e)
-                events.append(Event(e.t_s, "twitch", f"twitch: {e.side} {e.region}", e.region, e.side))
+                events.append(Event(e.t_s, "twitch", f"twitch: {e.side} {e.region}", e.region, e.side, twitch=e))
             self._last_values = sample.values
         self._collect(f, sample, usable)
         if self.phase == Phase.RELAX and sample is not None:
@@ -344,7 +328,7 @@ class PracticeSession:
     def _enter(self, phase: Phase, t_s: float, events: list[Event]) -> None:
         self.phase = phase
         self._phase_start = self._active
-        events.append(Event(t_s, "phase", PHASE_TITLES[phase]))
+        events.append(Event(t_s, "phase", PHASE_TITLES[phase], phase=phase))
 
     def _advance(self, t_s: float, events: list[Event]) -> None:
         if self._active - self._phase_start < self._phase_length():
@@ -415,7 +399,7 @@ class PracticeSession:
         window.tension.append(dict(sample.values))
         window.index.append(sample.index)
 
-    def _per_second(self, t: float, measure: FrameMeasure | None, sample: TensionSample | None) -> list[SecondRow]:
+    def _per_second(self, t: float, measure: FrameMeasure | None, sample: TensionSample | None) -> list[SampleRow]:
         if self.phase in (Phase.CHECK, Phase.DONE):
             return []
         if self._second_start is None:
@@ -427,20 +411,16 @@ class PracticeSession:
         self._second.append((measure, sample))
         return rows
 
-    def _second_row(self) -> SecondRow:
+    def _second_row(self) -> SampleRow:
+        """One second of session, for the log: medians over the second's measured frames."""
         frames = self._second
         measured = [(m, smp) for m, smp in frames if m is not None and m.usable and smp is not None]
-        diffs = {r: float(np.median([m.regions[r].diff for m, _ in measured if r in m.regions]))
-                 for r in REGIONS if any(r in m.regions for m, _ in measured)}
-        keys = {k for _, smp in measured for k in smp.values}
-        tension = {k: float(np.median([smp.values[k] for _, smp in measured if k in smp.values])) for k in keys}
-        idx = [smp.index for _, smp in measured if np.isfinite(smp.index)]
-        return SecondRow(round(self._second_start, 3), self._second_phase.value, diffs, tension,
-                         asymmetry_index(diffs) if diffs else None,
-                         float(np.median(idx)) if idx else None,
-                         len(measured) / max(len(frames), 1))
+        values = median_measures([{r: v.diff for r, v in m.regions.items()} for m, _ in measured],
+                                 [smp.values for _, smp in measured], [smp.index for _, smp in measured])
+        return SampleRow(round(self._second_start, 3), values, len(measured) / max(len(frames), 1),
+                         self._second_phase.value)
 
-    def flush(self) -> list[SecondRow]:
+    def flush(self) -> list[SampleRow]:
         """The last, partial second (at the end of a session)."""
         rows = [self._second_row()] if self._second else []
         self._second = []
@@ -474,8 +454,8 @@ class PracticeSession:
         return View(self.phase, progress, session_progress, message, kind, pacer, label,
                     dict(self._last_values), self._paused, self.tracker.baseline_kind)
 
-    def summary(self) -> Summary:
-        return Summary(self._windows[Phase.BEFORE].summary(), self._windows[Phase.AFTER].summary(),
-                       self._relaxed_s, self._relax_elapsed, tuple(self._twitches),
-                       completed=self.phase == Phase.DONE and not self.stopped_early,
-                       baseline=self.tracker.baseline_kind)
+    def summary(self) -> SessionSummary:
+        return SessionSummary(self._windows[Phase.BEFORE].summary(), self._windows[Phase.AFTER].summary(),
+                              len(self._twitches), self._relaxed_s, self._relax_elapsed,
+                              completed=self.phase == Phase.DONE and not self.stopped_early,
+                              baseline=self.tracker.baseline_kind, twitch_events=tuple(self._twitches))

@@ -165,5 +165,5 @@ def test_per_second_rows_cover_the_measured_time():
         rows += s.update(FrameInput(i / FPS, f, m, IMAGE_SIZE, LIT))[2]
     rows += s.flush()
     assert 10 <= len(rows) <= 12
-    assert all(r.quality == 1.0 and r.tension_index is not None for r in rows)
+    assert all(r.quality == 1.0 and r.measures.tension_index is not None for r in rows)
     assert {r.phase for r in rows} == {"before", "relax"}
