@@ -1,10 +1,10 @@
-"""Export files: the log's tables written as one JSON document or a folder of CSV files, and
-read back (typed and checked) for `facetension import`. No database here: storage.Log gives
-the tables (`export_tables`) and takes them back (`import_tables`).
+"""Export and import: the log's tables read out in one snapshot and written as one JSON
+document or a folder of CSV files, and read back, typed and checked (logcheck.py), into the
+log in one transaction. storage.Log's `export_tables`/`import_tables` come from Transfer.
 
 The format, version EXPORT_VERSION; the same tables and columns in both kinds of file:
 - baselines, sessions (with their journal: pain_before, pain_after, tags joined by ';', note),
-  samples (one row per second) and events, with the columns of storage.EXPORT_COLUMNS, rows
+  samples (one row per second) and events, with the columns of logschema.EXPORT_COLUMNS, rows
   ordered by their keys. Numbers are written with their column's stored decimals
   (storage.DECIMALS: 0.500, -3.17, 17.0), which is exact; a missing value is an empty CSV
   cell or JSON null. Nothing depends on when the export was made, so the same log always gives
@@ -21,34 +21,32 @@ from __future__ import annotations
 import csv
 import errno
 import json
-import math
 import os
 import re
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO
 
 from . import baselines as baseline_codec
-from .logrecords import measure_range
-from .safetext import has_control_characters
 from .outputs import FILE_MODE
-from .storage import (DECIMALS, EXPORT_COLUMNS, EXPORT_TABLES, EXPORT_TYPES, KINDS,
-                      MAX_TEXT_CHARS, PHASE_PATTERN, SUMMARY_COLUMNS, EventRow, parse_time, stored_number,
-                      validate_note, validate_pain, validate_tag)
+import sqlite3
+from datetime import date
+from typing import Mapping
+
+from .errors import StorageError
+from .logrecords import (DECIMALS, KINDS, PHASE_PATTERN, EventRow, ImportResult, parse_time,
+                         stored_number, validate_note, validate_pain, validate_tag)
+from .logcheck import MAX_INTEGER, check_tables
+from .logschema import (EVENT_COLUMNS, EXPORT_COLUMNS, EXPORT_TABLES, EXPORT_TYPES, SAMPLE_COLUMNS,  # noqa: F401
+                        SESSION_COLUMNS)
+from .logwriter import INSERT_EVENT, INSERT_SAMPLE
 
 EXPORT_FORMAT = "facetension-log"
-# The ranges an export's values must keep: what the log itself could have written, with room
-# to spare. Anything outside is a damaged or forged file and is refused before a write.
-MAX_INTEGER = 2**63 - 1  # SQLite's INTEGER
-TIME_RANGE = (datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(3000, 1, 1, tzinfo=timezone.utc))
-MAX_SESSION_S = 7 * 86400.0  # a practice lasts minutes; a week is surely a damaged row
-MAX_FRAMES = 10**9
-MAX_NAME_CHARS = 64  # tz, app_version
-SHA256 = re.compile(r"[0-9a-f]{64}")
-
 EXPORT_VERSION = 1
 CSV_META = "meta.csv"
 SAMPLES = "samples"  # the one table storage hands over already as text lines
+
+_BASELINE_AT = SESSION_COLUMNS.index("baseline_id")
+
 
 
 def _cells(table: str, row: tuple, null: str, quote) -> list[str]:
@@ -232,121 +230,138 @@ def _converter(col: str, kind: str, from_text: bool):
     return convert
 
 
-# -- checking what an import would write -------------------------------------------------
-def check_tables(tables: dict[str, list[tuple]]) -> None:
-    """Every field of an export's typed rows, checked before anything is written: types came
-    from _typed; here ranges, keys, times and references. ValueError says which row is wrong."""
-    baseline_ids = set()
-    for n, (bid, taken, source, frames, data) in enumerate(tables["baselines"], 1):
-        where = f"baselines, row {n}"
-        _id(bid, where, baseline_ids)
-        _time(taken, f"{where}: taken_utc")
-        _text(source, f"{where}: source", MAX_TEXT_CHARS)
-        _range(frames, f"{where}: frames", 0, MAX_FRAMES)
+# -- between the log and the files ---------------------------------------------------------
+class Transfer:
+    """storage.Log's export and import (a mixin over logdb.LogBase)."""
+
+    def export_tables(self, since: date | None = None, null_text: str = "", quote_text: bool = False) -> dict:
+        """Everything an export holds, read in one consistent snapshot (a session may be
+        writing meanwhile): {"baselines", "sessions", "events": typed rows ordered by their keys;
+        "samples": one text line per sample}. Sessions carry their journal (pain_before,
+        pain_after, tags joined by ';', note), so EXPORT_COLUMNS describes every table.
+
+        A year of samples is 5 million numbers: Python's sqlite3 alone takes longer than the
+        1 s an export may, to turn them into objects. So SQLite writes each sample row as text
+        itself: its columns joined by ',', each number with its column's DECIMALS (exact,
+        since it was stored rounded to them), the phase bare (or in double quotes with
+        quote_text, for JSON: a phase is a plain name), NULL as null_text."""
+        day = "substr({}started_local, 1, 10) >= ?"  # the local date the session started
+        params = () if since is None else (since.isoformat(),)
+        scope = "" if since is None else f"WHERE session_id IN (SELECT id FROM sessions WHERE {day.format('')})"
+        with self._reading("export the log") as c:
+            tags: dict[int, list[str]] = {}
+            for sid, tag in c.execute("SELECT session_id, tag FROM journal_tags ORDER BY session_id, tag"):
+                tags.setdefault(sid, []).append(tag)
+            sessions = [(*r[:-1], ";".join(tags.get(r[0], ())), r[-1] or "") for r in c.execute(
+                f"SELECT {', '.join('s.' + c for c in SESSION_COLUMNS)}, j.pain_before, j.pain_after, j.note "
+                f"FROM sessions s LEFT JOIN journal j ON j.session_id = s.id "
+                f"{'' if since is None else 'WHERE ' + day.format('s.')} ORDER BY s.id", params)]
+            return {
+                "baselines": c.execute("SELECT id, taken_utc, source, frames, data FROM baselines "
+                                       "ORDER BY id").fetchall(),
+                "sessions": sessions,
+                "samples": _sample_lines(c, scope, params, null_text, quote_text),
+                "events": c.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events {scope} "
+                                    "ORDER BY session_id, seq", params).fetchall(),
+            }
+
+    def import_tables(self, tables: Mapping[str, list[tuple]], source: str) -> ImportResult:
+        """Add an export's typed rows ({table: rows in EXPORT_COLUMNS order}, as
+        logexport.read_export gives them) in one transaction: all of it or nothing. Ids are
+        kept where free (so an import into an empty log re-exports identically), else
+        renumbered; a session already in the log (same start, kind and source) is skipped with
+        its rows, and so is a baseline already there."""
+        with self._transaction("import") as c:
+            try:
+                return _import(c, tables)
+            except (sqlite3.IntegrityError, ValueError) as exc:
+                raise StorageError(f"{source} cannot be imported: {exc}; nothing was imported.") from exc
+
+
+
+def _sample_lines(c: sqlite3.Connection, scope: str, params, null_text: str, quote_text: bool) -> list[str]:
+    """Sample rows as text, formatted by SQLite (see Log.export_tables). printf renders NULL
+    as 0, so each row also comes with a bit mask of its NULL columns, and the few rows with
+    one are patched here."""
+    fmt = ",".join("%d" if col == "session_id" else ('"%s"' if quote_text else "%s") if col == "phase"
+                   else f"%.{DECIMALS[col]}f" for col in SAMPLE_COLUMNS)
+    nullable = [i for i, col in enumerate(SAMPLE_COLUMNS) if col not in ("session_id", "t_s")]
+    mask = " | ".join(f"(({SAMPLE_COLUMNS[i]} IS NULL) << {i})" for i in nullable)
+    rows = c.execute(f"SELECT printf(?, {', '.join(SAMPLE_COLUMNS)}), {mask} FROM samples {scope} "
+                     "ORDER BY session_id, t_s", (fmt, *params)).fetchall()
+    lines = []
+    for line, nulls in rows:
+        if nulls:
+            fields = line.split(",")
+            for i in nullable:
+                if nulls >> i & 1:
+                    fields[i] = null_text
+            line = ",".join(fields)
+        lines.append(line)
+    return lines
+
+
+
+
+def _import(c: sqlite3.Connection, tables) -> ImportResult:
+    """The rows pass the same checks as when they were first recorded; ValueError if not."""
+    bmap: dict[int, int] = {}
+    added_b = 0
+    for old, taken, src, frames, data in tables["baselines"]:
         try:
-            baseline_codec.from_data(taken, source, frames, data)
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
-    session_ids: set[int] = set()
-    cols = EXPORT_COLUMNS["sessions"]
-    for n, row in enumerate(tables["sessions"], 1):
-        r = dict(zip(cols, row))
-        where = f"sessions, row {n}"
-        _id(r["session_id"], where, session_ids)
-        if r["kind"] not in KINDS:
-            raise ValueError(f"{where}: unknown kind {r['kind']!r}")
-        _text(r["source"], f"{where}: source", MAX_TEXT_CHARS)
-        started = _time(r["started_utc"], f"{where}: started_utc")
-        _time(r["started_local"], f"{where}: started_local")
-        _text(r["tz"], f"{where}: tz", MAX_NAME_CHARS)
-        _text(r["app_version"], f"{where}: app_version", MAX_NAME_CHARS)
-        if r["ended_utc"] is not None and _time(r["ended_utc"], f"{where}: ended_utc") < started:
-            raise ValueError(f"{where}: it ends before it starts")
-        for col in ("duration_s", "relaxed_s", "relax_s"):
-            _range(r[col], f"{where}: {col}", 0.0, MAX_SESSION_S)
-        for col in ("completed", "interrupted"):
-            _range(r[col], f"{where}: {col}", 0, 1)
-        if r["model_sha256"] is not None and not SHA256.fullmatch(r["model_sha256"]):
-            raise ValueError(f"{where}: model_sha256 is not a SHA-256 in hex")
-        _range(r["twitches"], f"{where}: twitches", 0, MAX_FRAMES)
-        for col in SUMMARY_COLUMNS:
-            _measure(col, r[col], where)
-        try:
-            validate_pain(r["pain_before"], "pain_before")
-            validate_pain(r["pain_after"], "pain_after")
-            for tag in r["tags"].split(";") if r["tags"] else ():
-                validate_tag(tag)
-            validate_note(r["note"])
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
-    cols = EXPORT_COLUMNS["samples"]
-    seen: set[tuple[int, float]] = set()
-    for n, row in enumerate(tables["samples"], 1):
-        r = dict(zip(cols, row))
-        where = f"samples, row {n}"
-        _ref(r["session_id"], session_ids, where)
-        _range(r["t_s"], f"{where}: t_s", 0.0, MAX_SESSION_S)
-        if (r["session_id"], r["t_s"]) in seen:
-            raise ValueError(f"{where}: a second sample at t_s {r['t_s']} in session {r['session_id']}")
-        seen.add((r["session_id"], r["t_s"]))
-        if r["phase"] is not None and not PHASE_PATTERN.fullmatch(r["phase"]):
-            raise ValueError(f"{where}: {r['phase']!r} is not a phase name")
-        _range(r["quality"], f"{where}: quality", 0.0, 1.0)
-        for col in cols[3:-1]:
-            _measure(col, r[col], where)
-    keys: set[tuple[int, int]] = set()
-    for n, row in enumerate(tables["events"], 1):
-        where = f"events, row {n}"
-        sid, seq = row[0], row[1]
-        _ref(sid, session_ids, where)
-        _range(seq, f"{where}: seq", 1, MAX_INTEGER)
-        if (sid, seq) in keys:
-            raise ValueError(f"{where}: a second event {seq} in session {sid}")
-        keys.add((sid, seq))
-        _range(row[2], f"{where}: t_s", 0.0, MAX_SESSION_S)
-        _range(row[7], f"{where}: duration_s", 0.0, MAX_SESSION_S)
-        if row[8] is not None and not math.isfinite(row[8]):
-            raise ValueError(f"{where}: amplitude is not a number")
-        try:
-            EventRow(*row[2:])
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
-
-
-def _id(v: int, where: str, seen: set) -> None:
-    _range(v, f"{where}: id", 1, MAX_INTEGER)
-    if v in seen:
-        raise ValueError(f"{where}: id {v} appears twice")
-    seen.add(v)
-
-
-def _ref(v: int, ids: set, where: str) -> None:
-    if v not in ids:
-        raise ValueError(f"{where}: refers to session {v}, which is not in the export")
-
-
-def _range(v, what: str, low, high) -> None:
-    if v is not None and not low <= v <= high:
-        raise ValueError(f"{what} must be from {low:g} to {high:g}, got {v!r}")
-
-
-def _text(v: str, what: str, limit: int) -> None:
-    if len(v) > limit:
-        raise ValueError(f"{what} is longer than {limit} characters")
-    if has_control_characters(v):
-        raise ValueError(f"{what} holds control characters")
-
-
-def _time(text: str, what: str) -> datetime:
-    try:
-        t = parse_time(text)
-    except (ValueError, TypeError):
-        raise ValueError(f"{what}: {text[:40]!r} is not a time") from None
-    if t.tzinfo is None or not TIME_RANGE[0] <= t < TIME_RANGE[1]:
-        raise ValueError(f"{what}: {text[:40]!r} is not a time with a UTC offset between the years "
-                         f"{TIME_RANGE[0].year} and {TIME_RANGE[1].year - 1}")
-    return t
-
-
-def _measure(col: str, v, where: str) -> None:
-    _range(v, f"{where}: {col}", *measure_range(col))
+            baseline_codec.from_data(taken, src, frames, data)
+            parse_time(taken)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ValueError(f"baseline {old} cannot be read back") from None
+        found = c.execute("SELECT id FROM baselines WHERE taken_utc = ? AND source = ? AND frames = ? AND data = ?",
+                          (taken, src, frames, data)).fetchone()
+        if found:
+            bmap[old] = found[0]
+            continue
+        free = not c.execute("SELECT 1 FROM baselines WHERE id = ?", (old,)).fetchone()
+        bmap[old] = c.execute("INSERT INTO baselines (id, taken_utc, source, frames, data) VALUES (?, ?, ?, ?, ?)",
+                              (old if free else None, taken, src, frames, data)).lastrowid
+        added_b += 1
+    smap: dict[int, int] = {}
+    skipped: set[int] = set()
+    n_session = len(SESSION_COLUMNS)
+    insert = (f"INSERT INTO sessions ({', '.join(SESSION_COLUMNS)}) "
+              f"VALUES ({', '.join('?' * n_session)})")
+    for row in tables["sessions"]:
+        values, (pain_before, pain_after, tags, note) = list(row[:n_session]), row[n_session:]
+        old = values[0]
+        if values[1] not in KINDS:
+            raise ValueError(f"session {old}: unknown kind {values[1]!r}")
+        for at in (3, 6):  # started_utc, ended_utc: times are computed with
+            if values[at] is not None:
+                try:
+                    parse_time(values[at])
+                except ValueError:
+                    raise ValueError(f"session {old}: {values[at]!r} is not a time") from None
+        if c.execute("SELECT 1 FROM sessions WHERE started_utc = ? AND kind = ? AND source = ?",
+                     (values[3], values[1], values[2])).fetchone():
+            skipped.add(old)
+            continue
+        if c.execute("SELECT 1 FROM sessions WHERE id = ?", (old,)).fetchone():
+            values[0] = None
+        values[_BASELINE_AT] = bmap.get(values[_BASELINE_AT])
+        sid = smap[old] = c.execute(insert, values).lastrowid
+        tag_list = [validate_tag(t) for t in tags.split(";")] if tags else []
+        if pain_before is not None or pain_after is not None or tag_list or note:
+            c.execute("INSERT INTO journal (session_id, pain_before, pain_after, note) VALUES (?, ?, ?, ?)",
+                      (sid, validate_pain(pain_before), validate_pain(pain_after), validate_note(note)))
+            c.executemany("INSERT INTO journal_tags (session_id, tag) VALUES (?, ?)", [(sid, t) for t in tag_list])
+    for r in tables["events"]:
+        EventRow(*r[2:])
+    for phase in {r[2] for r in tables["samples"]} - {None}:  # a handful of names
+        if not PHASE_PATTERN.fullmatch(phase):
+            raise ValueError(f"samples: {phase!r} is not a phase name")
+    rows = {}
+    for name in ("samples", "events"):
+        orphans = {r[0] for r in tables[name]} - set(smap) - skipped
+        if orphans:
+            raise ValueError(f"{name} refer to session {min(orphans)}, which is not in the export")
+        rows[name] = [(smap[r[0]], *r[1:]) for r in tables[name] if r[0] in smap]
+    c.executemany(INSERT_SAMPLE, rows["samples"])
+    c.executemany(INSERT_EVENT, rows["events"])
+    return ImportResult(len(smap), len(skipped), len(rows["samples"]), len(rows["events"]), added_b)

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import FACES
-from facetension import storage
+from facetension import logdb
 from facetension.errors import InputError, OutputError, StorageError
 from facetension.outputs import private_file, private_folder
 from test_logcli import db, one_error_line, run  # noqa: F401  (db is a fixture)
@@ -329,8 +329,8 @@ def test_a_disk_error_says_what_failed_once():
     import sqlite3
 
     exc = sqlite3.OperationalError("disk I/O error")
-    message = str(storage._translate(exc, Path("/x/facetension.db"), "open the log"))
+    message = str(logdb._translate(exc, Path("/x/facetension.db"), "open the log"))
     assert "could not open the log (/x/facetension.db" in message and "in the log" not in message
-    full = str(storage._translate(sqlite3.OperationalError("database or disk is full"), Path("/x/f.db"),
+    full = str(logdb._translate(sqlite3.OperationalError("database or disk is full"), Path("/x/f.db"),
                                   "save the session"))
     assert full.startswith("the disk is full: could not save the session (/x/f.db)")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from facetension import logexport, storage
+from facetension import logdb, logexport, storage
 from facetension.baselines import Baseline
 from facetension.errors import LogBusyError, NoLogError, StorageError, UnknownSessionError
 from facetension.metrics import REGIONS
@@ -148,15 +148,15 @@ def test_no_table_can_hold_a_picture(db):
 def test_migrations_are_applied_in_order_each_in_its_own_transaction(db, monkeypatch):
     Log.open(db).close()
     bad = ("CREATE TABLE extra (x INTEGER)", "INSERT INTO no_such_table VALUES (1)")
-    monkeypatch.setattr(storage, "MIGRATIONS", storage.MIGRATIONS + (bad,))
-    monkeypatch.setattr(storage, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(logdb, "MIGRATIONS", logdb.MIGRATIONS + (bad,))  # where the opening reads them
+    monkeypatch.setattr(logdb, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
     with pytest.raises(StorageError):
         Log.open(db)
     with closing(sqlite3.connect(db)) as c:  # the failed migration left nothing behind
         assert c.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert not c.execute("SELECT 1 FROM sqlite_master WHERE name = 'extra'").fetchone()
     good = ("CREATE TABLE extra (x INTEGER)", "INSERT INTO extra VALUES (7)")
-    monkeypatch.setattr(storage, "MIGRATIONS", storage.MIGRATIONS[:-1] + (good,))
+    monkeypatch.setattr(logdb, "MIGRATIONS", logdb.MIGRATIONS[:-1] + (good,))
     Log.open(db).close()
     with closing(sqlite3.connect(db)) as c:
         assert c.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1

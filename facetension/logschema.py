@@ -1,0 +1,113 @@
+"""The log's schema: its columns and its migrations, frozen by version, and the export's tables
+(see storage.py)."""
+
+from __future__ import annotations
+
+
+from .logrecords import MEASURE_COLUMNS, PHASES
+
+# -- columns ---------------------------------------------------------------------------
+SUMMARY_COLUMNS = tuple(f"{p}_{c}" for p in PHASES for c in MEASURE_COLUMNS)
+SAMPLE_COLUMNS = ("session_id", "t_s", "phase", *MEASURE_COLUMNS, "quality")
+EVENT_COLUMNS = ("session_id", "seq", "t_s", "kind", "region", "side", "text", "duration_s", "amplitude")
+SESSION_COLUMNS = ("id", "kind", "source", "started_utc", "started_local", "tz", "ended_utc", "duration_s",
+                   "completed", "interrupted", "app_version", "model_sha256", "baseline_id", "twitches",
+                   "relaxed_s", "relax_s", *SUMMARY_COLUMNS)
+
+
+# -- migrations ------------------------------------------------------------------------
+def _v1() -> tuple[str, ...]:
+    """Version 1. Frozen: never edit it, add a migration. Its region lists are spelt out here,
+    not taken from metrics/tension, so a new region there cannot change an old migration
+    (tests/test_storage.py fails until a migration adds its columns)."""
+    regions = ("brow", "eye", "mouth_corner", "mouth_excursion", "nose")
+    tension = ("brow", "eye", "cheek", "mouth", "chin", "jaw")
+    measures = ([f"{r}_diff_mm" for r in regions] + [f"{r}_{s}_tension" for r in tension for s in ("left", "right")]
+                + ["asymmetry_index", "tension_index"])
+    summary = ",\n".join(f"    {p}_{m} REAL" for p in ("before", "after") for m in measures)
+    sample = ",\n".join(f"    {m} REAL" for m in measures)
+    return (
+        """CREATE TABLE baselines (
+    id INTEGER PRIMARY KEY,
+    taken_utc TEXT NOT NULL,
+    source TEXT NOT NULL,
+    frames INTEGER NOT NULL CHECK (frames >= 0),
+    data TEXT NOT NULL
+)""",
+        f"""CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    started_utc TEXT NOT NULL,
+    started_local TEXT NOT NULL,
+    tz TEXT NOT NULL,
+    ended_utc TEXT,
+    duration_s REAL CHECK (duration_s >= 0),
+    completed INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
+    interrupted INTEGER NOT NULL DEFAULT 0 CHECK (interrupted IN (0, 1)),
+    app_version TEXT NOT NULL,
+    model_sha256 TEXT,
+    baseline_id INTEGER REFERENCES baselines (id) ON DELETE SET NULL,
+    twitches INTEGER CHECK (twitches >= 0),
+    relaxed_s REAL,
+    relax_s REAL,
+{summary}
+)""",
+        "CREATE INDEX sessions_by_start ON sessions (started_utc)",
+        f"""CREATE TABLE samples (
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    t_s REAL NOT NULL CHECK (t_s >= 0),
+    phase TEXT,
+{sample},
+    quality REAL CHECK (quality BETWEEN 0 AND 1),
+    PRIMARY KEY (session_id, t_s)
+) WITHOUT ROWID""",
+        """CREATE TABLE events (
+    session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    t_s REAL NOT NULL,
+    kind TEXT NOT NULL,
+    region TEXT,
+    side TEXT CHECK (side IN ('left', 'right')),
+    text TEXT NOT NULL DEFAULT '',
+    duration_s REAL,
+    amplitude REAL,
+    PRIMARY KEY (session_id, seq)
+) WITHOUT ROWID""",
+        """CREATE TABLE journal (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    pain_before INTEGER CHECK (pain_before BETWEEN 0 AND 10),
+    pain_after INTEGER CHECK (pain_after BETWEEN 0 AND 10),
+    note TEXT NOT NULL DEFAULT ''
+)""",
+        """CREATE TABLE journal_tags (
+    session_id INTEGER NOT NULL REFERENCES journal (session_id) ON DELETE CASCADE,
+    tag TEXT NOT NULL CHECK (length(tag) BETWEEN 1 AND 32),
+    PRIMARY KEY (session_id, tag)
+) WITHOUT ROWID""",
+    )
+
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_v1(),)  # MIGRATIONS[v - 1] takes the schema to version v
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+# -- the export's tables ------------------------------------------------------------------
+# Every table's columns and types: i integer, r real (written with DECIMALS), t text; a
+# trailing ? when it may be NULL. A nullable text column never holds '' (so an empty CSV
+# cell means NULL); a text column that is never NULL uses '' for nothing.
+EXPORT_TYPES = {
+    "baselines": (("baseline_id", "i"), ("taken_utc", "t"), ("source", "t"), ("frames", "i"), ("data", "t")),
+    "sessions": (("session_id", "i"), ("kind", "t"), ("source", "t"), ("started_utc", "t"), ("started_local", "t"),
+                 ("tz", "t"), ("ended_utc", "t?"), ("duration_s", "r?"), ("completed", "i"), ("interrupted", "i"),
+                 ("app_version", "t"), ("model_sha256", "t?"), ("baseline_id", "i?"), ("twitches", "i?"),
+                 ("relaxed_s", "r?"), ("relax_s", "r?"),
+                 *((c, "r?") for c in SUMMARY_COLUMNS), ("pain_before", "i?"), ("pain_after", "i?"), ("tags", "t"),
+                 ("note", "t")),
+    "samples": (("session_id", "i"), ("t_s", "r"), ("phase", "t?"), *((c, "r?") for c in MEASURE_COLUMNS),
+                ("quality", "r?")),
+    "events": (("session_id", "i"), ("seq", "i"), ("t_s", "r"), ("kind", "t"), ("region", "t?"), ("side", "t?"),
+               ("text", "t"), ("duration_s", "r?"), ("amplitude", "r?")),
+}
+EXPORT_COLUMNS = {name: tuple(c for c, _ in cols) for name, cols in EXPORT_TYPES.items()}
+EXPORT_TABLES = tuple(EXPORT_TYPES)  # baselines, sessions, samples, events: the order rows refer back
