@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from datetime import date
 
 MAX_SESSION_NUMBER = 2**63 - 1  # SQLite's INTEGER
 MAX_CAMERA_INDEX = 63  # OpenCV reads -1 as "any camera", and some backends crash on it
@@ -39,6 +40,13 @@ def _positive(text: str, what: str, high: float) -> float:
     if not (math.isfinite(value) and 0 < value <= high):
         raise argparse.ArgumentTypeError(f"{what} must be above 0 and at most {high:g}, got {text!r}")
     return value
+
+
+def local_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def session_number(text: str) -> int:

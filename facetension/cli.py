@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from . import __version__, argtypes, logcli, practice_cli, report_cli
-from .cli_common import add_measuring_options, load_baseline, write_baseline_file
+from .cli_common import add_db_option, add_measuring_options, load_baseline, write_baseline_file
 from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, FacetensionError, InputError, NoUsableFaceError
 from .quiet import native_stderr_to_null
 from .safetext import single_line
@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--camera", type=argtypes.camera_index, default=0, metavar="N", help="camera index (default 0)")
     c.add_argument("--seconds", type=argtypes.seconds, default=20.0, help="how long to record from the camera (default 20)")
     c.add_argument("--out", metavar="FILE", help="also write it to this JSON file (to keep or move)")
-    c.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
+    add_db_option(c)
     c.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
     c.set_defaults(func=cmd_calibrate)
     practice_cli.register(sub)

@@ -7,9 +7,21 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from . import baselines, outputs
+from . import argtypes, baselines, outputs
 from .baselines import Baseline
 from .errors import InputError, NoLogError
+
+
+def add_db_option(p) -> None:
+    """--db, the same for every command that reads or writes the log."""
+    from .logdb import DB_ENV, default_path
+
+    p.add_argument("--db", metavar="PATH", help=f"the log file (default: ${DB_ENV}, else {default_path()})")
+
+
+def add_since_option(p) -> None:
+    p.add_argument("--since", type=argtypes.local_date, metavar="DATE",
+                   help="only sessions from this local date on (YYYY-MM-DD)")
 
 
 def add_measuring_options(p) -> None:
@@ -17,7 +29,7 @@ def add_measuring_options(p) -> None:
     p.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
     p.add_argument("--baseline", metavar="FILE", help="a baseline JSON file (default: the newest in your log)")
     p.add_argument("--no-baseline", action="store_true", help="use the built-in defaults, learn nothing")
-    p.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
+    add_db_option(p)
 
 
 def load_baseline(args) -> Baseline | None:

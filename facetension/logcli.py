@@ -11,11 +11,9 @@ same as `facetension journal` asks at a terminal.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -23,10 +21,10 @@ from . import __version__, argtypes, logexport, outputs
 from .errors import EXIT_FAILED as EXIT_NOT_CONFIRMED
 from .errors import EXIT_USAGE, InputError, LogNeedsUpgradeError, NoLogError, StorageError, UnknownSessionError
 from .metrics import REGIONS
+from .cli_common import add_db_option, add_since_option
 from .safetext import printable
 from .wording import REGION_SHORT, clock
-from .storage import (BUILTIN_TAGS, DB_ENV, KEEP, PAIN_RANGE, Journal, Log, Measures, SessionRecord, default_path,
-                      resolve_path, validate_pain, validate_tag)
+from .storage import (BUILTIN_TAGS, KEEP, PAIN_RANGE, Journal, Log, Measures, SessionRecord, resolve_path, validate_pain, validate_tag)
 
 JOURNAL_FIELDS = ("pain_before", "pain_after", "tags", "note")
 CLEAR = "-"  # answering this to a journal question empties the field
@@ -350,23 +348,12 @@ def cmd_forget(args) -> int:
 
 
 # -- argparse --------------------------------------------------------------------------
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
-
-
-def add_db_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", metavar="PATH", help=f"the log file (default: ${DB_ENV}, else {default_path()})")
-
-
 def register(sub) -> None:
     """Add history, journal, export, import and forget to cli's subparsers."""
     h = sub.add_parser("history", help="your sessions, newest first, with before/after numbers and journal",
                        description="Your sessions, newest first: before and after numbers, twitches, pain and tags.")
     h.add_argument("--json", action="store_true", help="one JSON object per session, one per line")
-    h.add_argument("--since", type=_date, metavar="DATE", help="only sessions from this local date on (YYYY-MM-DD)")
+    add_since_option(h)
     h.add_argument("--limit", type=argtypes.limit, metavar="N", help="only the N newest sessions")
     add_db_option(h)
     h.set_defaults(func=cmd_history)
@@ -391,7 +378,7 @@ def register(sub) -> None:
                                    "files (sessions, samples, events, baselines) that pandas.read_csv loads. "
                                    "`facetension import` reads either back.")
     e.add_argument("--format", choices=("csv", "json"), required=True)
-    e.add_argument("--since", type=_date, metavar="DATE", help="only sessions from this local date on (YYYY-MM-DD)")
+    add_since_option(e)
     e.add_argument("--out", metavar="PATH", help="the JSON file, or the CSV folder (owner-only)")
     e.add_argument("--force", action="store_true", help="replace an existing file or folder at --out")
     add_db_option(e)

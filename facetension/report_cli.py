@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import outputs, report
-from .errors import InputError
+from .cli_common import add_db_option, add_since_option
 from .storage import Log
 from .trends import Point
 
@@ -35,18 +35,9 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
     return points, {r.tz for r in records}
 
 
-def _since(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--since takes a date like 2026-01-31, not {text!r}") from None
-
-
 def cmd_report(args) -> int:
     with Log.open(args.db, readonly=True) as log:
-        points, zones = points_from(log, _since(args.since))
+        points, zones = points_from(log, args.since)
     numbers = report.build(points, zones)
     if args.json:
         print(json.dumps(numbers, default=str))
@@ -61,7 +52,7 @@ def cmd_report(args) -> int:
 
 def cmd_trend(args) -> int:
     with Log.open(args.db, readonly=True) as log:
-        points, zones = points_from(log, _since(args.since))
+        points, zones = points_from(log, args.since)
     print(report.terminal(report.build(points, zones)))
     return 0
 
@@ -70,13 +61,13 @@ def register(sub) -> None:
     r = sub.add_parser("report", help="trends over weeks, as an HTML page to keep or show your therapist",
                        description="Weekly trends of asymmetry and tension, trigger effects, and charts, "
                                    "in one self-contained HTML file.")
-    r.add_argument("--since", metavar="DATE", help="only sessions from this date (YYYY-MM-DD)")
+    add_since_option(r)
     r.add_argument("--out", default="report.html", metavar="FILE", help="where to write it (default report.html)")
     r.add_argument("--json", action="store_true", help="print the numbers as JSON instead")
-    r.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
+    add_db_option(r)
     r.set_defaults(func=cmd_report)
     t = sub.add_parser("trend", help="a short summary of your trends, in the terminal",
                        description="A short terminal summary of your trends, with sparklines.")
-    t.add_argument("--since", metavar="DATE", help="only sessions from this date (YYYY-MM-DD)")
-    t.add_argument("--db", metavar="PATH", help="the log file (default: your own)")
+    add_since_option(t)
+    add_db_option(t)
     t.set_defaults(func=cmd_trend)

@@ -187,7 +187,7 @@ class PracticeSession:
         self.baseline = baseline
         self.new_baseline: Baseline | None = None  # learnt in CALIBRATE, for the caller to save
         self.source_name = source_name
-        self.tracker = TensionTracker(baseline.rest, baseline.noise) if baseline else TensionTracker()
+        self.tracker = TensionTracker.for_baseline(baseline)
         self.phase = Phase.CHECK
         self._phase_start = 0.0  # active (unpaused) time at which the phase began
         self._active = 0.0  # session time that counts (paused time does not)
@@ -339,7 +339,7 @@ class PracticeSession:
             except (NoUsableFaceError, ValueError):
                 return  # not enough still, frontal frames yet: keep learning
             self.baseline = self.new_baseline
-            self.tracker = TensionTracker(self.baseline.rest, self.baseline.noise)
+            self.tracker = TensionTracker.for_baseline(self.baseline)
             self._calib = []
             self._enter(Phase.BEFORE, t_s, events)
         elif self.phase == Phase.BEFORE:

@@ -113,6 +113,12 @@ class TensionTracker:
         self._last_t: float | None = None
         self._last_disturbed = -math.inf  # last blink or head movement
 
+    @classmethod
+    def for_baseline(cls, baseline) -> "TensionTracker":
+        """Against a personal baseline (baselines.Baseline: its rest and its noise floor), or
+        the built-in defaults when there is none."""
+        return cls(baseline.rest, baseline.noise) if baseline is not None else cls()
+
     @property
     def baseline_kind(self) -> str:
         return "personal" if self.rest.personal else "default"
