@@ -19,6 +19,15 @@ class Parser(argparse.ArgumentParser):
     bad input), still with argparse's exit status 2."""
 
     def error(self, message: str):
+        import difflib
+        import re
+
+        wrong = re.match(r"argument COMMAND: invalid choice: '([^']*)'", message)
+        if wrong and self._subparsers is not None:
+            names = [n for a in self._subparsers._group_actions for n in getattr(a, "choices", None) or ()]
+            near = difflib.get_close_matches(wrong.group(1), names, n=1)
+            if near:
+                message = f"there is no command {wrong.group(1)!r}: did you mean {near[0]}?"
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 

@@ -180,8 +180,9 @@ class CameraSource(_Capture):
             self._cap = cv2.VideoCapture(index)
         if not self._cap.isOpened():
             self._cap.release()
-            raise CameraError(f"no camera could be opened at index {index} "
-                              "(is one connected, and not in use by another program?)")
+            raise CameraError(f"no camera could be opened at index {index} (is one connected, and not in use "
+                              "by another program?): see `facetension cameras`, or practise on a video with "
+                              "--source VIDEO")
         ok = any(self._cap.read()[0] for _ in range(CAMERA_WARMUP_READS))
         if not ok:
             self._cap.release()

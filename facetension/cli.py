@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import sys
+import textwrap
 
 from datetime import datetime, timezone
 
@@ -22,7 +23,7 @@ from .quiet import native_stderr_to_null
 from .safetext import single_line
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
-from .wording import REGION_TITLES
+from .wording import NOT_A_DEVICE, RED_FLAGS, REGION_TITLES, count
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -146,8 +147,8 @@ def cmd_analyze(args) -> int:
                 sys.stderr.write("\r" + " " * 60 + "\r")
             if result.error:
                 status = max(status, NoUsableFaceError.exit_code)
-            for warning in result.warnings:
-                if not args.json:
+            if not args.json and not result.error:  # with an error, the warnings ride on its one line
+                for warning in result.warnings:
                     print(f"facetension: warning: {single_line(path)}: {warning}", file=sys.stderr)
             if writer:
                 writer.writerows(_timeline_rows(result))
@@ -156,7 +157,8 @@ def cmd_analyze(args) -> int:
             else:
                 print(_table(result), flush=True)
                 if result.error:
-                    print(f"facetension: {single_line(path)}: {result.error}", file=sys.stderr)
+                    why = "; ".join((result.error, *result.warnings))
+                    print(f"facetension: {single_line(path)}: {why}", file=sys.stderr)
     finally:
         if timeline_file:
             timeline_file.close()
@@ -195,11 +197,41 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def cmd_status(args) -> int:
+    """`facetension` alone: the last session, this week's, and what to do next."""
+    from datetime import timedelta
+
+    from .errors import NoLogError
+    from .storage import Log
+
+    try:
+        with Log.open(None, readonly=True) as log:
+            records = [r for r in log.sessions() if r.kind == "practice"]
+    except NoLogError:
+        records = []
+    print(f"facetension {__version__}. {NOT_A_DEVICE}")
+    if not records:
+        print("No practice sessions yet. Try it on the demo video: facetension demo")
+        print("Start with: facetension practice")
+        return 0
+    last = max(records, key=lambda r: r.started_utc)
+    week_ago = datetime.now(timezone.utc) - timedelta(days=7)
+    this_week = [r for r in records if datetime.fromisoformat(r.started_utc) >= week_ago]
+    print(f"Last session: {last.started_local[:16].replace('T', ' ')} ({last.status}).")
+    print(f"{count(len(this_week), 'session')} in the last 7 days.")
+    print("Next: facetension practice  (your trends: facetension report)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argtypes.Parser(prog="facetension", description="Watch a resting face: asymmetry, tension, relaxation.")
+    p = argtypes.Parser(prog="facetension", formatter_class=argparse.RawDescriptionHelpFormatter,
+                        description=f"{NOT_A_DEVICE}\n\nWatch a resting face: asymmetry, tension, relaxation.\n"
+                                    "Without a command: where you are, and what to do next.",
+                        epilog="When to get help:\n" + "\n".join(
+                            textwrap.fill(t, 78, initial_indent="  - ", subsequent_indent="    ") for t in RED_FLAGS))
     p.add_argument("--version", action="version", version=f"facetension {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
+    p.set_defaults(func=cmd_status)
     a = sub.add_parser("analyze", help="measure resting asymmetry in photos and videos",
                        description="Measure resting left/right asymmetry, region by region, in millimetres.")
     a.add_argument("paths", nargs="+", metavar="PATH", help="photos or videos")

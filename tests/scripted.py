@@ -1,6 +1,6 @@
 """Real-face test clips with scripted, smooth, known changes: ground truth for tension and twitch.
 
-A neutral stretch of tests/data/faces/single_face.mp4 is ping-pong looped to any length
+A neutral stretch of samples/single_face.mp4 is ping-pong looped to any length
 (rest_frames), its landmarks are measured once (rest_track), and small frozen edits
 (EyeNarrow, CornerShift, LidFlicker, Jitter, Mirror) warp each frame with the known warps
 of imagewarp.py inside their time window. make_clip combines them and caches the result.
@@ -18,15 +18,15 @@ from typing import ClassVar, Literal, Protocol
 
 import cv2
 import numpy as np
-from conftest import FACES
 from imagewarp import local_scale, local_shift
+from media import FACES
 
 from facetension import face_model as fm
 from facetension.analysis import analyze_image
 from facetension.headframe import head_frame
 from facetension.landmarks import Landmarker
 
-SOURCE_CLIP = FACES / "single_face.mp4"
+SOURCE_CLIP = FACES["single_face.mp4"]
 FPS = 30.0
 # Frames 0..14 are neutral. Measured with Landmarker("image") on every frame of the clip:
 # mouthSmileLeft + mouthSmileRight is 0.000 up to frame 16, 0.002 at 17, 0.31 at 18 and

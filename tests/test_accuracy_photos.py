@@ -14,7 +14,7 @@ from facetension.headframe import head_frame
 from facetension.landmarks import Landmarker
 from facetension.metrics import REGIONS
 from imagewarp import chimera, local_scale, local_shift, rotate_scale
-from conftest import FACES
+from media import FACES
 
 CHIMERA_MAX_MM = 1.0  # a perfectly symmetric face reads |diff| ≤ 1 mm in every region
 GAIN_RANGE = (0.5, 1.5)  # a mouth corner moved by d reads between 0.5·d and 1.5·d
@@ -36,7 +36,7 @@ def landmarker():
 
 
 def read(name):
-    return cv2.imread(str(FACES / name))
+    return cv2.imread(str(FACES[name]))
 
 
 def diffs(landmarker, image):

@@ -17,15 +17,14 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import FACES
 from facetension import logdb
-from facetension.errors import InputError, OutputError, StorageError
+from facetension.errors import EXIT_USAGE, CameraError, InputError, NoUsableFaceError, OutputError, StorageError
 from facetension.outputs import private_file, private_folder
-from test_logcli import db, one_error_line, run  # noqa: F401  (db is a fixture)
+from clirun import one_error_line, run
+from media import FACES
 
 ROOT = Path(__file__).resolve().parents[1]
-GOOD_PHOTOS = (FACES / "grace_hopper.jpg", FACES / "single_face.jpg")
-EXIT_USAGE = 2
+GOOD_PHOTOS = (FACES["grace_hopper.jpg"], FACES["single_face.jpg"])
 ESC = "\x1b"
 
 
@@ -83,13 +82,13 @@ def test_a_bad_photo_between_good_ones_is_one_line_and_the_others_are_analysed(t
 
 
 def _damaged_files(d: Path) -> list[Path]:
-    jpeg = FACES / "grace_hopper.jpg"
+    jpeg = FACES["grace_hopper.jpg"]
     png = d / "face.png"
     cv2.imwrite(str(png), cv2.imread(str(GOOD_PHOTOS[1])))
     out = {"cut.jpg": jpeg.read_bytes()[:6000],  # libjpeg: "Corrupt JPEG data: premature end"
            "cut.png": png.read_bytes()[:4000],  # libpng: "libpng error: ..."
            "noise.png": png.read_bytes()[:100] + bytes(range(256)) * 40,
-           "cut.mp4": (FACES / "single_face.mp4").read_bytes()[:60_000]}  # FFmpeg's own error lines
+           "cut.mp4": FACES["single_face.mp4"].read_bytes()[:60_000]}  # FFmpeg's own error lines
     paths = []
     for name, data in out.items():
         (d / name).write_bytes(data)
@@ -103,7 +102,7 @@ def test_damaged_files_give_no_library_noise_on_stderr(tmp_path):
     paths = _damaged_files(tmp_path)
     p = cli("analyze", *paths)
     lines = [line for line in p.stderr.splitlines() if line.strip()]
-    assert p.returncode in (InputError.exit_code, 4), p.stderr
+    assert p.returncode in (InputError.exit_code, NoUsableFaceError.exit_code), p.stderr
     assert "Traceback" not in p.stderr and "internal error" not in p.stderr
     assert all(line.startswith("facetension: ") for line in lines), lines  # no libpng/libjpeg/FFmpeg lines
     assert len(lines) <= len(paths)
@@ -113,7 +112,7 @@ def test_cameras_with_no_camera_is_one_line():
     p = cli("cameras")
     if p.returncode == 0:
         pytest.skip("this machine has a camera")
-    assert p.returncode == 5 and "no camera" in one_error_line(p.stderr)
+    assert p.returncode == CameraError.exit_code and "no camera" in one_error_line(p.stderr)
 
 
 # -- options ---------------------------------------------------------------------------
@@ -319,7 +318,7 @@ def test_health_data_leaves_owner_only(capsys, db, tmp_path):
     assert _mode(tmp_path / "csv") == 0o700
     assert {_mode(p) for p in (tmp_path / "csv").iterdir()} == {0o600}
     from facetension.cli_common import write_baseline_file
-    from test_storage import a_baseline
+    from log_data import a_baseline
 
     assert _mode(write_baseline_file(a_baseline(), tmp_path / "baseline.json")) == 0o600
 
@@ -334,3 +333,24 @@ def test_a_disk_error_says_what_failed_once():
     full = str(logdb._translate(sqlite3.OperationalError("database or disk is full"), Path("/x/f.db"),
                                   "save the session"))
     assert full.startswith("the disk is full: could not save the session (/x/f.db)")
+
+
+def test_an_export_never_replaces_the_log_it_reads_even_with_force(capsys, db, tmp_path):
+    before = db.read_bytes()
+    for out, fmt in ((db, "json"), (db.parent, "csv"), (Path(f"{db}-wal"), "json")):
+        rc, _, err = run(capsys, "export", "--format", fmt, "--out", out, "--force", "--db", db)
+        assert rc == OutputError.exit_code and "your log" in one_error_line(err)
+    assert db.read_bytes() == before
+
+
+def test_a_damaged_video_with_no_face_is_still_one_line(capsys, tmp_path):
+    """The truncation warning rides on the error's line: one line per bad input."""
+    from scripted import write_clip
+
+    landscape = cv2.imread(str(FACES["free-mountain-vector-01.jpg"]))
+    data = write_clip([landscape] * 40, tmp_path / "whole.avi").read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) // 2])
+    rc, _, err = run(capsys, "analyze", cut)
+    line = one_error_line(err)
+    assert rc == 4 and "no face" in line and "cut short" in line

@@ -4,9 +4,8 @@ import json
 
 import pytest
 
-from conftest import FACES
 from facetension.cli import main
-from facetension.errors import InputError
+from facetension.errors import CameraError, InputError, NoUsableFaceError
 from facetension.storage import Log
 from scripted import make_clip, write_clip
 
@@ -26,13 +25,13 @@ def one_line(err):
 
 def test_no_camera_is_said_clearly(capsys, data_dir):
     rc = main(["calibrate", "--camera", "7", "--seconds", "1"])
-    assert rc == 5 and "no camera could be opened at index 7" in one_line(capsys.readouterr().err)
+    assert rc == CameraError.exit_code and "no camera could be opened at index 7" in one_line(capsys.readouterr().err)
     assert not (data_dir / "facetension.db").exists()  # nothing recorded, nothing created
 
 
-def test_too_short_a_clip_is_refused(capsys, data_dir):
-    rc = main(["calibrate", "--source", str(FACES / "single_face.mp4")])
-    assert rc == 4 and "at least 4 s" in one_line(capsys.readouterr().err)
+def test_too_short_a_clip_is_refused(capsys, data_dir, faces):
+    rc = main(["calibrate", "--source", str(faces["single_face.mp4"])])
+    assert rc == NoUsableFaceError.exit_code and "at least 4 s" in one_line(capsys.readouterr().err)
 
 
 def test_calibrate_then_analyze_against_it(capsys, data_dir, tmp_path):
@@ -57,8 +56,8 @@ def test_calibrate_then_analyze_against_it(capsys, data_dir, tmp_path):
     assert json.loads(capsys.readouterr().out)["tension"]["baseline"] == "personal"
 
 
-def test_a_damaged_baseline_file_is_said_clearly(capsys, tmp_path):
+def test_a_damaged_baseline_file_is_said_clearly(capsys, tmp_path, faces):
     bad = tmp_path / "baseline.json"
     bad.write_text("{not json")
-    rc = main(["analyze", str(FACES / "grace_hopper.jpg"), "--baseline", str(bad)])
+    rc = main(["analyze", str(faces["grace_hopper.jpg"]), "--baseline", str(bad)])
     assert rc == InputError.exit_code and "baseline file is unreadable" in one_line(capsys.readouterr().err)

@@ -1,5 +1,6 @@
 """The command line, in-process and as a real subprocess: output shape, exit codes, bad input."""
 
+import argparse
 import json
 import subprocess
 import sys
@@ -8,10 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import FACES
-from facetension.cli import main
-from facetension.errors import InputError
+from facetension.cli import build_parser, main
+from facetension.errors import InputError, ModelError, NoUsableFaceError
 from facetension.metrics import REGIONS
+from media import FACES
 
 JSON_KEYS = {"source", "kind", "frames", "faces_seen", "mm_per_px", "head_pose_deg", "regions",
              "midline_deviation_mm", "asymmetry_index", "error"}
@@ -31,8 +32,8 @@ def one_clear_line(err: str) -> str:
     return lines[0]
 
 
-def test_json_is_one_object_per_input_with_the_promised_keys(capsys):
-    rc, out, _ = run(capsys, FACES / "grace_hopper.jpg", FACES / "single_face.mp4", "--json")
+def test_json_is_one_object_per_input_with_the_promised_keys(capsys, faces):
+    rc, out, _ = run(capsys, faces["grace_hopper.jpg"], faces["single_face.mp4"], "--json")
     assert rc == 0
     records = [json.loads(line) for line in out.splitlines()]
     assert [r["kind"] for r in records] == ["image", "video"]
@@ -45,25 +46,25 @@ def test_json_is_one_object_per_input_with_the_promised_keys(capsys):
     assert records[1]["frames"]["total"] == 72 and records[1]["frames"]["used"] > 60
 
 
-def test_table_names_sides_and_regions(capsys):
-    rc, out, _ = run(capsys, FACES / "grace_hopper.jpg")
+def test_table_names_sides_and_regions(capsys, faces):
+    rc, out, _ = run(capsys, faces["grace_hopper.jpg"])
     assert rc == 0
     for label in ("Brow height", "Eye opening", "Mouth corner (drop)", "resting asymmetry index"):
         assert label in out
 
 
-def test_timeline_csv_has_a_row_per_frame(capsys, tmp_path):
+def test_timeline_csv_has_a_row_per_frame(capsys, tmp_path, faces):
     csv_path = tmp_path / "t.csv"
-    rc, _, _ = run(capsys, FACES / "single_face.mp4", "--timeline", csv_path)
+    rc, _, _ = run(capsys, faces["single_face.mp4"], "--timeline", csv_path)
     assert rc == 0
     lines = csv_path.read_text().splitlines()
     assert len(lines) == 1 + 72 and "mouth_corner_diff_mm" in lines[0]
 
 
-def test_a_bad_input_does_not_stop_the_others(capsys, tmp_path):
-    rc, out, err = run(capsys, tmp_path / "missing.jpg", FACES / "grace_hopper.jpg", "--json")
+def test_a_bad_input_does_not_stop_the_others(capsys, tmp_path, faces):
+    rc, out, err = run(capsys, tmp_path / "missing.jpg", faces["grace_hopper.jpg"], "--json")
     records = [json.loads(line) for line in out.splitlines()]
-    assert rc != 0
+    assert rc == InputError.exit_code
     assert records[0]["error"] and "no such file" in records[0]["error"]
     assert records[1]["error"] is None and records[1]["regions"]
 
@@ -81,38 +82,41 @@ def _empty(tmp):
 
 
 def _truncated_video(tmp):
-    data = (FACES / "single_face.mp4").read_bytes()
+    data = FACES["single_face.mp4"].read_bytes()
     p = tmp / "truncated.mp4"
     p.write_bytes(data[: len(data) // 3])
     return p
 
 
 def _truncated_mov(tmp):  # a container whose index comes first: frames stop half-way
-    data = (FACES / "face_noface.mov").read_bytes()
+    data = FACES["face_noface.mov"].read_bytes()
     p = tmp / "truncated.mov"
     p.write_bytes(data[: len(data) // 2])
     return p
 
 
-@pytest.mark.parametrize("make, expect", [
-    (_not_an_image, "not an image"),  # text file named .jpg
-    (_empty, "empty"),  # zero bytes
-    (lambda tmp: tmp, "directory"),  # a directory
-    (lambda tmp: tmp / "nope.jpg", "no such file"),  # missing path
-    (_truncated_video, "video"),  # cut to a third: its index (at the end) is gone, nothing opens
-    (_truncated_mov, "truncated"),  # cut in half: the same for this container
-    (lambda tmp: FACES / "free-mountain-vector-01.jpg", "no face"),  # a landscape
-    (lambda tmp: FACES / "no_face.mp4", "face"),  # an animation without a (frontal) face
-    (lambda tmp: FACES / "45-m7-di-ph.jpg", "turned"),  # face turned 34° away
+UNREADABLE, NO_FACE = InputError.exit_code, NoUsableFaceError.exit_code
+
+
+@pytest.mark.parametrize("make, expect, code", [
+    (_not_an_image, "not an image", UNREADABLE),  # text file named .jpg
+    (_empty, "empty", UNREADABLE),  # zero bytes
+    (lambda tmp: tmp, "directory", UNREADABLE),  # a directory
+    (lambda tmp: tmp / "nope.jpg", "no such file", UNREADABLE),  # missing path
+    (_truncated_video, "video", UNREADABLE),  # cut to a third: its index (at the end) is gone, nothing opens
+    (_truncated_mov, "truncated", UNREADABLE),  # cut in half: the same for this container
+    (lambda tmp: FACES["free-mountain-vector-01.jpg"], "no face", NO_FACE),  # a landscape
+    (lambda tmp: FACES["no_face.mp4"], "face", NO_FACE),  # an animation without a (frontal) face
+    (lambda tmp: FACES["45-m7-di-ph.jpg"], "turned", NO_FACE),  # face turned 34° away
 ])
-def test_bad_input_gives_one_clear_line_and_nonzero_exit(capsys, tmp_path, make, expect):
+def test_bad_input_gives_one_clear_line_and_its_exit_code(capsys, tmp_path, make, expect, code):
     rc, _, err = run(capsys, make(tmp_path))
-    assert rc != 0
+    assert rc == code
     assert expect in one_clear_line(err)
 
 
 def _sixteen_bit(tmp):
-    img = cv2.imread(str(FACES / "grace_hopper.jpg")).astype(np.uint16) * 257
+    img = cv2.imread(str(FACES["grace_hopper.jpg"])).astype(np.uint16) * 257
     p = tmp / "deep.png"
     cv2.imwrite(str(p), img)
     return p
@@ -120,12 +124,12 @@ def _sixteen_bit(tmp):
 
 def _grey(tmp):
     p = tmp / "grey.png"
-    cv2.imwrite(str(p), cv2.imread(str(FACES / "grace_hopper.jpg"), cv2.IMREAD_GRAYSCALE))
+    cv2.imwrite(str(p), cv2.imread(str(FACES["grace_hopper.jpg"]), cv2.IMREAD_GRAYSCALE))
     return p
 
 
 def _huge(tmp):
-    img = cv2.imread(str(FACES / "grace_hopper.jpg"))
+    img = cv2.imread(str(FACES["grace_hopper.jpg"]))
     p = tmp / "huge.jpg"
     canvas = cv2.resize(img, (6000, 4000))  # a 24-megapixel photo (stretched: still a face)
     cv2.imwrite(str(p), canvas)
@@ -134,7 +138,7 @@ def _huge(tmp):
 
 @pytest.mark.parametrize("make", [
     _sixteen_bit,  # 16 bits per channel
-    lambda tmp: FACES / "Image_with_alpha.png",  # RGBA
+    lambda tmp: FACES["Image_with_alpha.png"],  # RGBA
     _grey,  # one channel
     _huge,  # 6000 × 4000
 ])
@@ -144,16 +148,16 @@ def test_unusual_but_valid_images_are_measured(capsys, tmp_path, make):
     assert rc == 0 and record["error"] is None and set(record["regions"]) == set(REGIONS), err
 
 
-def test_sixteen_bit_reads_like_eight_bit(capsys, tmp_path):
-    _, out8, _ = run(capsys, FACES / "grace_hopper.jpg", "--json")
+def test_sixteen_bit_reads_like_eight_bit(capsys, tmp_path, faces):
+    _, out8, _ = run(capsys, faces["grace_hopper.jpg"], "--json")
     _, out16, _ = run(capsys, _sixteen_bit(tmp_path), "--json")
     a, b = json.loads(out8), json.loads(out16)
     for region in REGIONS:
         assert b["regions"][region]["diff_mm"] == pytest.approx(a["regions"][region]["diff_mm"], abs=0.1)
 
 
-def test_two_faces_measure_the_largest_and_say_so(capsys):
-    rc, out, _ = run(capsys, FACES / "multi_face.jpg")
+def test_two_faces_measure_the_largest_and_say_so(capsys, faces):
+    rc, out, _ = run(capsys, faces["multi_face.jpg"])
     assert rc == 0 and "2 faces seen: measuring the largest" in out
 
 
@@ -161,19 +165,19 @@ def test_two_faces_measure_the_largest_and_say_so(capsys):
     (b"not a zip", "not a Face Landmarker model"),  # corrupt model
     (None, "model file not found"),  # missing model
 ])
-def test_bad_model_gives_a_clear_message(capsys, tmp_path, content, expect):
+def test_bad_model_gives_a_clear_message(capsys, tmp_path, faces, content, expect):
     model = tmp_path / "m.task"
     if content is not None:
         model.write_bytes(content)
-    rc, _, err = run(capsys, FACES / "grace_hopper.jpg", "--model", model)
-    assert rc == 3 and expect in one_clear_line(err)
+    rc, _, err = run(capsys, faces["grace_hopper.jpg"], "--model", model)
+    assert rc == ModelError.exit_code and expect in one_clear_line(err)
 
 
 def _cut_avi(tmp):
     """single_face.mp4 as an MJPG .avi, cut in half: the frames before the cut still decode."""
     from scripted import write_clip
 
-    cap = cv2.VideoCapture(str(FACES / "single_face.mp4"))
+    cap = cv2.VideoCapture(str(FACES["single_face.mp4"]))
     frames = []
     while (got := cap.read())[0]:
         frames.append(got[1])
@@ -195,9 +199,9 @@ def test_a_truncated_video_is_measured_with_one_warning_and_succeeds(capsys, tmp
     assert rc == 0 and "warning" in one_clear_line(err) and "cut short" in err
 
 
-def test_real_process_prints_no_native_noise_and_no_traceback(tmp_path):
+def test_real_process_prints_no_native_noise_and_no_traceback(tmp_path, faces):
     bad = _not_an_image(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "facetension", "analyze", str(FACES / "grace_hopper.jpg"), str(bad)],
+    proc = subprocess.run([sys.executable, "-m", "facetension", "analyze", str(faces["grace_hopper.jpg"]), str(bad)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == InputError.exit_code
     assert proc.stderr.strip().splitlines() == [f"facetension: {bad}: not an image file that can be read (corrupt or unsupported format)"]
@@ -215,7 +219,17 @@ def test_the_readme_documents_every_exit_code():
         assert f"| {code} | {meaning} |" in table, (code, meaning)
 
 
-def test_every_command_has_help(capsys):
+def _commands() -> dict:
+    """Every subcommand the real parser has (argparse offers no public way to list them)."""
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices
+
+
+@pytest.mark.parametrize("command", sorted(_commands()))
+def test_every_command_has_help(capsys, command):
     with pytest.raises(SystemExit) as exc:
-        main(["analyze", "--help"])
-    assert exc.value.code == 0 and "--timeline" in capsys.readouterr().out
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    description = _commands()[command].description
+    assert exc.value.code == 0 and out.startswith(f"usage: facetension {command}")
+    assert description and " ".join(description.split()) in " ".join(out.split())  # argparse rewraps it

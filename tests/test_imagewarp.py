@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from imagewarp import chimera, local_scale, local_scale_point, local_shift, rotate_scale
+from media import FACES
 
-FACE = Path(__file__).parent / "data" / "faces" / "grace_hopper.jpg"
+FACE = FACES["grace_hopper.jpg"]
 SIZE = 400
 
 

@@ -4,7 +4,6 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import FACES
 from facetension import landmarks
 from facetension.errors import ModelError
 from facetension.face_model import LEFT_IRIS_CENTER, RIGHT_IRIS_CENTER
@@ -19,8 +18,8 @@ def lm():
         yield landmarker
 
 
-def test_face_arrays_and_sides(lm):
-    image = cv2.imread(str(FACES / "grace_hopper.jpg"))
+def test_face_arrays_and_sides(lm, faces):
+    image = cv2.imread(str(faces["grace_hopper.jpg"]))
     face = lm.detect(image)
     assert face.landmarks.shape == (478, 3) and face.blendshapes.shape == (52,) and face.pose.shape == (4, 4)
     assert face.image_size == (512, 600) and face.faces_seen == 1
@@ -29,12 +28,12 @@ def test_face_arrays_and_sides(lm):
     assert face.landmarks[LEFT_IRIS_CENTER, 0] > face.landmarks[RIGHT_IRIS_CENTER, 0]
 
 
-def test_no_face_is_none(lm):
-    assert lm.detect(cv2.imread(str(FACES / "free-mountain-vector-01.jpg"))) is None
+def test_no_face_is_none(lm, faces):
+    assert lm.detect(cv2.imread(str(faces["free-mountain-vector-01.jpg"]))) is None
 
 
-def test_mirrored_photo_gives_mirrored_landmarks(lm):
-    image = cv2.imread(str(FACES / "single_face.jpg"))
+def test_mirrored_photo_gives_mirrored_landmarks(lm, faces):
+    image = cv2.imread(str(faces["single_face.jpg"]))
     a = lm.detect(image)
     b = lm.detect(np.ascontiguousarray(image[:, ::-1]))
     expected = a.landmarks[landmarks.mirror_index()].copy()
@@ -45,8 +44,8 @@ def test_mirrored_photo_gives_mirrored_landmarks(lm):
     assert b.blendshapes[left] == pytest.approx(a.blendshapes[right], abs=1e-6)
 
 
-def test_video_mode_needs_times_and_alternates_passes():
-    image = cv2.imread(str(FACES / "grace_hopper.jpg"))
+def test_video_mode_needs_times_and_alternates_passes(faces):
+    image = cv2.imread(str(faces["grace_hopper.jpg"]))
     with Landmarker("video") as video:
         with pytest.raises(ValueError):
             video.detect(image)

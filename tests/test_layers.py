@@ -36,7 +36,7 @@ def test_log_commands_load_neither_opencv_nor_mediapipe(command, tmp_path):
     db = tmp_path / "facetension.db"
     export = tmp_path / "a.json"
     setup = (f"from facetension.storage import Log\n"
-             f"from test_storage import record_session\n"
+             f"from log_data import record_session\n"
              f"with Log.open({str(db)!r}) as log: record_session(log)\n")
     subprocess.run([sys.executable, "-c", setup + f"from facetension.cli import main\n"
                     f"main(['export', '--format', 'json', '--out', {str(export)!r}, '--db', {str(db)!r}])"],

@@ -4,12 +4,14 @@ its pixel refinement on every other frame."""
 import numpy as np
 import pytest
 
+from facetension import analysis
 from facetension.analysis import measured_frames
 from facetension.calibrate import calibrate
 from facetension.capture import VideoSource
 from facetension.errors import CameraError
 from facetension.landmarks import Landmarker
 from facetension.live import LIVE_REFINE_EVERY, run
+from facetension.refine import PixelRefiner
 from facetension.session import PracticeSession, PracticeSettings
 from facetension.tracker import Reading, TensionTracker
 from scripted import EyeNarrow, LidFlicker, make_clip, write_clip
@@ -88,7 +90,6 @@ def _tracked(path, refine_every, rest):
 
 @pytest.mark.parametrize("edit", [EyeNarrow("left"), LidFlicker("left")], ids=["eye-narrowed", "lid-flicker"])
 def test_refining_every_other_frame_reads_as_refining_every_frame(tmp_path, edit):
-    assert LIVE_REFINE_EVERY == 2
     frames, fps = make_clip((), 12.0)
     with VideoSource(write_clip(frames, tmp_path / "rest.avi", fps)) as src, Landmarker("video") as lm:
         rest = calibrate(src, lm, "rest", "2026-11-26T00:00:00+00:00").rest
@@ -105,3 +106,22 @@ def test_refining_every_other_frame_reads_as_refining_every_frame(tmp_path, edit
     assert all(abs(a.t_s - b.t_s) <= LIVE_TWITCH_SHIFT_S for a, b in zip(live_events, full_events))
     if isinstance(edit, LidFlicker):
         assert [(e.region, e.side) for e in live_events] == [("eye", "left")]
+
+
+def test_the_live_loop_reads_the_pixels_every_live_refine_every_th_frame(tmp_path, monkeypatch):
+    """Each frame is measured either from the pixels (a PixelRefiner) or with the last such
+    frame's split of lids and brows: on a real clip with a face in every frame, the live loop
+    reads the pixels on frames 0, n, 2n, ... (n = LIVE_REFINE_EVERY)."""
+    real_measure, from_pixels = analysis.measure, []
+
+    def measure(*args, refine=None, **kwargs):
+        from_pixels.append(isinstance(refine, PixelRefiner))
+        return real_measure(*args, refine=refine, **kwargs)
+
+    monkeypatch.setattr(analysis, "measure", measure)
+    frames, fps = make_clip((), 2.0)
+    session = PracticeSession(PracticeSettings(relax_s=60, before_s=2, after_s=2), learn=False)
+    with VideoSource(write_clip(frames, tmp_path / "rest.avi", fps)) as src:
+        outcome = run(src, session, ListRecorder(), window=False)
+    assert len(from_pixels) == outcome.frames == len(frames)
+    assert from_pixels == [i % LIVE_REFINE_EVERY == 0 for i in range(len(frames))]

@@ -21,22 +21,10 @@ from facetension.errors import StorageError
 from facetension.metrics import REGIONS
 from facetension.storage import (BUILTIN_TAGS, EXPORT_COLUMNS, EventRow, Journal, Log, Measures, SampleRow,
                                  SessionSummary)
-from test_storage import T0, a_baseline, record_session, snapshot
+from clirun import one_error_line, run
+from log_data import T0, a_baseline, record_session, snapshot
 
 LOG_COMMANDS = ("history", "journal", "export", "import", "forget")
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> Path:
-    """The log the commands use by default ($FACETENSION_DB), with three sessions in it."""
-    path = tmp_path / "facetension.db"
-    monkeypatch.setenv(storage.DB_ENV, str(path))
-    with Log.open(path) as log:
-        for day in range(3):
-            record_session(log, start=T0 + timedelta(days=day), seconds=4 + day)
-        log.set_journal(2, pain_before=4, pain_after=2, tags=["cold", "stress"], note='windy, "cold" walk\nthen tea')
-        log.save_baseline(a_baseline())
-    return path
 
 
 class Terminal(io.StringIO):
@@ -44,18 +32,6 @@ class Terminal(io.StringIO):
 
     def isatty(self):
         return True
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    rc = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def one_error_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("facetension: ") and "Traceback" not in err, err
-    return lines[0]
 
 
 def answers(monkeypatch, *replies):
@@ -205,7 +181,7 @@ def test_csv_export_loads_with_a_plain_pandas_read_csv(capsys, db, tmp_path):
     import pandas as pd
 
     rc, out, _ = run(capsys, "export", "--format", "csv", "--out", tmp_path / "out")
-    assert rc == 0 and out.startswith("Exported 3 sessions (15 seconds of samples, 6 events) and 1 baselines")
+    assert rc == 0 and out.startswith("Exported 3 sessions (15 seconds of samples, 6 events) and 1 baseline")
     files = {p.name for p in (tmp_path / "out").iterdir()}
     assert files == {"meta.csv", "baselines.csv", "sessions.csv", "samples.csv", "events.csv"}
     samples = pd.read_csv(tmp_path / "out" / "samples.csv")
@@ -254,7 +230,7 @@ def test_export_import_export_gives_identical_files(capsys, db, tmp_path, fmt):
     assert run(capsys, "export", "--format", fmt, "--out", first)[0] == 0
     fresh = tmp_path / "fresh.db"
     rc, out, _ = run(capsys, "import", first, "--db", fresh)
-    assert rc == 0 and out.startswith("Imported 4 sessions (17 seconds of samples, 6 events) and 1 baselines")
+    assert rc == 0 and out.startswith("Imported 4 sessions (17 seconds of samples, 6 events) and 1 baseline")
     assert run(capsys, "export", "--format", fmt, "--out", second, "--db", fresh)[0] == 0
     assert _files(first) == _files(second)
     with Log.open(fresh, readonly=True) as log:

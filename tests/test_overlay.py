@@ -4,7 +4,6 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import FACES
 from facetension.landmarks import Landmarker
 from facetension.overlay import CALM, MESH, MID, MIN_WIDTH, PACER, TENSE, Overlay
 from facetension.session import Phase, View
@@ -19,8 +18,8 @@ CLEAR = (slice(150, 300), slice(200, 440))
 
 
 @pytest.fixture(scope="module")
-def frame():
-    image = cv2.imread(str(FACES / "single_face.jpg"))
+def frame(faces):
+    image = cv2.imread(str(faces["single_face.jpg"]))
     h, w = image.shape[:2]
     image = cv2.resize(image, (640, round(h * 640 / w)))
     return np.ascontiguousarray(image[:480])

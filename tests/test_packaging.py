@@ -27,10 +27,9 @@ def test_bundled_model_matches_its_published_checksum():
     assert hashlib.sha256(bundled_model_path().read_bytes()).hexdigest() == BUNDLED_MODEL_SHA256
 
 
-def test_analyze_opens_no_network_connection(monkeypatch):
+def test_analyze_opens_no_network_connection(monkeypatch, faces):
     import socket
 
-    from conftest import FACES
     from facetension import analyze
 
     def refuse(*args, **kwargs):
@@ -38,4 +37,4 @@ def test_analyze_opens_no_network_connection(monkeypatch):
 
     monkeypatch.setattr(socket, "socket", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    assert analyze(FACES / "grace_hopper.jpg").error is None
+    assert analyze(faces["grace_hopper.jpg"]).error is None

@@ -6,13 +6,14 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import FACES
 from facetension.cli import main
+from facetension.errors import CameraError, InputError
 from facetension.storage import Log
 from facetension.session import CHECK_MESSAGES, FACE_LOST, TWO_FACES
+from clirun import one_error_line
+from media import DEMO, FACES
 from scripted import CornerShift, EyeNarrow, Mirror, make_clip, rest_frames, write_clip
 
-DEMO = FACES.parent.parent.parent / "samples" / "practice_demo.mp4"
 SCRIPTED = (11.0, 30.0)  # the demo's held tension (samples/make_practice_demo.py)
 PROMPT_LINE = re.compile(r"^(\d+):(\d\d)  (Let .*|Smooth .*|Unclench .*)$")
 
@@ -85,7 +86,7 @@ def _cut(tmp_path, fraction):
 
 def test_a_source_failing_half_way_keeps_an_incomplete_session(capsys, tmp_path):
     rc, out, err = practice(capsys, "--source", _cut(tmp_path, 0.5))
-    assert rc != 0
+    assert rc == InputError.exit_code  # the video ended before the session was complete
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "incomplete" in lines[0] and "Traceback" not in err
     assert "Session summary: stopped early" in out
@@ -106,31 +107,38 @@ def test_face_lost_is_said_gently_and_measurement_pauses(capsys, tmp_path):
     assert FACE_LOST in out
 
 
-def test_two_faces_use_the_largest_and_say_so(capsys, tmp_path):
-    image = cv2.imread(str(FACES / "multi_face.jpg"))
+def test_two_faces_use_the_largest_and_say_so(capsys, tmp_path, faces):
+    image = cv2.imread(str(faces["multi_face.jpg"]))
     rc, out, _ = practice(capsys, "--source", _clip(tmp_path, "two", [image] * 60), "--no-baseline")
     assert TWO_FACES in out
 
 
 @pytest.mark.parametrize("name, make, advice", [
     ("dark", lambda rest: [(f * 0.15).astype(np.uint8) for f in rest], "light"),  # dark room
-    ("turned", lambda rest: [cv2.imread(str(FACES / "45-m7-di-ph.jpg"))] * 60, "frontal"),  # head turned away
+    ("turned", lambda rest: [cv2.imread(str(FACES["45-m7-di-ph.jpg"]))] * 60, "frontal"),  # head turned away
 ])
 def test_dark_or_turned_away_frames_get_advice_and_are_left_out(capsys, tmp_path, name, make, advice):
     rest, _ = rest_frames(2.0)
     rc, out, _ = practice(capsys, "--source", _clip(tmp_path, name, make(rest)), "--no-baseline")
     assert CHECK_MESSAGES[advice] in out
-    assert "Session summary: stopped early" in out and rc != 0
+    assert "Session summary: stopped early" in out and rc == InputError.exit_code  # the clip ended first
 
 
 def test_no_camera_is_said_clearly(capsys):
     rc, _, err = practice(capsys, "--camera", "7")
-    assert rc == 5 and "no camera could be opened at index 7" in err and "Traceback" not in err
+    assert rc == CameraError.exit_code and "no camera could be opened at index 7" in err and "Traceback" not in err
 
 
-def test_cameras_lists_none_here(capsys):
+def test_cameras_lists_each_camera_or_says_there_is_none(capsys):
     rc = main(["cameras"])
-    assert rc == 5 and "no camera opens" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    if not out:  # no camera on this machine
+        assert rc == CameraError.exit_code and "no camera opens" in one_error_line(err)
+        return
+    assert rc == 0 and not err
+    for line in out.splitlines():  # its index and picture size, and how to use it
+        m = re.fullmatch(r"camera (\d+): (\d+)×(\d+)  \(facetension practice --camera (\d+)\)", line)
+        assert m and m[1] == m[4] and int(m[2]) > 0 and int(m[3]) > 0, line
 
 
 def test_without_a_display_the_session_runs_in_the_terminal(capsys, monkeypatch, tmp_path):

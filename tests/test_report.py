@@ -5,18 +5,13 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from facetension.cli import main
 from facetension.storage import Log, Measures, SessionSummary
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "samples"))
-import make_demo_log  # noqa: E402
+import make_demo_log  # samples/, on pytest's pythonpath
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import FACES
 from facetension import face_model as fm
 from facetension.analysis import analyze_image
 from facetension.landmarks import Landmarker
 from facetension.tension import TENSION_REGIONS
 from imagewarp import chimera, rotate_scale
+from media import FACES
 
 CHIMERA_MAX = 0.05  # tension left − right on a symmetric face, with the mirror pass
 ROLL_MAX_CHANGE = 0.15  # how far rolling the head ±20° may move any region's left − right
@@ -32,7 +32,7 @@ def lr(a):
 
 
 def chimeras(direct, name):
-    image = cv2.imread(str(FACES / name))
+    image = cv2.imread(str(FACES[name]))
     mid = direct.detect(image).landmarks[fm.midline_indices(), :2]
     c = mid.mean(0)
     d = np.linalg.svd(mid - c)[2][0]
@@ -52,17 +52,17 @@ def test_mirror_pass_removes_the_side_bias_on_symmetric_faces(landmarkers):
 
 @pytest.mark.parametrize("name", PHOTOS)
 @pytest.mark.parametrize("angle", [-20, -10, 10, 20])
-def test_roll_moves_left_right_tension_only_a_little(landmarkers, name, angle):
+def test_roll_moves_left_right_tension_only_a_little(landmarkers, faces, name, angle):
     _, both = landmarkers
-    image = cv2.imread(str(FACES / name))
+    image = cv2.imread(str(faces[name]))
     base = lr(analyze_image(image, both))
     rolled = lr(analyze_image(rotate_scale(image, angle, 1.0)[0], both))
     for region in TENSION_REGIONS:
         assert abs(rolled[region] - base[region]) <= ROLL_MAX_CHANGE, (region, base[region], rolled[region])
 
 
-def test_face_turned_away_gives_no_tension():
+def test_face_turned_away_gives_no_tension(faces):
     """Blendshapes of a face turned 34° are not trusted: no tension is reported."""
     with Landmarker("image") as lm:
-        a = analyze_image(cv2.imread(str(FACES / "45-m7-di-ph.jpg")), lm)
+        a = analyze_image(cv2.imread(str(faces["45-m7-di-ph.jpg"])), lm)
     assert a.tension == {} and a.tension_index is None

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from conftest import FACES
 from facetension.analysis import analyze
 from facetension.calibrate import calibrate
 from facetension.capture import VideoSource
@@ -85,8 +84,8 @@ def test_no_false_twitches(clips, clip):
 
 
 @pytest.mark.parametrize("name", ["single_face.mp4", "face_noface.mov"])
-def test_real_blinks_and_expressions_are_not_twitches(name):
-    a = analyze(FACES / name)
+def test_real_blinks_and_expressions_are_not_twitches(faces, name):
+    a = analyze(faces[name])
     assert a.exclusions.get("blink", 0) >= 1 or name == "face_noface.mov"
     assert a.events == ()
 

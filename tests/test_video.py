@@ -3,7 +3,6 @@
 import cv2
 import pytest
 
-from conftest import FACES
 from facetension import analyze
 from facetension.metrics import REGIONS
 
@@ -33,8 +32,8 @@ def _write(path, frames, fps):
 
 
 @pytest.mark.parametrize("clip, n", [("single_face.mp4", 72), ("face_noface.mov", 74)])
-def test_clip_reads_the_same_as_its_two_halves(tmp_path, clip, n):
-    frames, fps = _frames(FACES / clip)
+def test_clip_reads_the_same_as_its_two_halves(tmp_path, faces, clip, n):
+    frames, fps = _frames(faces[clip])
     frames = frames[:n]  # the part with the face
     whole = analyze(_write(tmp_path / "whole.avi", frames, fps))
     halves = [analyze(_write(tmp_path / f"half{i}.avi", part, fps))
@@ -45,8 +44,8 @@ def test_clip_reads_the_same_as_its_two_halves(tmp_path, clip, n):
             assert gap <= REPEATABILITY_MM, (region, gap)
 
 
-def test_face_leaving_the_frame_is_counted_not_invented():
-    a = analyze(FACES / "face_noface.mov")
+def test_face_leaving_the_frame_is_counted_not_invented(faces):
+    a = analyze(faces["face_noface.mov"])
     assert a.error is None
     assert a.frames_total == 169
     assert 70 <= a.frames_with_face <= 80  # 73 frames show a face (the clip's provenance)
@@ -54,8 +53,8 @@ def test_face_leaving_the_frame_is_counted_not_invented():
     assert a.frames_used <= a.frames_with_face
 
 
-def test_video_regions_carry_spread_and_counts():
-    a = analyze(FACES / "single_face.mp4")
+def test_video_regions_carry_spread_and_counts(faces):
+    a = analyze(faces["single_face.mp4"])
     for region in REGIONS:
         r = a.regions[region]
         assert 0.0 <= r.spread_mm < 2.0
