@@ -17,7 +17,7 @@ import numpy as np
 
 from .trends import Point, Slope, mdc95, spearman, trends, trigger_effects, weekly
 from .safetext import printable
-from .wording import count
+from .wording import NOT_A_DEVICE, RED_FLAGS, count
 
 GAP_WEEKS = 3  # a pause longer than this is pointed out
 SPARK = "▁▂▃▄▅▆▇█"
@@ -228,6 +228,7 @@ def render_html(points: list[Point], r: dict) -> str:
                          f"<td>{_fmt(w['relaxation_gain'])}</td><td>{_fmt(w['twitches_per_session'])}</td>"
                          f"<td>{_fmt(w['pain'])}</td></tr>")
         parts.append("</table>")
-    parts.append("<p><small>Made by facetension on your own computer. Nothing in this page was sent anywhere."
-                 "</small></p></body></html>")
+    parts.append(f"<footer><p><small>{e(NOT_A_DEVICE)} Made by facetension on your own computer; nothing in "
+                 "this page was sent anywhere.</small></p><p><small>When to get help: "
+                 + " ".join(e(t) for t in RED_FLAGS) + "</small></p></footer></body></html>")
     return "\n".join(parts)

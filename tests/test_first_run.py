@@ -80,3 +80,10 @@ def test_no_camera_points_to_the_cameras_command_and_to_a_video(capsys, tmp_path
 def test_counts_are_never_1_sessions():
     assert count(1, "session") == "1 session" and count(2, "session") == "2 sessions"
     assert count(0, "baseline") == "0 baselines"
+
+
+def test_the_report_footer_says_it_too(capsys, db, tmp_path):
+    assert main(["report", "--out", str(tmp_path / "r.html")]) == 0
+    page = " ".join((tmp_path / "r.html").read_text().split())
+    footer = page[page.index("<footer>"):]
+    assert NOT_A_DEVICE in footer and "call emergency services now" in footer
