@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from . import __version__, argtypes, logcli, practice_cli, report_cli
 from .cli_common import add_db_option, add_measuring_options, load_baseline, write_baseline_file
-from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, FacetensionError, InputError, NoUsableFaceError
+from .errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, FacetensionError, InputError, NoUsableFaceError
 from .quiet import native_stderr_to_null
 from .safetext import single_line
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
-from .wording import NOT_A_DEVICE, RED_FLAGS, REGION_TITLES, count
+from .wording import NOT_A_DEVICE, RED_FLAGS, REGION_SHORT, REGION_TITLES, count
 
 if TYPE_CHECKING:
     from .analysis import Analysis
@@ -166,7 +166,7 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from .calibrate import calibrate
+    from .calibrate import calibrate_checked
     from .capture import CameraSource, VideoSource
     from .landmarks import Landmarker
 
@@ -177,10 +177,21 @@ def cmd_calibrate(args) -> int:
         source, name = CameraSource(args.camera, args.seconds), f"camera {args.camera}"
     started = datetime.now(timezone.utc)
     with source, Landmarker("video", args.model) as lm:
-        baseline = calibrate(source, lm, name, started.isoformat(timespec="seconds"), progress=_progress(sys.stderr))
+        baseline, still = calibrate_checked(source, lm, name, started.isoformat(timespec="seconds"),
+                                            progress=_progress(sys.stderr))
         model_sha = lm.model_sha256
     if sys.stderr.isatty():
         sys.stderr.write("\r" + " " * 60 + "\r")
+    print(learnt_text(baseline, still, name))
+    if not args.yes and sys.stdin is not None and sys.stdin.isatty():
+        default_yes = not still.warnings
+        try:
+            answer = input(f"Save this as your relaxed baseline? [{'Y/n' if default_yes else 'y/N'}] ").strip().lower()
+        except EOFError:
+            answer = ""
+        if not (answer in ("y", "yes") or (default_yes and not answer)):
+            print("Nothing was saved. Record again when your face is at rest: facetension calibrate")
+            return EXIT_FAILED
     from .storage import Log, local_timezone
 
     with Log.open(args.db) as log:
@@ -195,6 +206,21 @@ def cmd_calibrate(args) -> int:
     print(f"Relaxed baseline saved in your log {where} ({baseline.frames} frames from {name}).")
     print("From now on, tension is measured against your own relaxed face.")
     return 0
+
+
+def learnt_text(b, still, name: str) -> str:
+    """What calibrate learnt, per side, and how still the face was."""
+    r = b.rest
+    rows = [("eye opening", r.eye_mm), ("mouth corner, below the pupils", r.corner_drop_mm),
+            ("mouth corner, out from the midline", r.corner_out_mm), ("brow, above the pupil", r.brow_mm)]
+    lines = [f"What I learnt from {count(b.frames, 'frame')} of {name} (your left / your right):"]
+    lines += [f"  {label:36}{v['left']:5.1f} mm / {v['right']:5.1f} mm" for label, v in rows if v]
+    steady = ", ".join(f"{REGION_SHORT[k]} {v:.1f} mm" for k, v in still.diff_spread_mm.items())
+    lines.append(f"  how still: head turned {still.head_turn_deg:.1f}°; left-right differences moved by {steady}")
+    lines += [f"  Warning: {w}." for w in still.warnings]
+    if still.warnings:
+        lines.append("  A baseline should be your face at rest: consider recording again, sitting still and relaxed.")
+    return "\n".join(lines)
 
 
 def cmd_status(args) -> int:
@@ -248,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--camera", type=argtypes.camera_index, default=0, metavar="N", help="camera index (default 0)")
     c.add_argument("--seconds", type=argtypes.seconds, default=20.0, help="how long to record from the camera (default 20)")
     c.add_argument("--out", metavar="FILE", help="also write it to this JSON file (to keep or move)")
+    c.add_argument("--yes", action="store_true", help="save without asking (at a terminal it asks first)")
     add_db_option(c)
     c.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
     c.set_defaults(func=cmd_calibrate)

@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
 from .baselines import Baseline
 from .errors import NoUsableFaceError
 from .tension import build_rest
@@ -10,6 +14,14 @@ from .tracker import Reading, TensionTracker, TrackerSettings
 
 MIN_CALIBRATION_S = 4.0  # enough rest after the tracker's warm-up to learn the noise floor
 MIN_FACE_SHARE = 0.6  # the face must be measurable in most frames
+# A relaxed face holds its left-right differences: second by second they move by well under a
+# millimetre (0.0-0.1 mm on the resting test clip, which is built from 15 real neutral frames;
+# the per-frame noise floor is ~0.1-0.3 mm). A spread (10th to 90th percentile of the
+# per-second medians) beyond this means one side was held or moved for part of the recording,
+# as in the demo clip's 3.0 mm: not a relaxed reference. Not yet checked on a long real
+# resting video, which the test media lack.
+STEADY_DIFF_MM = {"eye": 1.0, "mouth_corner": 1.0, "brow": 1.5}
+STILL_HEAD_DEG = 6.0  # head turning over the recording beyond this (10th-90th percentile)
 
 
 def baseline_from(frames, source_name: str, taken_at: str) -> Baseline:
@@ -26,3 +38,42 @@ def baseline_from(frames, source_name: str, taken_at: str) -> Baseline:
     for t, f, m in frames:
         tracker.update(None if f is None else Reading.of(f, m), t)
     return Baseline(rest, tracker.noise_floor(), taken_at, source_name, len(usable))
+
+
+@dataclass(frozen=True)
+class Stillness:
+    """How steady the face was while a baseline was learnt: per region, the spread of its
+    left-right difference (mm); the head's turning (degrees); and what to warn about."""
+
+    diff_spread_mm: dict[str, float]
+    head_turn_deg: float
+    warnings: tuple[str, ...]
+
+
+def stillness(frames) -> Stillness:
+    """From (t_s, face, measure) frames: per-second medians, so blinks and single frames
+    do not count, and their 10th-90th percentile spread."""
+    seconds: dict[int, list] = {}
+    for t, f, m in frames:
+        if f is not None and m is not None and m.usable:
+            seconds.setdefault(int(t), []).append(m)
+    per_second = list(seconds.values())
+    spread = {}
+    for region in STEADY_DIFF_MM:
+        medians = [float(np.median(d)) for ms in per_second if (d := [m.regions[region].diff for m in ms
+                                                                        if region in m.regions])]
+        if len(medians) >= 2:
+            spread[region] = float(np.percentile(medians, 90) - np.percentile(medians, 10))
+    yaw = [float(np.median([m.yaw_deg for m in ms])) for ms in per_second]
+    pitch = [float(np.median([m.pitch_deg for m in ms])) for ms in per_second]
+    turn = max((float(np.percentile(a, 90) - np.percentile(a, 10)) for a in (yaw, pitch) if len(a) >= 2),
+               default=0.0)
+    warnings = [f"your {REGION_WORDS[r]} moved on one side more than the other ({v:.1f} mm; at rest it stays "
+                f"within {STEADY_DIFF_MM[r]:.1f} mm): a side was held or moved for part of the recording"
+                for r, v in spread.items() if v > STEADY_DIFF_MM[r]]
+    if turn > STILL_HEAD_DEG:
+        warnings.append(f"your head turned by {turn:.0f}° (keep it within {STILL_HEAD_DEG:.0f}°)")
+    return Stillness(spread, turn, tuple(warnings))
+
+
+REGION_WORDS = {"eye": "eyes", "mouth_corner": "mouth corners", "brow": "brows"}

@@ -61,3 +61,23 @@ def test_a_damaged_baseline_file_is_said_clearly(capsys, tmp_path, faces):
     bad.write_text("{not json")
     rc = main(["analyze", str(faces["grace_hopper.jpg"]), "--baseline", str(bad)])
     assert rc == InputError.exit_code and "baseline file is unreadable" in one_line(capsys.readouterr().err)
+
+
+def test_calibrate_shows_what_it_learnt_and_a_still_relaxed_clip_gives_no_warning(capsys, data_dir, tmp_path):
+    frames, fps = make_clip((), 8.0)
+    clip = write_clip(frames, tmp_path / "rest.avi", fps)
+    assert main(["calibrate", "--source", str(clip), "--yes"]) == 0
+    out = capsys.readouterr().out
+    for label in ("eye opening", "mouth corner, below the pupils", "brow, above the pupil", "how still"):
+        assert label in out
+    assert "Warning" not in out and "Relaxed baseline saved" in out
+
+
+def test_a_clip_with_one_side_held_tense_is_warned_about(capsys, data_dir):
+    """The demo clip narrows the left eye for 19 s of its 45: not a relaxed reference."""
+    from media import SAMPLES
+
+    assert main(["calibrate", "--source", str(SAMPLES / "practice_demo.mp4"), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "Warning: your eyes moved on one side more than the other" in out
+    assert "consider recording again" in out
