@@ -6,11 +6,13 @@ The only module that prints or chooses an exit status.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
 import sys
 import textwrap
+from pathlib import Path
 
 from datetime import datetime, timezone
 
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING
 from . import __version__, argtypes, logcli, practice_cli, report_cli
 from .cli_common import add_db_option, add_measuring_options, load_baseline, write_baseline_file
 from .errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, FacetensionError, InputError, NoUsableFaceError
+from .outputs import private_file
 from .quiet import native_stderr_to_null
 from .safetext import single_line
 from .metrics import REGIONS
@@ -121,14 +124,9 @@ def cmd_analyze(args) -> int:
     baseline = load_baseline(args)
     status = 0
     writer = None
-    timeline_file = None
-    try:
-        if args.timeline:
-            try:
-                timeline_file = open(args.timeline, "w", newline="")
-            except OSError as exc:
-                raise InputError(f"cannot write the timeline {args.timeline}: {exc.strerror}") from None
-            writer = csv.DictWriter(timeline_file, TIMELINE_FIELDS)
+    with contextlib.ExitStack() as files:
+        if args.timeline:  # per-frame health data: owner-only, and whole or not at all
+            writer = csv.DictWriter(files.enter_context(private_file(Path(args.timeline))), TIMELINE_FIELDS)
             writer.writeheader()
         for path in args.paths:
             try:
@@ -159,9 +157,6 @@ def cmd_analyze(args) -> int:
                 if result.error:
                     why = "; ".join((result.error, *result.warnings))
                     print(f"facetension: {single_line(path)}: {why}", file=sys.stderr)
-    finally:
-        if timeline_file:
-            timeline_file.close()
     return status
 
 
@@ -296,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `facetension history | head`: the reader left, nothing is wrong
         try:
-            sys.stdout = open(os.devnull, "w")
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (the exit's flush writes here, then it closes)
         except OSError:
             pass
         return 0

@@ -30,7 +30,8 @@ def native_stderr_to_null() -> None:
     os.dup2(devnull, 2)
     os.close(devnull)
     encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
-    sys.stderr = open(saved, "w", buffering=1, encoding=encoding, errors="backslashreplace")
+    # Open for the rest of the process: it is the process's stderr from now on.
+    sys.stderr = open(saved, "w", buffering=1, encoding=encoding, errors="backslashreplace")  # noqa: SIM115
 
 
 @contextlib.contextmanager

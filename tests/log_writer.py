@@ -24,7 +24,6 @@ def main(db: str, seed: int) -> None:
     with Log.open(db) as log:
         sid = log.start_session("practice", "log_writer", started, "UTC", "test", None, None)
         print(f"session {sid}", flush=True)
-        added = 0
         for t in range(10**6):
             face = rng.random() > 0.05  # now and then a second without a face: all NULL
             m = Measures({r: rng.uniform(-3, 3) for r in REGIONS},
@@ -34,8 +33,7 @@ def main(db: str, seed: int) -> None:
                 log.add_event(sid, EventRow(t + 0.5 * rng.random(), "twitch", "eye", rng.choice(SIDES), "",
                                             0.3, 0.1))
             log.add_sample(sid, SampleRow(float(t), m, rng.random() if face else 0.0, "relax"))
-            added += 1
-            print(f"committed {added - log.unsaved_samples} of {added}", flush=True)
+            print(f"committed {t + 1 - log.unsaved_samples} of {t + 1}", flush=True)
 
 
 if __name__ == "__main__":

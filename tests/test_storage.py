@@ -396,7 +396,7 @@ def test_a_garbage_file_is_called_damaged_and_left_as_it_is(db):
     db.write_bytes(b"this is not a database, it is a shopping list\n" * 200)
     before = snapshot(db.parent)
     for readonly in (False, True):
-        _expect(StorageError, "damaged .* left as it is", lambda: Log.open(db, readonly=readonly))
+        _expect(StorageError, "damaged .* left as it is", lambda readonly=readonly: Log.open(db, readonly=readonly))
     assert snapshot(db.parent) == before
 
 
@@ -438,7 +438,7 @@ def test_a_log_from_a_newer_facetension_is_refused_untouched(db):
     settle(db)
     before = snapshot(db.parent)
     for readonly in (False, True):
-        message = _expect(StorageError, "newer facetension", lambda: Log.open(db, readonly=readonly))
+        message = _expect(StorageError, "newer facetension", lambda readonly=readonly: Log.open(db, readonly=readonly))
         assert "left as it is" in message and "update facetension" in message
     assert snapshot(db.parent) == before
 
