@@ -17,11 +17,12 @@ import numpy as np
 
 from .trends import Point, Slope, mdc95, spearman, trends, trigger_effects, weekly
 from .safetext import printable
-from .wording import NOT_A_DEVICE, RED_FLAGS, count
+from .wording import NOT_A_DEVICE, RED_FLAGS, REGION_NAMES, REGION_SHORT, count
 
 GAP_WEEKS = 3  # a pause longer than this is pointed out
 SPARK = "▁▂▃▄▅▆▇█"
-TITLES = {"asymmetry_index": "Resting asymmetry index", "tension_before": "Tension index (before practice)"}
+TITLES = {"asymmetry_index": "Resting asymmetry index", "tension_before": "Tension index (before practice)",
+          **{f"diff:{r}": f"Size of the left-right difference, {name}" for r, name in REGION_NAMES.items()}}
 
 
 def build(points: list[Point], zones: set[str] | None = None) -> dict:
@@ -37,7 +38,8 @@ def build(points: list[Point], zones: set[str] | None = None) -> dict:
         notes.append("All sessions are from one day: a weekly trend needs sessions on several days.")
     incomplete = len(points) - len(done)
     if incomplete:
-        notes.append(f"{incomplete} incomplete session(s) are listed but kept out of the trends.")
+        notes.append(f"{count(incomplete, 'incomplete session')} (listed below) "
+                     f"{'is' if incomplete == 1 else 'are'} kept out of the trends.")
     gaps = [(a.local_start, b.local_start) for a, b in zip(done, done[1:])
             if b.local_start - a.local_start > timedelta(weeks=GAP_WEEKS)]
     for a, b in gaps:
@@ -47,7 +49,10 @@ def build(points: list[Point], zones: set[str] | None = None) -> dict:
                      "each is shown at its own local time.")
     slopes = trends(points)
     pain = spearman([p.pain_before for p in done], [p.tension_before for p in done])
+    weeks = (points[-1].local_start - points[0].local_start).days // 7 + 1 if points else 0
     return {
+        "headline": headline(slopes.get("asymmetry_index"), weeks),
+        "incomplete": [p.local_start.isoformat(timespec="minutes") for p in points if not p.completed],
         "sessions": len(points),
         "completed": len(done),
         "first": points[0].local_start.isoformat() if points else None,
@@ -62,6 +67,19 @@ def build(points: list[Point], zones: set[str] | None = None) -> dict:
         "pain_vs_tension": None if pain is None else dict(zip(("rho", "low", "high", "n"), pain)),
         "notes": notes,
     }
+
+
+def headline(slope: Slope | None, weeks: int) -> str:
+    """The page's first line, readable without any statistics."""
+    if slope is None or slope.verdict == "not enough data":
+        return "Not enough sessions yet for a trend: keep practising, and it will show here."
+    span = f"Over the last {count(weeks, 'week')}"
+    if slope.verdict not in ("improving", "worsening"):
+        return f"{span}, your resting asymmetry shows no clear change yet."
+    near, far = sorted((abs(slope.low), abs(slope.high)))  # the interval is all on one side of 0 here
+    word = "improved" if slope.verdict == "improving" else "worsened"
+    return (f"{span}, your resting asymmetry {word} by {abs(slope.per_week):.1f} points a week "
+            f"(95 % interval {near:.1f} to {far:.1f}).")
 
 
 def sentence(name: str, s: dict, unit: str = "points") -> str:
@@ -81,7 +99,7 @@ def sparkline(values) -> str:
 
 
 def terminal(r: dict) -> str:
-    lines = [f"{count(r['sessions'], 'session')} ({r['completed']} completed)"
+    lines = [r["headline"], f"{count(r['sessions'], 'session')} ({r['completed']} completed)"
              + (f", {r['first'][:10]} to {r['last'][:10]}" if r["first"] else "")]
     weeks = r["weekly"]
     if weeks:
@@ -94,6 +112,8 @@ def terminal(r: dict) -> str:
         lines.append(f"A change smaller than {r['mdc95_asymmetry_index']:.1f} points cannot be told from "
                      "measurement noise.")
     lines += r["notes"]
+    if r["incomplete"]:
+        lines.append("Incomplete: " + ", ".join(t.replace("T", " ") for t in r["incomplete"]))
     return printable("\n".join(lines))  # time-zone names come from the log
 
 
@@ -107,7 +127,11 @@ def _png(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _trend_chart(points: list[Point], attr: str, title: str, slope: Slope | None):
+def _trend_chart(points: list[Point], attr: str, title: str, slope: Slope | None) -> str:
+    return _png(_trend_figure(points, attr, title, slope))
+
+
+def _trend_figure(points: list[Point], attr: str, title: str, slope: Slope | None):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -129,10 +153,10 @@ def _trend_chart(points: list[Point], attr: str, title: str, slope: Slope | None
         centre = np.median([getattr(p, attr) for p in done]) - slope.per_week / 7 * np.median(days)
         ax.plot(xs, centre + slope.per_week / 7 * days, "--", color="#cc6633", lw=1.5, label="trend")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # outside: it never hides a point
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
-    return _png(fig)
+    return fig
 
 
 def _regions_chart(points: list[Point]):
@@ -188,6 +212,7 @@ def render_html(points: list[Point], r: dict) -> str:
     parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
              "<title>facetension report</title>", f"<style>{CSS}</style></head><body>",
              "<h1>Your facial asymmetry and tension over time</h1>",
+             f"<p class='headline'><strong>{e(r['headline'])}</strong></p>",
              f"<p>{count(r['sessions'], 'session')} ({r['completed']} completed)"
              + (f", from {e(r['first'][:10])} to {e(r['last'][:10])}" if r["first"] else "") + ".</p>"]
     for note in r["notes"]:
@@ -204,14 +229,20 @@ def render_html(points: list[Point], r: dict) -> str:
         slopes = {k: Slope(**v) for k, v in r["trends"].items()}
         for attr in ("asymmetry_index", "tension_before"):
             parts.append(f"<img alt='{e(TITLES[attr])} over time' src='{_trend_chart(points, attr, TITLES[attr], slopes.get(attr))}'>")
-        parts.append("<h2>Region by region</h2>")
+        parts.append("<h2>Region by region</h2><ul>")
+        for key, s in r["trends"].items():
+            if key.startswith("diff:"):
+                parts.append(f"<li>{e(sentence(key, s, unit='mm'))}</li>")
+        parts.append("</ul>")
         parts.append(f"<img alt='Asymmetry per region over time' src='{_regions_chart(points)}'>")
     effects = r["trigger_effects"]["tension_before"]
     parts.append("<h2>What makes it worse?</h2>")
     if effects:
         parts.append(f"<img alt='Trigger effects on tension' src='{_effects_chart(effects)}'>")
         parts.append("<p>Red: clearly more tension with the tag; green: clearly less; grey: no clear "
-                     "difference. In brackets: sessions with / without.</p>")
+                     "difference. In brackets: sessions with / without. A tag is your own word for the day "
+                     "(<em>evening</em> is what you tagged); the morning-evening line goes by the clock alone, "
+                     "so the two can differ.</p>")
     else:
         parts.append("<p class='note'>Not enough tagged sessions yet: a trigger needs at least 3 sessions with "
                      "it and 3 without.</p>")
@@ -220,14 +251,20 @@ def render_html(points: list[Point], r: dict) -> str:
         parts.append(f"<p>Pain and tension: Spearman ρ = {pvt['rho']:.2f} (95 % interval {pvt['low']:.2f} to "
                      f"{pvt['high']:.2f}, {count(pvt['n'], 'session')}).</p>")
     if r["weekly"]:
+        regions = sorted({g for w in r["weekly"] for g in w["diffs"]})
         parts.append("<h2>Week by week</h2><table><tr><th>week of</th><th>sessions</th><th>asymmetry</th>"
-                     "<th>tension before</th><th>after</th><th>gain</th><th>twitches</th><th>pain</th></tr>")
+                     "<th>tension before</th><th>after</th><th>gain</th><th>twitches</th><th>pain</th>"
+                     + "".join(f"<th>{e(REGION_SHORT[g])} L−R mm</th>" for g in regions) + "</tr>")
         for w in r["weekly"]:
             parts.append(f"<tr><td>{e(w['week'])}</td><td>{w['sessions']}</td><td>{_fmt(w['asymmetry_index'])}</td>"
                          f"<td>{_fmt(w['tension_before'])}</td><td>{_fmt(w['tension_after'])}</td>"
                          f"<td>{_fmt(w['relaxation_gain'])}</td><td>{_fmt(w['twitches_per_session'])}</td>"
-                         f"<td>{_fmt(w['pain'])}</td></tr>")
+                         f"<td>{_fmt(w['pain'])}</td>"
+                         + "".join(f"<td>{_fmt(w['diffs'].get(g), 2)}</td>" for g in regions) + "</tr>")
         parts.append("</table>")
+    if r["incomplete"]:
+        parts.append("<h2>Incomplete sessions</h2><p>Kept in your log, left out of the trends:</p><ul>"
+                     + "".join(f"<li>{e(t.replace('T', ' '))}</li>" for t in r["incomplete"]) + "</ul>")
     parts.append(f"<footer><p><small>{e(NOT_A_DEVICE)} Made by facetension on your own computer; nothing in "
                  "this page was sent anywhere.</small></p><p><small>When to get help: "
                  + " ".join(e(t) for t in RED_FLAGS) + "</small></p></footer></body></html>")

@@ -27,6 +27,9 @@ MIN_TREND_DAYS = 7  # a slope per week needs at least a week of history
 MORNING_BEFORE_HOUR = 12
 EVENING_FROM_HOUR = 17
 DAYS_PER_WEEK = 7.0
+# By the clock, not by the `evening` tag: the tag is the person's own word for how the day
+# went (a late, tired session), the clock is when the session started; they can disagree.
+CLOCK_EFFECT = f"morning (before {MORNING_BEFORE_HOUR}:00) vs evening (from {EVENING_FROM_HOUR}:00) by the clock"
 
 
 @dataclass(frozen=True)
@@ -228,7 +231,7 @@ def trigger_effects(points: list[Point], measure: str = "tension_before") -> lis
         if e is not None:
             effects.append(e)
     hours = np.array([p.local_start.hour for p in done])
-    e = welch(values[hours < MORNING_BEFORE_HOUR], values[hours >= EVENING_FROM_HOUR], "morning vs evening")
+    e = welch(values[hours < MORNING_BEFORE_HOUR], values[hours >= EVENING_FROM_HOUR], CLOCK_EFFECT)
     if e is not None:
         effects.append(e)
     return effects

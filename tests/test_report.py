@@ -117,3 +117,51 @@ window.addEventListener('load', () => {
 
     image = cv2.imread(str(shot))
     assert image is not None and image.std() > 20  # not blank
+
+
+def test_the_headline_reads_without_statistics(capsys, demo_db, tmp_path):
+    r = report_json(capsys, demo_db)
+    slope = r["trends"]["asymmetry_index"]
+    assert r["headline"].startswith("Over the last 12 weeks, your resting asymmetry improved by "
+                                    f"{abs(slope['per_week']):.1f} points a week (95 % interval")
+    flat = _log_with(tmp_path, [T0 + timedelta(days=d) for d in range(0, 28, 3)])  # index falls 1 a session
+    assert "improved" in report_json(capsys, flat)["headline"]
+    (tmp_path / "edge.db").unlink()
+    few = _log_with(tmp_path, [T0])
+    assert report_json(capsys, few)["headline"].startswith("Not enough sessions yet")
+
+
+def test_the_page_lists_incomplete_sessions_regions_and_explains_the_evening_tag(capsys, demo_db, tmp_path):
+    r = report_json(capsys, demo_db)
+    assert len(r["incomplete"]) == r["sessions"] - r["completed"] > 0
+    out = tmp_path / "r.html"
+    assert main(["report", "--db", str(demo_db), "--out", str(out)]) == 0
+    page = " ".join(out.read_text().split())
+    assert page.index(r["headline"]) < page.index("Are things getting better?")
+    for start in r["incomplete"]:
+        assert f"<li>{start.replace('T', ' ')}</li>" in page
+    for region in ("brow", "eye", "nose"):
+        assert f"Size of the left-right difference, {region}:" in page
+    assert "eye L−R mm</th>" in page  # the weekly per-region diffs
+    assert "by the clock" in page and "what you tagged" in page
+
+
+def test_the_trend_chart_legend_covers_no_point(demo_db):
+    """The legend sits outside the axes: its box and every plotted point never meet."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from facetension import report
+    from facetension.report_cli import points_from
+
+    with Log.open(demo_db, readonly=True) as log:
+        points, _ = points_from(log, None)
+    for attr in ("asymmetry_index", "tension_before"):
+        fig = report._trend_figure(points, attr, attr, None)
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        box = ax.get_legend().get_window_extent()
+        for line in ax.get_lines():
+            xy = ax.transData.transform(line.get_xydata())
+            inside = (xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1)
+            assert not inside.any(), attr
