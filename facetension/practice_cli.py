@@ -74,6 +74,16 @@ def summary_text(s: "SessionSummary", outcome: "Outcome") -> str:
     return "\n".join(lines)
 
 
+def _departure(log, session_id: int) -> str | None:
+    """The session against the person's own recent range (trends.departure)."""
+    from .report_cli import points_from
+    from .trends import departure
+
+    points, _ = points_from(log)
+    now = next((p for p in points if p.session_id == session_id), None)
+    return None if now is None or not now.completed else departure(points, now)
+
+
 def _open_source(args):
     from .capture import CameraSource, VideoSource, kind_of
 
@@ -129,6 +139,9 @@ def cmd_practice(args) -> int:
                 print("The relaxed face learnt from this video was used for this session only "
                       "(save one with `facetension calibrate`).")
         print(summary_text(outcome.summary, outcome), flush=True)
+        note = _departure(log, sid)
+        if note:
+            print(note, flush=True)
         if not getattr(args, "demo", False):
             print(f"Saved in your log as session {sid}.", flush=True)
         if not args.no_journal and sys.stdin.isatty():

@@ -31,6 +31,7 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
             tags=r.journal.tags,
             completed=r.status == "completed",
             half_gap=gaps.get(r.id),
+            session_id=r.id,
         ))
     return points, {r.tz for r in records}
 

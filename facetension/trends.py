@@ -47,6 +47,7 @@ class Point:
     tags: tuple[str, ...] = ()
     completed: bool = True
     half_gap: float | None = None  # asymmetry index, first half − second half of the rest
+    session_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -235,3 +236,41 @@ def trigger_effects(points: list[Point], measure: str = "tension_before") -> lis
     if e is not None:
         effects.append(e)
     return effects
+
+
+# -- a session far from the person's own history --------------------------------------------
+DEPARTURE_MIN_SESSIONS = 5  # the person's range needs this many completed sessions ...
+DEPARTURE_WINDOW_DAYS = 28  # ... from the last four weeks
+DEPARTURE_MDC_FACTOR = 3.0  # the asymmetry index this many MDC95 above their median
+DEPARTURE_REGION_SDS = 4.0  # a region this many robust SDs beyond their median ...
+DEPARTURE_REGION_MIN_MM = 1.5  # ... and at least this far: sub-millimetre moves are everyday noise
+
+
+def departure(history: list[Point], now: Point) -> str | None:
+    """What in this session lies far outside the person's own recent range (their completed
+    sessions of the last four weeks), in words; None when nothing does or the history is too
+    short to say. Not a diagnosis: a reason to check with their clinician."""
+    recent = [p for p in history if p.completed and p is not now
+              and timedelta(0) <= now.local_start - p.local_start <= timedelta(days=DEPARTURE_WINDOW_DAYS)]
+    if len(recent) < DEPARTURE_MIN_SESSIONS:
+        return None
+    found = []
+    mdc = mdc95(recent)
+    indices = [p.asymmetry_index for p in recent if p.asymmetry_index is not None]
+    if mdc is not None and now.asymmetry_index is not None and indices:
+        median = float(np.median(indices))
+        if now.asymmetry_index > median + DEPARTURE_MDC_FACTOR * mdc:
+            found.append(f"your resting asymmetry index ({now.asymmetry_index:.0f}, usually about {median:.0f})")
+    for region, value in sorted(now.diffs.items()):
+        past = np.array([p.diffs[region] for p in recent if region in p.diffs])
+        if len(past) < DEPARTURE_MIN_SESSIONS:
+            continue
+        median = float(np.median(past))
+        sd = 1.4826 * float(np.median(np.abs(past - median)))  # robust: one odd day does not widen it
+        if abs(value - median) > max(DEPARTURE_REGION_SDS * sd, DEPARTURE_REGION_MIN_MM):
+            found.append(f"the {region.replace('_', ' ')} (left−right {value:+.1f} mm, usually {median:+.1f} mm)")
+    if not found:
+        return None
+    return ("Today's resting measurement is well outside your own range of the last four weeks: "
+            + "; ".join(found) + ". This can have simple causes (light, posture, a tired day), but if it "
+            "stays, or your face feels different, please check with your clinician.")

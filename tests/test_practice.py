@@ -162,3 +162,25 @@ def test_a_whole_practice_opens_no_network_connection(capsys, tmp_path, monkeypa
     rc, out, err = practice(capsys, "--source", _clip(tmp_path, "rest", rest, fps), "--db", tmp_path / "log.db",
                            "--no-baseline")
     assert rc == 0 and "Saved in your log as session 1" in out, err
+
+
+def test_a_session_far_from_the_persons_history_suggests_the_clinician(capsys, tmp_path):
+    """Ten calm, symmetric sessions in the last four weeks; then the demo clip, whose held left
+    eye puts it far beyond them: the summary says so, calmly, and points to the clinician."""
+    from datetime import datetime, timedelta, timezone
+
+    from facetension.storage import Measures, SampleRow, SessionSummary
+
+    db = tmp_path / "facetension.db"
+    now = datetime.now(timezone.utc)
+    calm = Measures({"eye": 0.1, "mouth_corner": 0.0, "brow": 0.0}, {}, 1.0, 5.0)
+    with Log.open(db) as log:
+        for day in range(1, 21, 2):
+            start = now - timedelta(days=day)
+            sid = log.start_session("practice", "camera 0", start, "UTC", "test")
+            for t in range(10):  # a steady 'before': a small half-gap, so a small MDC95
+                log.add_sample(sid, SampleRow(float(t), calm, 1.0, "before"))
+            log.finish_session(sid, start + timedelta(minutes=5), True, SessionSummary(calm, calm))
+    rc, out, err = practice(capsys, "--source", DEMO, "--db", db, "--no-journal")
+    assert rc == 0, err
+    assert "well outside your own range of the last four weeks" in out and "check with your clinician" in out

@@ -97,3 +97,33 @@ def test_theil_sen_with_ties_in_time():
     days = np.repeat(np.arange(0, 28, 7.0), 3)
     s = theil_sen(days, 10 - days / 7 * 2 + np.tile([0, 0.1, -0.1], 4))
     assert s.per_week == pytest.approx(-2.0, abs=0.2)
+
+
+def _history(days_and_index, diffs=None, half_gap=0.3):
+    from facetension.trends import Point
+
+    start = datetime(2026, 3, 1, 8)
+    return [Point(start + timedelta(days=d), a, 30.0, 20.0, dict(diffs or {"eye": -1.0 + 0.1 * (d % 3)}),
+                  half_gap=half_gap) for d, a in days_and_index]
+
+
+def test_a_session_far_from_the_persons_own_range_suggests_the_clinician():
+    from facetension.trends import Point, departure
+
+    past = _history([(d, 20.0 + (d % 3)) for d in range(0, 20, 2)])  # 10 sessions, index 20-22
+    usual = Point(datetime(2026, 3, 22, 8), 21.5, 30.0, 20.0, {"eye": -0.9})
+    assert departure(past + [usual], usual) is None
+    far = Point(datetime(2026, 3, 22, 8), 35.0, 30.0, 20.0, {"eye": -0.9})  # MDC95 ~0.8: far beyond 3x
+    text = departure(past + [far], far)
+    assert text and "resting asymmetry index (35, usually about 21)" in text and "clinician" in text
+    assert "!" not in text and "danger" not in text.lower()  # calm words
+    region = Point(datetime(2026, 3, 22, 8), 21.0, 30.0, 20.0, {"eye": -4.0})
+    assert "the eye (left−right -4.0 mm, usually -0.9 mm)" in departure(past + [region], region)
+    # Too little history, or history older than four weeks, says nothing.
+    assert departure(past[:4] + [far], far) is None
+    old = Point(datetime(2026, 5, 1, 8), 35.0, 30.0, 20.0, {"eye": -0.9})
+    assert departure(past + [old], old) is None
+    # A person with a natural asymmetry of their own: that is their range, not a departure.
+    own = _history([(d, 40.0 + (d % 3)) for d in range(0, 20, 2)], {"eye": 3.0})
+    today = Point(datetime(2026, 3, 22, 8), 41.0, 30.0, 20.0, {"eye": 3.1})
+    assert departure(own + [today], today) is None
