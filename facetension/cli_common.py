@@ -10,6 +10,22 @@ from pathlib import Path
 from . import argtypes, baselines, outputs
 from .baselines import Baseline
 from .errors import InputError, NoLogError
+from .wording import NOT_A_DEVICE, RED_FLAGS
+
+
+NOTICE_KEY = "first_run_notice_utc"  # settings: when the notice was shown
+
+
+def first_run_notice(log, now_utc: str) -> None:
+    """Before the first measurement in a log: what facetension is not, and when to get help.
+    Shown once per log; the log keeps when."""
+    if log.setting(NOTICE_KEY) is not None:
+        return
+    print(f"Before you start: {NOT_A_DEVICE} It helps you practise and keeps your own record.")
+    for text in RED_FLAGS:
+        print(f"  - {text}")
+    print()
+    log.set_setting(NOTICE_KEY, now_utc)
 
 
 def add_db_option(p) -> None:

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from .errors import LogNeedsUpgradeError, NoLogError, StorageError
 from .logrecords import (TIME_DECIMALS, iso_utc, parse_time, stored_number)
-from .logschema import MIGRATIONS, SCHEMA_VERSION
+from .logschema import MIGRATIONS, MIN_READABLE_VERSION, SCHEMA_VERSION
 from .loglock import DIR_MODE, FILE_MODE, WriterLock
 
 DATA_DIR_ENV = "FACETENSION_DATA_DIR"  # overrides the platform's data folder
@@ -222,7 +222,7 @@ class LogBase:
             if self.readonly:
                 if version == 0:
                     raise NoLogError(f"the log {self.path} is empty: nothing has been recorded")
-                if version < SCHEMA_VERSION:
+                if version < MIN_READABLE_VERSION:
                     raise LogNeedsUpgradeError(f"the log {self.path} was made by an older facetension and must be upgraded: "
                                        "run a command that writes to it (e.g. `facetension journal`) once.")
                 c.execute("PRAGMA query_only = ON")

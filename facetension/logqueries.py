@@ -94,6 +94,20 @@ class Queries:
             used = [t for (t,) in c.execute("SELECT DISTINCT tag FROM journal_tags ORDER BY tag")]
         return BUILTIN_TAGS + tuple(t for t in used if t not in BUILTIN_TAGS)
 
+    # -- settings --------------------------------------------------------------------
+    def setting(self, key: str) -> str | None:
+        """A setting's value, or None (also on an older log read as it is, without the table)."""
+        with self._reading("read the settings") as c:
+            if not c.execute("SELECT 1 FROM sqlite_master WHERE name = 'settings'").fetchone():
+                return None
+            row = c.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._transaction("save a setting") as c:
+            c.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                      "value = excluded.value", (key, value))
+
     def _require_session(self, session_id: int) -> None:
         if not self._conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
             raise UnknownSessionError(f"there is no session {session_id} in the log {self.path}")

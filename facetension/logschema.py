@@ -88,8 +88,21 @@ def _v1() -> tuple[str, ...]:
     )
 
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_v1(),)  # MIGRATIONS[v - 1] takes the schema to version v
+def _v2() -> tuple[str, ...]:
+    """Version 2: the person's settings and what the tool has told them once (the first-run
+    notice), as short texts by key. Frozen. Not exported: they belong to this computer."""
+    return ("""CREATE TABLE settings (
+    key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 64),
+    value TEXT NOT NULL CHECK (length(value) <= 500)
+) WITHOUT ROWID""",)
+
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_v1(), _v2())  # MIGRATIONS[v - 1] takes the schema to version v
 SCHEMA_VERSION = len(MIGRATIONS)
+# The oldest schema a read-only open still reads: a migration that only adds tables leaves
+# every query of the older ones working (a missing table reads as empty), so history, export
+# and the report work on an old log without upgrading it.
+MIN_READABLE_VERSION = 1
 
 
 # -- the export's tables ------------------------------------------------------------------

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from . import argtypes
-from .cli_common import add_measuring_options
+from .cli_common import add_measuring_options, first_run_notice
 from .errors import CameraError, InputError
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
@@ -119,6 +119,7 @@ def cmd_practice(args) -> int:
             settings = PracticeSettings.fitted(source.declared_frames / source.fps, calibrate=learn)
         else:
             settings = PracticeSettings()
+        first_run_notice(log, datetime.now(timezone.utc).isoformat(timespec="seconds"))
         session = PracticeSession(settings, baseline, name, learn=not args.no_baseline)
         if baseline is None and not args.no_baseline:
             print("First session: I will learn your relaxed face first. Let your face rest.", flush=True)

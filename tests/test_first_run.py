@@ -87,3 +87,37 @@ def test_the_report_footer_says_it_too(capsys, db, tmp_path):
     page = " ".join((tmp_path / "r.html").read_text().split())
     footer = page[page.index("<footer>"):]
     assert NOT_A_DEVICE in footer and "call emergency services now" in footer
+
+
+def test_the_first_practice_says_what_facetension_is_not_once_and_the_log_keeps_it(capsys, tmp_path):
+    from media import DEMO
+
+    db = tmp_path / "facetension.db"
+    args = ["practice", "--source", str(DEMO), "--no-window", "--no-journal", "--minutes", "0.2", "--db", str(db)]
+    main(args)
+    first = capsys.readouterr().out
+    assert first.startswith(f"Before you start: {NOT_A_DEVICE}") and "call emergency services now" in first
+    with Log.open(db, readonly=True) as log:
+        assert log.setting("first_run_notice_utc")
+    main(args)
+    assert NOT_A_DEVICE not in capsys.readouterr().out  # once
+
+
+def test_todays_log_migrates_forward_without_loss(tmp_path, capsys):
+    """samples/demo.db was written by the version-1 schema: read as it is, then upgraded by a
+    write, it keeps every session, sample and event (its export is byte-identical)."""
+    import shutil
+
+    from facetension.logschema import SCHEMA_VERSION
+
+    db = tmp_path / "old.db"
+    shutil.copy(ROOT / "samples" / "demo.db", db)
+    assert main(["export", "--db", str(db), "--format", "json", "--out", str(tmp_path / "before.json")]) == 0
+    with Log.open(db) as log:  # a writable open upgrades it
+        log.set_setting("probe", "1")
+    import sqlite3
+
+    with sqlite3.connect(db) as c:
+        assert c.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION > 1
+    assert main(["export", "--db", str(db), "--format", "json", "--out", str(tmp_path / "after.json")]) == 0
+    assert (tmp_path / "before.json").read_bytes() == (tmp_path / "after.json").read_bytes()
