@@ -64,6 +64,7 @@ class Outcome:
     stop_reason: str  # "completed" | "user" | "source-ended" | "camera-lost" | "source-failed"
     message: str | None  # what went wrong, for the person
     frames: int
+    elapsed_s: float = 0.0  # session time of the last frame seen
 
 
 def display_available() -> bool:
@@ -93,6 +94,7 @@ def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, m
     overlay = Overlay()
     shown = False
     frames = 0
+    elapsed = 0.0
     stop_reason, message = "source-ended", None
     started = time.monotonic()
 
@@ -108,6 +110,7 @@ def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, m
             for frame, face, measure in measured_frames(source, lm, pipeline=not window,
                                                         refine_every=LIVE_REFINE_EVERY):
                 frames += 1
+                elapsed = frame.t_s
                 if realtime:  # a file played like a camera
                     ahead = frame.t_s - (time.monotonic() - started)
                     if ahead > 0:
@@ -147,7 +150,7 @@ def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, m
     elif stop_reason == "source-ended":
         message = "the video ended before the session was complete"
     summary = session.summary()
-    return Outcome(summary, summary.completed, stop_reason, message, frames)
+    return Outcome(summary, summary.completed, stop_reason, message, frames, elapsed)
 
 
 def _open_window(w: int, h: int) -> None:

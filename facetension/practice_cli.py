@@ -50,8 +50,18 @@ def _num(v, digits: int, sign: bool = False) -> str:
 
 
 def summary_text(s: "SessionSummary", outcome: "Outcome") -> str:
+    """The recap's sentences first (the window's summary screen says the same), then the
+    numbers, as a table when there is a before and an after to compare."""
+    from .recap import recap
+
     state = "completed" if s.completed else f"stopped early ({outcome.stop_reason.replace('-', ' ')})"
-    lines = [f"Session summary: {state}", f"{'':24}{'before':>12}{'after':>12}"]
+    stopped = None if s.completed else outcome.elapsed_s
+    lines = [f"Session summary: {state}", *recap(s, stopped)]
+    if s.before is None or s.after is None:  # nothing to compare: no table of dashes
+        if s.baseline == "default":
+            lines.append("Tension was measured against built-in defaults: run `facetension calibrate` for yours.")
+        return "\n".join(lines)
+    lines += ["", f"{'':24}{'before':>12}{'after':>12}"]
     b, a = s.before, s.after
     lines.append(f"{'tension index (0–100)':24}{_num(b and b.tension_index, 0):>12}"
                  f"{_num(a and a.tension_index, 0):>12}")

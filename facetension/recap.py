@@ -1,0 +1,56 @@
+"""What a finished practice says to the person, in plain sentences: the biggest changes with
+their numbers, how long the face stayed relaxed, any twitches, and a close that encourages
+without promising. Pure: the window's summary screen and the terminal say the same words."""
+
+from __future__ import annotations
+
+from .logrecords import SessionSummary
+from .tension import SIDES, TENSION_REGIONS
+from .wording import REGION_NAMES, clock
+
+MIN_CHANGE = 0.05  # tension (0..1): smaller before→after changes are within a session's noise
+MAX_CHANGES = 2  # the one or two biggest, not a table
+CLOSE = "Thank you for taking this time for your face. Small changes add up over the weeks."
+
+
+def _where(region: str, side: str) -> str:
+    if region in ("chin", "jaw"):
+        return f"your {region}"
+    if region == "mouth":
+        return f"the {side} corner of your mouth"
+    return f"your {side} {REGION_NAMES[region]}"
+
+
+def recap(s: SessionSummary, stopped_after_s: float | None = None) -> list[str]:
+    """The sentences, in the order a person reads them."""
+    out = []
+    if stopped_after_s is not None:
+        out.append(f"Stopped after {clock(stopped_after_s)}.")
+    b, a = s.before, s.after
+    if b is not None and a is not None:
+        changes = sorted(((b.tension[k] - a.tension[k], k) for k in ((r, sd) for r in TENSION_REGIONS for sd in SIDES)
+                          if k in b.tension and k in a.tension), reverse=True)
+        eased = [(d, k) for d, k in changes if d >= MIN_CHANGE][:MAX_CHANGES]
+        for _, (region, side) in eased:
+            where = _where(region, side)
+            out.append(f"{where[0].upper()}{where[1:]} relaxed: tension {b.tension[(region, side)]:.2f} → "
+                       f"{a.tension[(region, side)]:.2f}.")
+        if not eased and b.tension_index is not None and a.tension_index is not None:
+            out.append(f"Your face held about the same tension from start to end "
+                       f"(index {b.tension_index:.0f} → {a.tension_index:.0f}).")
+    elif b is not None:
+        index = "" if b.tension_index is None else f" (tension index {b.tension_index:.0f})"
+        out.append(f"Your resting face was measured at the start{index}; the session ended before the "
+                   "measurement after the relaxation.")
+    else:
+        out.append("The session ended before your face could be measured.")
+    if s.relax_s:
+        out.append(f"You stayed relaxed for {clock(s.relaxed_s)} of {clock(s.relax_s)} of guided relaxation.")
+    n = len(s.twitch_events)
+    if n:
+        where = ", ".join(f"{e.side} {REGION_NAMES[e.region]} at {clock(e.t_s, floor=True)}" for e in s.twitch_events)
+        out.append(f"{'One twitch' if n == 1 else f'{n} twitches'}: {where}.")
+    elif b is not None:
+        out.append("No twitches.")
+    out.append(CLOSE)
+    return out
