@@ -59,8 +59,11 @@ def _sides(d, what: str, positive: bool) -> dict[str, float] | None:
 def _rest(doc: dict, personal: bool) -> tuple[Rest, dict[tuple[str, str], float]]:
     """The relaxed reference and noise floor of a baseline document, every field checked:
     a baseline of the wrong shape would break every later measurement."""
-    rest = Rest(_unkeyed(doc.get("activation"), "activation", 0.0, 1.0, complete=True),
-                **{f: _sides(doc.get(f), f, positive=f == "eye_mm") for f in GEOMETRY_FIELDS}, personal=personal)
+    rest = Rest(
+        _unkeyed(doc.get("activation"), "activation", 0.0, 1.0, complete=True),
+        **{f: _sides(doc.get(f), f, positive=f == "eye_mm") for f in GEOMETRY_FIELDS},
+        personal=personal,
+    )
     return rest, _unkeyed(doc.get("noise"), "noise", 0.0, 1.0, complete=False)
 
 
@@ -68,9 +71,18 @@ def to_data(b: Baseline) -> str:
     """The baseline as the log keeps it (baselines.data): sorted JSON, so equal baselines are
     equal text."""
     r = b.rest
-    return json.dumps({"activation": _keyed(r.activation), "noise": _keyed(b.noise), "eye_mm": r.eye_mm,
-                       "corner_drop_mm": r.corner_drop_mm, "corner_out_mm": r.corner_out_mm, "brow_mm": r.brow_mm,
-                       "personal": r.personal}, sort_keys=True)
+    return json.dumps(
+        {
+            "activation": _keyed(r.activation),
+            "noise": _keyed(b.noise),
+            "eye_mm": r.eye_mm,
+            "corner_drop_mm": r.corner_drop_mm,
+            "corner_out_mm": r.corner_out_mm,
+            "brow_mm": r.brow_mm,
+            "personal": r.personal,
+        },
+        sort_keys=True,
+    )
 
 
 def from_data(taken_at: str, source: str, frames: int, data: str) -> Baseline:
@@ -87,12 +99,21 @@ def from_data(taken_at: str, source: str, frames: int, data: str) -> Baseline:
 
 def to_file_text(b: Baseline) -> str:
     """The portable baseline file (`calibrate --out`)."""
-    return json.dumps({
-        "version": FORMAT_VERSION, "taken_at": b.taken_at, "source": b.source, "frames": b.frames,
-        "activation": _keyed(b.rest.activation), "noise": _keyed(b.noise),
-        "eye_mm": b.rest.eye_mm, "corner_drop_mm": b.rest.corner_drop_mm,
-        "corner_out_mm": b.rest.corner_out_mm, "brow_mm": b.rest.brow_mm,
-    }, indent=1)
+    return json.dumps(
+        {
+            "version": FORMAT_VERSION,
+            "taken_at": b.taken_at,
+            "source": b.source,
+            "frames": b.frames,
+            "activation": _keyed(b.rest.activation),
+            "noise": _keyed(b.noise),
+            "eye_mm": b.rest.eye_mm,
+            "corner_drop_mm": b.rest.corner_drop_mm,
+            "corner_out_mm": b.rest.corner_out_mm,
+            "brow_mm": b.rest.brow_mm,
+        },
+        indent=1,
+    )
 
 
 def from_file_text(text: str) -> Baseline:

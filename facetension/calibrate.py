@@ -8,14 +8,14 @@ from .landmarks import Landmarker
 from .learn import MIN_CALIBRATION_S, MIN_FACE_SHARE, Stillness, baseline_from, stillness  # noqa: F401
 
 
-def calibrate(source, landmarker: Landmarker, source_name: str, taken_at: str,
-              progress=None) -> Baseline:
+def calibrate(source, landmarker: Landmarker, source_name: str, taken_at: str, progress=None) -> Baseline:
     """A Baseline from a face at rest. `taken_at` comes from the caller (no clock here)."""
     return calibrate_checked(source, landmarker, source_name, taken_at, progress)[0]
 
 
-def calibrate_checked(source, landmarker: Landmarker, source_name: str, taken_at: str,
-                      progress=None) -> tuple[Baseline, Stillness]:
+def calibrate_checked(
+    source, landmarker: Landmarker, source_name: str, taken_at: str, progress=None
+) -> tuple[Baseline, Stillness]:
     """The Baseline, and how still and relaxed the face was while it was learnt."""
     frames = [(fr.t_s, face, m) for fr, face, m in measured_frames(source, landmarker, progress=progress)]
     return baseline_from(frames, source_name, taken_at), stillness(frames)

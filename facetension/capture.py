@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import cv2
 import numpy as np
-
-import time
 
 from .argtypes import MAX_CAMERA_INDEX
 from .errors import CameraError, InputError
@@ -172,17 +171,21 @@ class CameraSource(_Capture):
 
     def __init__(self, index: int, seconds: float | None = None):
         if not 0 <= index <= MAX_CAMERA_INDEX:
-            raise CameraError(f"camera index {index} is not one a camera can have (0 to {MAX_CAMERA_INDEX}; "
-                              "see `facetension cameras`)")
+            raise CameraError(
+                f"camera index {index} is not one a camera can have (0 to {MAX_CAMERA_INDEX}; "
+                "see `facetension cameras`)"
+            )
         self.index = index
         self.seconds = seconds
         with native_stderr_silenced():  # OpenCV's backends list every one they tried
             self._cap = cv2.VideoCapture(index)
         if not self._cap.isOpened():
             self._cap.release()
-            raise CameraError(f"no camera could be opened at index {index} (is one connected, and not in use "
-                              "by another program?): see `facetension cameras`, or practise on a video with "
-                              "--source VIDEO")
+            raise CameraError(
+                f"no camera could be opened at index {index} (is one connected, and not in use "
+                "by another program?): see `facetension cameras`, or practise on a video with "
+                "--source VIDEO"
+            )
         ok = any(self._cap.read()[0] for _ in range(CAMERA_WARMUP_READS))
         if not ok:
             self._cap.release()
@@ -211,8 +214,9 @@ def probe_cameras(count: int) -> list[tuple[int, int, int]]:
             cap = cv2.VideoCapture(index)
             try:
                 if cap.isOpened() and cap.read()[0]:
-                    found.append((index, int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
-                                  int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))))
+                    found.append(
+                        (index, int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+                    )
             finally:
                 cap.release()
     return found

@@ -12,19 +12,17 @@ import json
 import os
 import sys
 import textwrap
-from pathlib import Path
-
 from datetime import datetime, timezone
-
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, argtypes, logcli, practice_cli, report_cli
 from .cli_common import add_db_option, add_measuring_options, load_baseline, write_baseline_file
 from .errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, FacetensionError, InputError, NoUsableFaceError
+from .metrics import REGIONS
 from .outputs import private_file
 from .quiet import native_stderr_to_null
 from .safetext import single_line
-from .metrics import REGIONS
 from .tension import TENSION_REGIONS
 from .wording import NOT_A_DEVICE, RED_FLAGS, REGION_SHORT, REGION_TITLES, count
 
@@ -50,12 +48,21 @@ def _progress(stream):
 
 
 def _error_record(path: str, kind: str | None, message: str) -> dict:
-    return {"source": path, "kind": kind, "frames": {"total": 0, "with_face": 0, "used": 0}, "faces_seen": 0,
-            "mm_per_px": None, "head_pose_deg": None, "regions": {}, "midline_deviation_mm": None,
-            "asymmetry_index": None, "error": message}
+    return {
+        "source": path,
+        "kind": kind,
+        "frames": {"total": 0, "with_face": 0, "used": 0},
+        "faces_seen": 0,
+        "mm_per_px": None,
+        "head_pose_deg": None,
+        "regions": {},
+        "midline_deviation_mm": None,
+        "asymmetry_index": None,
+        "error": message,
+    }
 
 
-def _table(a: "Analysis") -> str:
+def _table(a: Analysis) -> str:
     lines = [f"{single_line(a.source)} ({a.kind})"]
     if a.kind == "video":
         lines.append(f"  frames: {a.frames_total} read, {a.frames_with_face} with a face, {a.frames_used} used")
@@ -63,8 +70,10 @@ def _table(a: "Analysis") -> str:
         lines.append(f"  {a.faces_seen} faces seen: measuring the largest")
     if a.regions:
         pose = a.head_pose_deg
-        lines.append(f"  head pose: yaw {pose['yaw']:+.0f}°, pitch {pose['pitch']:+.0f}°, roll {pose['roll']:+.0f}°;"
-                     f" scale {a.mm_per_px:.3f} mm/px from the {a.scale_source}")
+        lines.append(
+            f"  head pose: yaw {pose['yaw']:+.0f}°, pitch {pose['pitch']:+.0f}°, roll {pose['roll']:+.0f}°;"
+            f" scale {a.mm_per_px:.3f} mm/px from the {a.scale_source}"
+        )
         spread = "  spread" if a.kind == "video" else ""
         lines.append(f"  {'region':<21}{'left':>8}{'right':>8}{'L−R':>8}{'score':>7}{spread}")
         for name in REGIONS:
@@ -73,21 +82,32 @@ def _table(a: "Analysis") -> str:
                 lines.append(f"  {REGION_TITLES[name]:<21}{'(not measured)':>31}")
                 continue
             extra = f"  ±{g.spread_mm:.1f}" if a.kind == "video" else ""
-            lines.append(f"  {REGION_TITLES[name]:<21}{g.left_mm:>6.1f}mm{g.right_mm:>6.1f}mm"
-                         f"{g.diff_mm:>+6.1f}mm{g.score:>7.0f}{extra}")
+            lines.append(
+                f"  {REGION_TITLES[name]:<21}{g.left_mm:>6.1f}mm{g.right_mm:>6.1f}mm"
+                f"{g.diff_mm:>+6.1f}mm{g.score:>7.0f}{extra}"
+            )
         lines.append(f"  midline: philtrum {a.philtrum_mm:+.1f} mm, chin {a.chin_mm:+.1f} mm (+ = toward your left)")
         lines.append(f"  resting asymmetry index: {a.asymmetry_index:.0f} (0 = symmetric, 100 = strongly asymmetric)")
     if a.tension:
-        kind = "your own relaxed baseline" if a.baseline == "personal" else "built-in defaults (run calibrate for yours)"
+        kind = (
+            "your own relaxed baseline" if a.baseline == "personal" else "built-in defaults (run calibrate for yours)"
+        )
         lines.append(f"  tension (0 = relaxed, 1 = fully tense), against {kind}:")
-        lines.append("    " + "  ".join(f"{r} {a.tension[r]['left']:.2f}/{a.tension[r]['right']:.2f}"
-                                        for r in TENSION_REGIONS if r in a.tension) + "  (left/right)")
+        lines.append(
+            "    "
+            + "  ".join(
+                f"{r} {a.tension[r]['left']:.2f}/{a.tension[r]['right']:.2f}" for r in TENSION_REGIONS if r in a.tension
+            )
+            + "  (left/right)"
+        )
         lines.append(f"  tension index: {a.tension_index:.0f} of 100")
     if a.kind == "video":
         if a.events:
             lines.append(f"  twitches: {len(a.events)}")
             for e in a.events:
-                lines.append(f"    at {e.t_s:5.1f} s: {e.side} {e.region}, {e.duration_s:.1f} s, amplitude {e.amplitude:.2f}")
+                lines.append(
+                    f"    at {e.t_s:5.1f} s: {e.side} {e.region}, {e.duration_s:.1f} s, amplitude {e.amplitude:.2f}"
+                )
         elif a.regions:
             lines.append("  twitches: none")
     if a.exclusions:
@@ -99,18 +119,36 @@ def _table(a: "Analysis") -> str:
     return "\n".join(lines)
 
 
-TIMELINE_FIELDS = ["source", "t_s", "face", "used", "excluded", "mm_per_px", "yaw_deg", "pitch_deg", "roll_deg",
-                   *[f"{r}_{s}_mm" for r in REGIONS for s in ("left", "right", "diff")], "philtrum_mm", "chin_mm"]
+TIMELINE_FIELDS = [
+    "source",
+    "t_s",
+    "face",
+    "used",
+    "excluded",
+    "mm_per_px",
+    "yaw_deg",
+    "pitch_deg",
+    "roll_deg",
+    *[f"{r}_{s}_mm" for r in REGIONS for s in ("left", "right", "diff")],
+    "philtrum_mm",
+    "chin_mm",
+]
 
 
-def _timeline_rows(a: "Analysis"):
+def _timeline_rows(a: Analysis):
     for row in a.timeline:
         m = row.measure
         out = {"source": a.source, "t_s": f"{row.t_s:.3f}", "face": int(row.face), "used": int(bool(m and m.usable))}
         if m is not None:
-            out.update(excluded=";".join(m.excluded), mm_per_px=f"{m.mm_per_px:.4f}", yaw_deg=f"{m.yaw_deg:.1f}",
-                       pitch_deg=f"{m.pitch_deg:.1f}", roll_deg=f"{m.roll_deg:.1f}",
-                       philtrum_mm=f"{m.philtrum_mm:.2f}", chin_mm=f"{m.chin_mm:.2f}")
+            out.update(
+                excluded=";".join(m.excluded),
+                mm_per_px=f"{m.mm_per_px:.4f}",
+                yaw_deg=f"{m.yaw_deg:.1f}",
+                pitch_deg=f"{m.pitch_deg:.1f}",
+                roll_deg=f"{m.roll_deg:.1f}",
+                philtrum_mm=f"{m.philtrum_mm:.2f}",
+                chin_mm=f"{m.chin_mm:.2f}",
+            )
             for name, side in m.regions.items():
                 out[f"{name}_left_mm"] = f"{side.left:.2f}"
                 out[f"{name}_right_mm"] = f"{side.right:.2f}"
@@ -130,8 +168,13 @@ def cmd_analyze(args) -> int:
             writer.writeheader()
         for path in args.paths:
             try:
-                result = analyze(path, model_path=args.model, refine=not args.no_refine,
-                                 progress=None if args.json else _progress(sys.stderr), baseline=baseline)
+                result = analyze(
+                    path,
+                    model_path=args.model,
+                    refine=not args.no_refine,
+                    progress=None if args.json else _progress(sys.stderr),
+                    baseline=baseline,
+                )
             except (InputError, NoUsableFaceError) as exc:  # said, and the next input is still analysed
                 if not args.json and sys.stderr.isatty():
                     sys.stderr.write("\r")
@@ -172,8 +215,9 @@ def cmd_calibrate(args) -> int:
         source, name = CameraSource(args.camera, args.seconds), f"camera {args.camera}"
     started = datetime.now(timezone.utc)
     with source, Landmarker("video", args.model) as lm:
-        baseline, still = calibrate_checked(source, lm, name, started.isoformat(timespec="seconds"),
-                                            progress=_progress(sys.stderr))
+        baseline, still = calibrate_checked(
+            source, lm, name, started.isoformat(timespec="seconds"), progress=_progress(sys.stderr)
+        )
         model_sha = lm.model_sha256
     if sys.stderr.isatty():
         sys.stderr.write("\r" + " " * 60 + "\r")
@@ -192,8 +236,9 @@ def cmd_calibrate(args) -> int:
     with Log.open(args.db) as log:
         baseline_id = log.save_baseline(baseline)
         tz, offset = local_timezone(started)
-        sid = log.start_session("calibrate", name, started, tz, __version__, model_sha, baseline_id,
-                                utc_offset_min=offset)
+        sid = log.start_session(
+            "calibrate", name, started, tz, __version__, model_sha, baseline_id, utc_offset_min=offset
+        )
         log.finish_session(sid, datetime.now(timezone.utc), True)
         where = log.path
     if args.out:
@@ -206,8 +251,12 @@ def cmd_calibrate(args) -> int:
 def learnt_text(b, still, name: str) -> str:
     """What calibrate learnt, per side, and how still the face was."""
     r = b.rest
-    rows = [("eye opening", r.eye_mm), ("mouth corner, below the pupils", r.corner_drop_mm),
-            ("mouth corner, out from the midline", r.corner_out_mm), ("brow, above the pupil", r.brow_mm)]
+    rows = [
+        ("eye opening", r.eye_mm),
+        ("mouth corner, below the pupils", r.corner_drop_mm),
+        ("mouth corner, out from the midline", r.corner_out_mm),
+        ("brow, above the pupil", r.brow_mm),
+    ]
     lines = [f"What I learnt from {count(b.frames, 'frame')} of {name} (your left / your right):"]
     lines += [f"  {label:36}{v['left']:5.1f} mm / {v['right']:5.1f} mm" for label, v in rows if v]
     steady = ", ".join(f"{REGION_SHORT[k]} {v:.1f} mm" for k, v in still.diff_spread_mm.items())
@@ -245,29 +294,42 @@ def cmd_status(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argtypes.Parser(prog="facetension", formatter_class=argparse.RawDescriptionHelpFormatter,
-                        description=f"{NOT_A_DEVICE}\n\nWatch a resting face: asymmetry, tension, relaxation.\n"
-                                    "Without a command: where you are, and what to do next.",
-                        epilog="When to get help:\n" + "\n".join(
-                            textwrap.fill(t, 78, initial_indent="  - ", subsequent_indent="    ") for t in RED_FLAGS))
+    p = argtypes.Parser(
+        prog="facetension",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=f"{NOT_A_DEVICE}\n\nWatch a resting face: asymmetry, tension, relaxation.\n"
+        "Without a command: where you are, and what to do next.",
+        epilog="When to get help:\n"
+        + "\n".join(textwrap.fill(t, 78, initial_indent="  - ", subsequent_indent="    ") for t in RED_FLAGS),
+    )
     p.add_argument("--version", action="version", version=f"facetension {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     p.set_defaults(func=cmd_status)
-    a = sub.add_parser("analyze", help="measure resting asymmetry in photos and videos",
-                       description="Measure resting left/right asymmetry, region by region, in millimetres.")
+    a = sub.add_parser(
+        "analyze",
+        help="measure resting asymmetry in photos and videos",
+        description="Measure resting left/right asymmetry, region by region, in millimetres.",
+    )
     a.add_argument("paths", nargs="+", metavar="PATH", help="photos or videos")
     a.add_argument("--json", action="store_true", help="one JSON object per input, one per line")
     a.add_argument("--timeline", metavar="CSV", help="write per-frame values to this CSV file")
-    a.add_argument("--no-refine", action="store_true", help="landmarks only: skip the pixel refinement of lids and brows")
+    a.add_argument(
+        "--no-refine", action="store_true", help="landmarks only: skip the pixel refinement of lids and brows"
+    )
     add_measuring_options(a)
     a.set_defaults(func=cmd_analyze)
 
-    c = sub.add_parser("calibrate", help="record your relaxed face as your personal baseline",
-                       description="Record a relaxed reference: tension is then measured against your own face at rest.")
+    c = sub.add_parser(
+        "calibrate",
+        help="record your relaxed face as your personal baseline",
+        description="Record a relaxed reference: tension is then measured against your own face at rest.",
+    )
     src = c.add_mutually_exclusive_group()
     src.add_argument("--source", metavar="VIDEO", help="a clip of your relaxed face instead of the camera")
     src.add_argument("--camera", type=argtypes.camera_index, default=0, metavar="N", help="camera index (default 0)")
-    c.add_argument("--seconds", type=argtypes.seconds, default=20.0, help="how long to record from the camera (default 20)")
+    c.add_argument(
+        "--seconds", type=argtypes.seconds, default=20.0, help="how long to record from the camera (default 20)"
+    )
     c.add_argument("--out", metavar="FILE", help="also write it to this JSON file (to keep or move)")
     c.add_argument("--yes", action="store_true", help="save without asking (at a terminal it asks first)")
     add_db_option(c)
@@ -299,8 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         print("facetension: out of memory (is the input very large?)", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # the last line of defence: a message, never a traceback
-        print(f"facetension: internal error ({type(exc).__name__}: {single_line(str(exc))}); please report it",
-              file=sys.stderr)
+        print(
+            f"facetension: internal error ({type(exc).__name__}: {single_line(str(exc))}); please report it",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

@@ -12,7 +12,6 @@ from .baselines import Baseline
 from .errors import InputError, NoLogError
 from .wording import NOT_A_DEVICE, RED_FLAGS
 
-
 NOTICE_KEY = "first_run_notice_utc"  # settings: when the notice was shown
 
 
@@ -36,8 +35,9 @@ def add_db_option(p) -> None:
 
 
 def add_since_option(p) -> None:
-    p.add_argument("--since", type=argtypes.local_date, metavar="DATE",
-                   help="only sessions from this local date on (YYYY-MM-DD)")
+    p.add_argument(
+        "--since", type=argtypes.local_date, metavar="DATE", help="only sessions from this local date on (YYYY-MM-DD)"
+    )
 
 
 def add_measuring_options(p) -> None:
@@ -71,8 +71,7 @@ def read_baseline_file(path: Path) -> Baseline:
     except FileNotFoundError:
         raise InputError(f"{path}: no such baseline file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: the baseline file is unreadable ({getattr(exc, 'strerror', None) or exc})") \
-            from None
+        raise InputError(f"{path}: the baseline file is unreadable ({getattr(exc, 'strerror', None) or exc})") from None
     try:
         return baselines.from_file_text(text)
     except ValueError as exc:

@@ -48,9 +48,7 @@ MIRROR_TOLERANCE_CM = 1e-4  # the canonical model is symmetric to the printed di
 def canonical_vertices() -> np.ndarray:
     """The 468 canonical vertices, (468, 3), centimetres, read-only."""
     text = resources.files("facetension.data").joinpath("canonical_face_model.obj").read_text()
-    verts = np.array(
-        [[float(x) for x in line.split()[1:4]] for line in text.splitlines() if line.startswith("v ")]
-    )
+    verts = np.array([[float(x) for x in line.split()[1:4]] for line in text.splitlines() if line.startswith("v ")])
     if verts.shape != (N_MESH, 3):
         raise ValueError(f"canonical face: expected ({N_MESH}, 3) vertices, got {verts.shape}")
     verts.setflags(write=False)

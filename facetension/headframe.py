@@ -40,7 +40,7 @@ def back_project(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: f
     w, h = image_size
     f = focal_px if focal_px is not None else DEFAULT_FOCAL_PER_WIDTH * w
     cam = landmarks - (w / 2, h / 2, 0.0)
-    cam[:, :2] *= (1.0 + landmarks[:, 2:3] / f)  # k = 1 + z / f
+    cam[:, :2] *= 1.0 + landmarks[:, 2:3] / f  # k = 1 + z / f
     cam *= (1.0, -1.0, -1.0)
     return cam
 
@@ -62,8 +62,11 @@ def _polar_rotation(m: list[list[float]]) -> list[list[float]] | None:
         det = a * c00 + b * c01 + c * c02
         if det <= 0:
             return None
-        cof = ((c00, c01, c02), (c * h - b * i, a * i - c * g, b * g - a * h),
-               (b * f - c * e, c * d - a * f, a * e - b * d))  # X⁻ᵀ · det
+        cof = (
+            (c00, c01, c02),
+            (c * h - b * i, a * i - c * g, b * g - a * h),
+            (b * f - c * e, c * d - a * f, a * e - b * d),
+        )  # X⁻ᵀ · det
         norm_x = a * a + b * b + c * c + d * d + e * e + f * f + g * g + h * h + i * i
         norm_inv = sum(v * v for row in cof for v in row) / (det * det)
         gamma = (norm_inv / norm_x) ** 0.25

@@ -31,7 +31,8 @@ def baseline_from(frames, source_name: str, taken_at: str) -> Baseline:
     if span < MIN_CALIBRATION_S or len(usable) < MIN_FACE_SHARE * len(frames):
         raise NoUsableFaceError(
             f"{source_name}: a calibration needs at least {MIN_CALIBRATION_S:.0f} s of a still, frontal, "
-            f"relaxed face (got {span:.1f} s in {len(usable)} of {len(frames)} frames)")
+            f"relaxed face (got {span:.1f} s in {len(usable)} of {len(frames)} frames)"
+        )
     rest = build_rest([(f.blendshapes, m) for _, f, m in usable])
     # The noise floor: the same face at rest, tracked against its own reference.
     tracker = TensionTracker(rest, settings=TrackerSettings())
@@ -60,17 +61,22 @@ def stillness(frames) -> Stillness:
     per_second = list(seconds.values())
     spread = {}
     for region in STEADY_DIFF_MM:
-        medians = [float(np.median(d)) for ms in per_second if (d := [m.regions[region].diff for m in ms
-                                                                        if region in m.regions])]
+        medians = [
+            float(np.median(d))
+            for ms in per_second
+            if (d := [m.regions[region].diff for m in ms if region in m.regions])
+        ]
         if len(medians) >= 2:
             spread[region] = float(np.percentile(medians, 90) - np.percentile(medians, 10))
     yaw = [float(np.median([m.yaw_deg for m in ms])) for ms in per_second]
     pitch = [float(np.median([m.pitch_deg for m in ms])) for ms in per_second]
-    turn = max((float(np.percentile(a, 90) - np.percentile(a, 10)) for a in (yaw, pitch) if len(a) >= 2),
-               default=0.0)
-    warnings = [f"your {REGION_WORDS[r]} moved on one side more than the other ({v:.1f} mm; at rest it stays "
-                f"within {STEADY_DIFF_MM[r]:.1f} mm): a side was held or moved for part of the recording"
-                for r, v in spread.items() if v > STEADY_DIFF_MM[r]]
+    turn = max((float(np.percentile(a, 90) - np.percentile(a, 10)) for a in (yaw, pitch) if len(a) >= 2), default=0.0)
+    warnings = [
+        f"your {REGION_WORDS[r]} moved on one side more than the other ({v:.1f} mm; at rest it stays "
+        f"within {STEADY_DIFF_MM[r]:.1f} mm): a side was held or moved for part of the recording"
+        for r, v in spread.items()
+        if v > STEADY_DIFF_MM[r]
+    ]
     if turn > STILL_HEAD_DEG:
         warnings.append(f"your head turned by {turn:.0f}° (keep it within {STILL_HEAD_DEG:.0f}°)")
     return Stillness(spread, turn, tuple(warnings))

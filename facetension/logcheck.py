@@ -9,8 +9,17 @@ import re
 from datetime import datetime, timezone
 
 from . import baselines as baseline_codec
-from .logrecords import (KINDS, MAX_TEXT_CHARS, PHASE_PATTERN, EventRow, measure_range, parse_time, validate_note,
-                         validate_pain, validate_tag)
+from .logrecords import (
+    KINDS,
+    MAX_TEXT_CHARS,
+    PHASE_PATTERN,
+    EventRow,
+    measure_range,
+    parse_time,
+    validate_note,
+    validate_pain,
+    validate_tag,
+)
 from .logschema import EXPORT_COLUMNS, SUMMARY_COLUMNS
 from .safetext import has_control_characters
 
@@ -135,8 +144,10 @@ def _time(text: str, what: str) -> datetime:
     except (ValueError, TypeError):
         raise ValueError(f"{what}: {text[:40]!r} is not a time") from None
     if t.tzinfo is None or not TIME_RANGE[0] <= t < TIME_RANGE[1]:
-        raise ValueError(f"{what}: {text[:40]!r} is not a time with a UTC offset between the years "
-                         f"{TIME_RANGE[0].year} and {TIME_RANGE[1].year - 1}")
+        raise ValueError(
+            f"{what}: {text[:40]!r} is not a time with a UTC offset between the years "
+            f"{TIME_RANGE[0].year} and {TIME_RANGE[1].year - 1}"
+        )
     return t
 
 

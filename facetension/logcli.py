@@ -14,20 +14,33 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import __version__, argtypes, logexport, outputs
+from .cli_common import add_db_option, add_since_option
 from .errors import EXIT_FAILED as EXIT_NOT_CONFIRMED
 from .errors import EXIT_USAGE, InputError, LogNeedsUpgradeError, NoLogError, StorageError, UnknownSessionError
 from .metrics import REGIONS
-from .cli_common import add_db_option, add_since_option
 from .safetext import printable
+from .storage import (
+    BUILTIN_TAGS,
+    KEEP,
+    PAIN_RANGE,
+    Journal,
+    Log,
+    Measures,
+    SessionRecord,
+    resolve_path,
+    validate_pain,
+    validate_tag,
+)
 from .wording import REGION_SHORT, clock, count
-from .storage import (BUILTIN_TAGS, KEEP, PAIN_RANGE, Journal, Log, Measures, SessionRecord, resolve_path, validate_pain, validate_tag)
 
 JOURNAL_FIELDS = ("pain_before", "pain_after", "tags", "note")
 CLEAR = "-"  # answering this to a journal question empties the field
+
+
 # -- formatting ------------------------------------------------------------------------
 def _when(r: SessionRecord) -> str:
     """The local date and time the session started, as the user lived it."""
@@ -40,6 +53,7 @@ def _pair(before, after, decimals: int = 0, sign: bool = False) -> str:
             return "–"
         v = round(v, decimals) + 0.0  # -0.01 to one decimal shows as +0.0, not -0.0
         return f"{v:{'+' if sign else ''}.{decimals}f}"
+
     return f"{show(before)} → {show(after)}"
 
 
@@ -50,21 +64,28 @@ def describe(r: SessionRecord) -> str:
 def history_text(records: list[SessionRecord]) -> str:
     lines = []
     for r in records:
-        lines.append(f"#{r.id:<4} {_when(r)}  {r.kind:<9} {clock(r.duration_s):>6}  {r.status}"
-                     + ("" if r.source.startswith("camera") else f"  ({printable(r.source)})"))
+        lines.append(
+            f"#{r.id:<4} {_when(r)}  {r.kind:<9} {clock(r.duration_s):>6}  {r.status}"
+            + ("" if r.source.startswith("camera") else f"  ({printable(r.source)})")
+        )
         b, a = r.before or Measures(), r.after or Measures()
         numbers = []
         if r.before or r.after:
-            numbers += [f"asymmetry index {_pair(b.asymmetry_index, a.asymmetry_index)}",
-                        f"tension index {_pair(b.tension_index, a.tension_index)}"]
+            numbers += [
+                f"asymmetry index {_pair(b.asymmetry_index, a.asymmetry_index)}",
+                f"tension index {_pair(b.tension_index, a.tension_index)}",
+            ]
         if r.twitches is not None:
             numbers.append(f"twitches {r.twitches}")
         if r.relax_s:
             numbers.append(f"relaxed {clock(r.relaxed_s)} of {clock(r.relax_s)}")
         if numbers:
             lines.append("      " + "   ".join(numbers))
-        diffs = [f"{REGION_SHORT[g]} {_pair(b.diffs.get(g), a.diffs.get(g), 1, sign=True)}" for g in REGIONS
-                 if g in b.diffs or g in a.diffs]
+        diffs = [
+            f"{REGION_SHORT[g]} {_pair(b.diffs.get(g), a.diffs.get(g), 1, sign=True)}"
+            for g in REGIONS
+            if g in b.diffs or g in a.diffs
+        ]
         if diffs:
             lines.append("      L−R mm: " + ", ".join(diffs))
         j = r.journal
@@ -82,15 +103,24 @@ def history_text(records: list[SessionRecord]) -> str:
 
 def journal_text(r: SessionRecord, j: Journal) -> str:
     pain = lambda v: "–" if v is None else str(v)  # noqa: E731
-    return "\n".join([f"Journal for {describe(r)}",
-                      f"  pain before: {pain(j.pain_before)}   pain after: {pain(j.pain_after)}   (0 none – 10 worst)",
-                      f"  tags: {', '.join(j.tags) or '–'}",
-                      f"  note: {printable(j.note) or '–'}"])
+    return "\n".join(
+        [
+            f"Journal for {describe(r)}",
+            f"  pain before: {pain(j.pain_before)}   pain after: {pain(j.pain_after)}   (0 none – 10 worst)",
+            f"  tags: {', '.join(j.tags) or '–'}",
+            f"  note: {printable(j.note) or '–'}",
+        ]
+    )
 
 
 # -- asking ----------------------------------------------------------------------------
-def prompt_journal(log: Log, session_id: int, ask: tuple[str, ...] = JOURNAL_FIELDS,
-                   read: Callable[[str], str] | None = None, write: Callable[[str], None] | None = None) -> Journal:
+def prompt_journal(
+    log: Log,
+    session_id: int,
+    ask: tuple[str, ...] = JOURNAL_FIELDS,
+    read: Callable[[str], str] | None = None,
+    write: Callable[[str], None] | None = None,
+) -> Journal:
     """Ask for the journal's fields in `ask` (pain_before, pain_after, tags, note) and save the
     answers. Enter keeps what is there, '-' empties it. End of input stops asking and saves what
     was answered. Returns the entry as saved. read/write default to input() and print()."""
@@ -147,8 +177,9 @@ def _ask_tags(current: tuple[str, ...], known: tuple[str, ...], read, write):
             write(f"{exc}")
             continue
         new = [t for t in tags if t not in known]
-        if new and read(f"New tag{'s' if len(new) > 1 else ''} {', '.join(new)}: add as your own? [y/N] ") \
-                .strip().lower() not in ("y", "yes"):
+        if new and read(
+            f"New tag{'s' if len(new) > 1 else ''} {', '.join(new)}: add as your own? [y/N] "
+        ).strip().lower() not in ("y", "yes"):
             continue
         return tuple(tags)
 
@@ -223,8 +254,13 @@ def cmd_history(args) -> int:
 
 
 def cmd_journal(args) -> int:
-    edits = any(v is not None for v in (args.pain_before, args.pain_after, args.note)) or args.tag or \
-        args.new_tag or args.untag or args.clear_tags
+    edits = (
+        any(v is not None for v in (args.pain_before, args.pain_after, args.note))
+        or args.tag
+        or args.new_tag
+        or args.untag
+        or args.clear_tags
+    )
     with Log.open(_existing(args.db, () if args.session is None else (args.session,))) as log:
         session_id = args.session if args.session is not None else log.latest_session_id()
         if session_id is None:
@@ -236,8 +272,10 @@ def cmd_journal(args) -> int:
             try:
                 unknown = [t for t in map(validate_tag, args.tag) if t not in known]
                 if unknown:
-                    return _usage(f"unknown tag {', '.join(unknown)} (known: {', '.join(known)}); "
-                                  f"to add your own, use --new-tag {unknown[0]}")
+                    return _usage(
+                        f"unknown tag {', '.join(unknown)} (known: {', '.join(known)}); "
+                        f"to add your own, use --new-tag {unknown[0]}"
+                    )
                 tags = set() if args.clear_tags else set(current.tags)
                 tags |= {validate_tag(t) for t in args.tag + args.new_tag}
                 tags -= {validate_tag(t) for t in args.untag}
@@ -245,7 +283,9 @@ def cmd_journal(args) -> int:
                     session_id,
                     pain_before=KEEP if args.pain_before is None else _pain_arg(args.pain_before, "pain before"),
                     pain_after=KEEP if args.pain_after is None else _pain_arg(args.pain_after, "pain after"),
-                    tags=tags, note=KEEP if args.note is None else args.note)
+                    tags=tags,
+                    note=KEEP if args.note is None else args.note,
+                )
             except ValueError as exc:
                 return _usage(str(exc))
         elif sys.stdin and sys.stdin.isatty():
@@ -263,16 +303,20 @@ def _pain_arg(text: str, which: str) -> int | None:
     try:
         return validate_pain(int(text), which)
     except ValueError:
-        raise ValueError(f"{which} is a whole number from {PAIN_RANGE[0]} (none) to {PAIN_RANGE[1]} (worst), "
-                         f"or '{CLEAR}' to empty it; got {text!r}") from None
+        raise ValueError(
+            f"{which} is a whole number from {PAIN_RANGE[0]} (none) to {PAIN_RANGE[1]} (worst), "
+            f"or '{CLEAR}' to empty it; got {text!r}"
+        ) from None
 
 
 def cmd_export(args) -> int:
     out = Path(args.out) if args.out else None
     if args.format == "csv":
         if out is None:
-            return _usage("a CSV export is a folder of CSV files (sessions, samples, events, baselines): "
-                          "give its name with --out FOLDER")
+            return _usage(
+                "a CSV export is a folder of CSV files (sessions, samples, events, baselines): "
+                "give its name with --out FOLDER"
+            )
         if out.suffix.lower() == ".csv":
             return _usage(f"{out}: a CSV export is a folder of CSV files; give a folder name")
     if out is not None:  # before reading the log: refuse early, and write nothing
@@ -297,8 +341,10 @@ def cmd_export(args) -> int:
                 logexport.write_json(tables, f, __version__)
     if out is not None:
         counts = {name: len(rows) for name, rows in tables.items()}
-        print(f"Exported {count(counts['sessions'], 'session')} ({count(counts['samples'], 'second')} of samples, "
-              f"{count(counts['events'], 'event')}) and {count(counts['baselines'], 'baseline')} to {out}")
+        print(
+            f"Exported {count(counts['sessions'], 'session')} ({count(counts['samples'], 'second')} of samples, "
+            f"{count(counts['events'], 'event')}) and {count(counts['baselines'], 'baseline')} to {out}"
+        )
     return 0
 
 
@@ -314,9 +360,11 @@ def cmd_import(args) -> int:
         raise StorageError(f"{path} cannot be imported: {exc}; nothing was imported") from None
     with Log.open(args.db) as log:
         result = log.import_tables(tables, str(path))
-    print(f"Imported {count(result.sessions, 'session')} ({count(result.samples, 'second')} of samples, "
-          f"{count(result.events, 'event')}) and {count(result.baselines, 'baseline')} from {path} into {log.path}"
-          + (f"; {result.skipped} already there were left as they were" if result.skipped else ""))
+    print(
+        f"Imported {count(result.sessions, 'session')} ({count(result.samples, 'second')} of samples, "
+        f"{count(result.events, 'event')}) and {count(result.baselines, 'baseline')} from {path} into {log.path}"
+        + (f"; {result.skipped} already there were left as they were" if result.skipped else "")
+    )
     return 0
 
 
@@ -333,11 +381,13 @@ def cmd_forget(args) -> int:
                 raise UnknownSessionError(f"there is no session {', '.join(map(str, missing))} in the log {log.path}")
             what = "; ".join(describe(found[i]) for i in sorted(found))
         if not args.yes:
-            answer = _confirm(f"Forget {what}, with their samples, events and journal? "
-                              "This cannot be undone. [y/N] ")
+            answer = _confirm(f"Forget {what}, with their samples, events and journal? This cannot be undone. [y/N] ")
             if answer is None:
-                print("facetension: forget asks for a confirmation, and there is no terminal to ask in: "
-                      "add --yes to confirm", file=sys.stderr)
+                print(
+                    "facetension: forget asks for a confirmation, and there is no terminal to ask in: "
+                    "add --yes to confirm",
+                    file=sys.stderr,
+                )
                 return EXIT_NOT_CONFIRMED
             if not answer:
                 print("Nothing was deleted.")
@@ -350,19 +400,26 @@ def cmd_forget(args) -> int:
 # -- argparse --------------------------------------------------------------------------
 def register(sub) -> None:
     """Add history, journal, export, import and forget to cli's subparsers."""
-    h = sub.add_parser("history", help="your sessions, newest first, with before/after numbers and journal",
-                       description="Your sessions, newest first: before and after numbers, twitches, pain and tags.")
+    h = sub.add_parser(
+        "history",
+        help="your sessions, newest first, with before/after numbers and journal",
+        description="Your sessions, newest first: before and after numbers, twitches, pain and tags.",
+    )
     h.add_argument("--json", action="store_true", help="one JSON object per session, one per line")
     add_since_option(h)
     h.add_argument("--limit", type=argtypes.limit, metavar="N", help="only the N newest sessions")
     add_db_option(h)
     h.set_defaults(func=cmd_history)
 
-    j = sub.add_parser("journal", help="add or edit a session's pain, tags and note",
-                       description="Add or edit pain (0 none to 10 worst), trigger tags and a note for a session "
-                                   "(default: the latest). Without options, asks at a terminal. Built-in tags: "
-                                   + ", ".join(BUILTIN_TAGS) + ".")
-    j.add_argument("session", nargs="?", type=argtypes.session_number, metavar="SESSION", help="the session number (see history)")
+    j = sub.add_parser(
+        "journal",
+        help="add or edit a session's pain, tags and note",
+        description="Add or edit pain (0 none to 10 worst), trigger tags and a note for a session "
+        "(default: the latest). Without options, asks at a terminal. Built-in tags: " + ", ".join(BUILTIN_TAGS) + ".",
+    )
+    j.add_argument(
+        "session", nargs="?", type=argtypes.session_number, metavar="SESSION", help="the session number (see history)"
+    )
     j.add_argument("--pain-before", metavar="N", help=f"pain before the session, 0-10 ('{CLEAR}' empties it)")
     j.add_argument("--pain-after", metavar="N", help=f"pain after the session, 0-10 ('{CLEAR}' empties it)")
     j.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a known tag (repeatable)")
@@ -373,10 +430,13 @@ def register(sub) -> None:
     add_db_option(j)
     j.set_defaults(func=cmd_journal)
 
-    e = sub.add_parser("export", help="write sessions, per-second samples and events to CSV or JSON",
-                       description="Export the log: one JSON file (to stdout without --out), or a folder of CSV "
-                                   "files (sessions, samples, events, baselines) that pandas.read_csv loads. "
-                                   "`facetension import` reads either back.")
+    e = sub.add_parser(
+        "export",
+        help="write sessions, per-second samples and events to CSV or JSON",
+        description="Export the log: one JSON file (to stdout without --out), or a folder of CSV "
+        "files (sessions, samples, events, baselines) that pandas.read_csv loads. "
+        "`facetension import` reads either back.",
+    )
     e.add_argument("--format", choices=("csv", "json"), required=True)
     add_since_option(e)
     e.add_argument("--out", metavar="PATH", help="the JSON file, or the CSV folder (owner-only)")
@@ -384,17 +444,25 @@ def register(sub) -> None:
     add_db_option(e)
     e.set_defaults(func=cmd_export)
 
-    i = sub.add_parser("import", help="read an export back (a new laptop, a backup)",
-                       description="Add the sessions of an export (a JSON file or a CSV folder) to the log. "
-                                   "Sessions already there are left as they are.")
+    i = sub.add_parser(
+        "import",
+        help="read an export back (a new laptop, a backup)",
+        description="Add the sessions of an export (a JSON file or a CSV folder) to the log. "
+        "Sessions already there are left as they are.",
+    )
     i.add_argument("file", metavar="FILE", help="the JSON export, or the CSV export's folder")
     add_db_option(i)
     i.set_defaults(func=cmd_import)
 
-    f = sub.add_parser("forget", help="delete sessions, after a confirmation",
-                       description="Delete sessions with their samples, events and journal, for good. "
-                                   "Asks first; --yes skips the question. Baselines are kept.")
-    f.add_argument("sessions", nargs="*", type=argtypes.session_number, metavar="SESSION", help="session numbers (see history)")
+    f = sub.add_parser(
+        "forget",
+        help="delete sessions, after a confirmation",
+        description="Delete sessions with their samples, events and journal, for good. "
+        "Asks first; --yes skips the question. Baselines are kept.",
+    )
+    f.add_argument(
+        "sessions", nargs="*", type=argtypes.session_number, metavar="SESSION", help="session numbers (see history)"
+    )
     f.add_argument("--all", action="store_true", help="every session")
     f.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
     add_db_option(f)

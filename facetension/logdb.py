@@ -6,15 +6,15 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator
 
 from .errors import LogNeedsUpgradeError, NoLogError, StorageError
-from .logrecords import (TIME_DECIMALS, iso_utc, parse_time, stored_number)
-from .logschema import MIGRATIONS, MIN_READABLE_VERSION, SCHEMA_VERSION
 from .loglock import DIR_MODE, FILE_MODE, WriterLock
+from .logrecords import TIME_DECIMALS, iso_utc, parse_time, stored_number
+from .logschema import MIGRATIONS, MIN_READABLE_VERSION, SCHEMA_VERSION
 
 DATA_DIR_ENV = "FACETENSION_DATA_DIR"  # overrides the platform's data folder
 DB_ENV = "FACETENSION_DB"
@@ -27,8 +27,15 @@ LOCK_WAIT_S = 1.0
 # SQLite primary result codes (sqlite3.Error.sqlite_errorcode & 0xff, Python 3.11+).
 _PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 3, 5, 6, 8, 10, 11, 13, 14, 26
 _MESSAGE_CODES = (  # Python 3.10 has no error codes: the messages SQLite gives for them
-    ("disk is full", _FULL), ("is locked", _BUSY), ("readonly", _READONLY), ("unable to open", _CANTOPEN),
-    ("not a database", _NOTADB), ("malformed", _CORRUPT), ("disk i/o", _IOERR), ("access permission", _PERM))
+    ("disk is full", _FULL),
+    ("is locked", _BUSY),
+    ("readonly", _READONLY),
+    ("unable to open", _CANTOPEN),
+    ("not a database", _NOTADB),
+    ("malformed", _CORRUPT),
+    ("disk i/o", _IOERR),
+    ("access permission", _PERM),
+)
 
 
 # -- where -----------------------------------------------------------------------------
@@ -60,23 +67,32 @@ def _translate(exc: sqlite3.Error, path: Path, doing: str, damaged: bool = False
     code = _CORRUPT if damaged else _code(exc)
     exc = " ".join(str(exc).split())[:200]  # SQLite's own words, on one line
     if code == _FULL:
-        return StorageError(f"the disk is full: could not {doing} ({path}). Everything saved before "
-                            "is kept; free some space and try again.")
+        return StorageError(
+            f"the disk is full: could not {doing} ({path}). Everything saved before "
+            "is kept; free some space and try again."
+        )
     if code in (_BUSY, _LOCKED):
-        return StorageError(f"the log {path} is locked by another program: could not {doing}. "
-                            "Close it (or wait for it) and try again.")
+        return StorageError(
+            f"the log {path} is locked by another program: could not {doing}. Close it (or wait for it) and try again."
+        )
     if code in (_READONLY, _PERM):
-        return StorageError(f"the log {path} is read-only: could not {doing}. Check the permissions of the "
-                            "file and its folder.")
+        return StorageError(
+            f"the log {path} is read-only: could not {doing}. Check the permissions of the file and its folder."
+        )
     if code == _CANTOPEN:
-        return StorageError(f"cannot open the log {path}: its folder is missing or cannot be written "
-                            f"(could not {doing}).")
+        return StorageError(
+            f"cannot open the log {path}: its folder is missing or cannot be written (could not {doing})."
+        )
     if code in (_NOTADB, _CORRUPT):
-        return StorageError(f"the log {path} is damaged ({exc}) and was left as it is. Move it aside to start "
-                            "a new log, or restore a backup into a new one with `facetension import`.")
+        return StorageError(
+            f"the log {path} is damaged ({exc}) and was left as it is. Move it aside to start "
+            "a new log, or restore a backup into a new one with `facetension import`."
+        )
     if code == _IOERR:
-        return StorageError(f"a disk error: could not {doing} ({path}: {exc}). The disk may be full or failing; "
-                            "everything saved before is kept.")
+        return StorageError(
+            f"a disk error: could not {doing} ({path}: {exc}). The disk may be full or failing; "
+            "everything saved before is kept."
+        )
     return StorageError(f"could not {doing} ({path}: {exc}).")
 
 
@@ -88,8 +104,9 @@ def _guard(path: Path, doing: str):
     except sqlite3.Error as exc:
         raise _translate(exc, path, doing) from exc
     except UnicodeDecodeError as exc:  # text the log never wrote: the file was damaged
-        raise _translate(sqlite3.DatabaseError(f"text that is not UTF-8 ({exc.reason})"), path, doing,
-                         damaged=True) from exc
+        raise _translate(
+            sqlite3.DatabaseError(f"text that is not UTF-8 ({exc.reason})"), path, doing, damaged=True
+        ) from exc
     except OSError as exc:
         raise StorageError(f"could not {doing} ({path}: {exc.strerror or exc}).") from exc
 
@@ -119,16 +136,20 @@ def _check_header(path: Path) -> None:
     if not head:
         return  # an empty file is an empty log
     if not head.startswith(SQLITE_MAGIC) or len(head) < 100:
-        raise StorageError(f"the log {path} is damaged (it is not an SQLite file) and was left as it is. Move it "
-                           "aside to start a new log, or restore a backup into a new one with `facetension import`.")
-    version = int.from_bytes(head[_USER_VERSION_AT:_USER_VERSION_AT + 4], "big", signed=True)
+        raise StorageError(
+            f"the log {path} is damaged (it is not an SQLite file) and was left as it is. Move it "
+            "aside to start a new log, or restore a backup into a new one with `facetension import`."
+        )
+    version = int.from_bytes(head[_USER_VERSION_AT : _USER_VERSION_AT + 4], "big", signed=True)
     if version > SCHEMA_VERSION:
         raise _newer(path, version)
 
 
 def _newer(path: Path, version: int) -> StorageError:
-    return StorageError(f"the log {path} was made by a newer facetension (schema {version}; this one knows up to "
-                        f"{SCHEMA_VERSION}). It was left as it is: update facetension.")
+    return StorageError(
+        f"the log {path} was made by a newer facetension (schema {version}; this one knows up to "
+        f"{SCHEMA_VERSION}). It was left as it is: update facetension."
+    )
 
 
 class LogBase:
@@ -144,8 +165,14 @@ class LogBase:
 
     # -- opening -----------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, *, readonly: bool = False,
-             busy_timeout_s: float | None = None, max_pages: int | None = None):
+    def open(
+        cls,
+        path: str | os.PathLike | None = None,
+        *,
+        readonly: bool = False,
+        busy_timeout_s: float | None = None,
+        max_pages: int | None = None,
+    ):
         """Open the log at `path` (None: $FACETENSION_DB, else the data folder).
 
         readonly: never creates or changes anything (history, export); NoLogError if there is
@@ -186,8 +213,10 @@ class LogBase:
             except FileExistsError:
                 pass  # another process created it meanwhile
             except OSError as exc:
-                raise StorageError(f"cannot create the log {path}: {exc.strerror}. Choose a folder you can "
-                                   f"write to with --db or ${DB_ENV}.") from None
+                raise StorageError(
+                    f"cannot create the log {path}: {exc.strerror}. Choose a folder you can "
+                    f"write to with --db or ${DB_ENV}."
+                ) from None
         return cls._sqlite(path.absolute().as_uri() + "?mode=rw", timeout)
 
     @classmethod
@@ -223,8 +252,10 @@ class LogBase:
                 if version == 0:
                     raise NoLogError(f"the log {self.path} is empty: nothing has been recorded")
                 if version < MIN_READABLE_VERSION:
-                    raise LogNeedsUpgradeError(f"the log {self.path} was made by an older facetension and must be upgraded: "
-                                       "run a command that writes to it (e.g. `facetension journal`) once.")
+                    raise LogNeedsUpgradeError(
+                        f"the log {self.path} was made by an older facetension and must be upgraded: "
+                        "run a command that writes to it (e.g. `facetension journal`) once."
+                    )
                 c.execute("PRAGMA query_only = ON")
                 return
             if version and (problem := c.execute("PRAGMA quick_check(1)").fetchone()[0]) != "ok":
@@ -233,8 +264,9 @@ class LogBase:
             c.execute("PRAGMA foreign_keys = ON")
             mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
-                raise StorageError(f"the log {self.path} cannot be written (journal mode stays {mode}): "
-                                   "is it read-only?")
+                raise StorageError(
+                    f"the log {self.path} cannot be written (journal mode stays {mode}): is it read-only?"
+                )
             c.execute("PRAGMA synchronous = FULL")  # a commit is on disk before it returns
             if max_pages:
                 c.execute(f"PRAGMA max_page_count = {int(max_pages)}")
@@ -270,16 +302,24 @@ class LogBase:
         """Give unfinished sessions an end at their last row. Call with the writer lock held."""
         with self._transaction("mark interrupted sessions"):
             c = self._conn
-            rows = c.execute("SELECT id, started_utc FROM sessions WHERE ended_utc IS NULL"
-                             + (" AND id = ?" if only is not None else ""), (() if only is None else (only,))).fetchall()
+            rows = c.execute(
+                "SELECT id, started_utc FROM sessions WHERE ended_utc IS NULL"
+                + (" AND id = ?" if only is not None else ""),
+                (() if only is None else (only,)),
+            ).fetchall()
             for sid, started in rows:
-                last = c.execute("SELECT max(t) FROM (SELECT max(t_s) AS t FROM samples WHERE session_id = ?1 "
-                                 "UNION ALL SELECT max(t_s) FROM events WHERE session_id = ?1)", (sid,)).fetchone()[0]
+                last = c.execute(
+                    "SELECT max(t) FROM (SELECT max(t_s) AS t FROM samples WHERE session_id = ?1 "
+                    "UNION ALL SELECT max(t_s) FROM events WHERE session_id = ?1)",
+                    (sid,),
+                ).fetchone()[0]
                 duration = stored_number(last or 0.0, TIME_DECIMALS)
-                c.execute("UPDATE sessions SET ended_utc = ?, duration_s = ?, completed = 0, interrupted = 1, "
-                          "twitches = coalesce(twitches, (SELECT count(*) FROM events WHERE session_id = ?3 "
-                          "AND kind = 'twitch')) WHERE id = ?3",
-                          (iso_utc(parse_time(started) + timedelta(seconds=duration)), duration, sid))
+                c.execute(
+                    "UPDATE sessions SET ended_utc = ?, duration_s = ?, completed = 0, interrupted = 1, "
+                    "twitches = coalesce(twitches, (SELECT count(*) FROM events WHERE session_id = ?3 "
+                    "AND kind = 'twitch')) WHERE id = ?3",
+                    (iso_utc(parse_time(started) + timedelta(seconds=duration)), duration, sid),
+                )
 
     # -- plumbing ----------------------------------------------------------------------
     @contextmanager

@@ -23,22 +23,30 @@ import errno
 import json
 import os
 import re
+import sqlite3
+from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import IO
 
 from . import baselines as baseline_codec
-from .outputs import FILE_MODE
-import sqlite3
-from datetime import date
-from typing import Mapping
-
 from .errors import StorageError
-from .logrecords import (DECIMALS, KINDS, PHASE_PATTERN, EventRow, ImportResult, parse_time,
-                         stored_number, validate_note, validate_pain, validate_tag)
 from .logcheck import MAX_INTEGER, check_tables
-from .logschema import (EVENT_COLUMNS, EXPORT_COLUMNS, EXPORT_TABLES, EXPORT_TYPES, SAMPLE_COLUMNS,  # noqa: F401
-                        SESSION_COLUMNS)
+from .logrecords import (
+    DECIMALS,
+    KINDS,
+    PHASE_PATTERN,
+    EventRow,
+    ImportResult,
+    parse_time,
+    stored_number,
+    validate_note,
+    validate_pain,
+    validate_tag,
+)
+from .logschema import EVENT_COLUMNS, EXPORT_COLUMNS, EXPORT_TABLES, EXPORT_TYPES, SAMPLE_COLUMNS, SESSION_COLUMNS  # noqa: F401
 from .logwriter import INSERT_EVENT, INSERT_SAMPLE
+from .outputs import FILE_MODE
 
 EXPORT_FORMAT = "facetension-log"
 EXPORT_VERSION = 1
@@ -46,7 +54,6 @@ CSV_META = "meta.csv"
 SAMPLES = "samples"  # the one table storage hands over already as text lines
 
 _BASELINE_AT = SESSION_COLUMNS.index("baseline_id")
-
 
 
 def _cells(table: str, row: tuple, null: str, quote) -> list[str]:
@@ -76,8 +83,9 @@ def write_json(tables: dict, out: IO[str], app_version: str) -> None:
     """The JSON document (see the module's docstring). `tables` from Log.export_tables with
     null_text="null", quote_text=True."""
     quote = _JSONText().__getitem__
-    out.write(f'{{"format": "{EXPORT_FORMAT}", "version": {EXPORT_VERSION}, '
-              f'"app_version": {quote(app_version)}, "tables": {{')
+    out.write(
+        f'{{"format": "{EXPORT_FORMAT}", "version": {EXPORT_VERSION}, "app_version": {quote(app_version)}, "tables": {{'
+    )
     for i, name in enumerate(EXPORT_TABLES):
         out.write(f'{"," if i else ""}\n"{name}": {{"columns": {json.dumps(list(EXPORT_COLUMNS[name]))}, "rows": [')
         lines = tables[name] if name == SAMPLES else (",".join(_cells(name, r, "null", quote)) for r in tables[name])
@@ -94,8 +102,9 @@ def write_csv(tables: dict, folder: Path, app_version: str) -> list[Path]:
     meta = [("format", EXPORT_FORMAT), ("version", str(EXPORT_VERSION)), ("app_version", app_version)]
     for name in ("meta", *EXPORT_TABLES):
         path = folder / f"{name}.csv"
-        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "w", newline="",
-                  encoding="utf-8") as f:
+        with open(
+            os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "w", newline="", encoding="utf-8"
+        ) as f:
             w = csv.writer(f, lineterminator="\n")
             if name == "meta":
                 w.writerow(("key", "value"))
@@ -118,8 +127,11 @@ def read_export(path: Path) -> dict[str, list[tuple]]:
     if path.is_file() and path.suffix.lower() == ".csv":
         path = path.parent
     if not (path.is_dir() or path.is_file()):  # a pipe would block the read for ever
-        raise OSError(errno.ENOENT if not path.exists() else errno.EINVAL,
-                      "no such file" if not path.exists() else "not a plain file or folder", str(path))
+        raise OSError(
+            errno.ENOENT if not path.exists() else errno.EINVAL,
+            "no such file" if not path.exists() else "not a plain file or folder",
+            str(path),
+        )
     if path.is_dir():
         meta_file = path / CSV_META
         if not meta_file.is_file():
@@ -173,8 +185,10 @@ def _check_format(fmt, version) -> None:
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"unreadable export version {version!r}") from None
     if version > EXPORT_VERSION:
-        raise ValueError(f"made by a newer facetension (export version {version}; this one reads up to "
-                         f"{EXPORT_VERSION}): update facetension")
+        raise ValueError(
+            f"made by a newer facetension (export version {version}; this one reads up to "
+            f"{EXPORT_VERSION}): update facetension"
+        )
 
 
 def _typed(name: str, columns: tuple, rows, from_text: bool) -> list[tuple]:
@@ -252,17 +266,24 @@ class Transfer:
             tags: dict[int, list[str]] = {}
             for sid, tag in c.execute("SELECT session_id, tag FROM journal_tags ORDER BY session_id, tag"):
                 tags.setdefault(sid, []).append(tag)
-            sessions = [(*r[:-1], ";".join(tags.get(r[0], ())), r[-1] or "") for r in c.execute(
-                f"SELECT {', '.join('s.' + c for c in SESSION_COLUMNS)}, j.pain_before, j.pain_after, j.note "
-                f"FROM sessions s LEFT JOIN journal j ON j.session_id = s.id "
-                f"{'' if since is None else 'WHERE ' + day.format('s.')} ORDER BY s.id", params)]
+            sessions = [
+                (*r[:-1], ";".join(tags.get(r[0], ())), r[-1] or "")
+                for r in c.execute(
+                    f"SELECT {', '.join('s.' + c for c in SESSION_COLUMNS)}, j.pain_before, j.pain_after, j.note "
+                    f"FROM sessions s LEFT JOIN journal j ON j.session_id = s.id "
+                    f"{'' if since is None else 'WHERE ' + day.format('s.')} ORDER BY s.id",
+                    params,
+                )
+            ]
             return {
-                "baselines": c.execute("SELECT id, taken_utc, source, frames, data FROM baselines "
-                                       "ORDER BY id").fetchall(),
+                "baselines": c.execute(
+                    "SELECT id, taken_utc, source, frames, data FROM baselines ORDER BY id"
+                ).fetchall(),
                 "sessions": sessions,
                 "samples": _sample_lines(c, scope, params, null_text, quote_text),
-                "events": c.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events {scope} "
-                                    "ORDER BY session_id, seq", params).fetchall(),
+                "events": c.execute(
+                    f"SELECT {', '.join(EVENT_COLUMNS)} FROM events {scope} ORDER BY session_id, seq", params
+                ).fetchall(),
             }
 
     def import_tables(self, tables: Mapping[str, list[tuple]], source: str) -> ImportResult:
@@ -278,17 +299,20 @@ class Transfer:
                 raise StorageError(f"{source} cannot be imported: {exc}; nothing was imported.") from exc
 
 
-
 def _sample_lines(c: sqlite3.Connection, scope: str, params, null_text: str, quote_text: bool) -> list[str]:
     """Sample rows as text, formatted by SQLite (see Log.export_tables). printf renders NULL
     as 0, so each row also comes with a bit mask of its NULL columns, and the few rows with
     one are patched here."""
-    fmt = ",".join("%d" if col == "session_id" else ('"%s"' if quote_text else "%s") if col == "phase"
-                   else f"%.{DECIMALS[col]}f" for col in SAMPLE_COLUMNS)
+    fmt = ",".join(
+        "%d" if col == "session_id" else ('"%s"' if quote_text else "%s") if col == "phase" else f"%.{DECIMALS[col]}f"
+        for col in SAMPLE_COLUMNS
+    )
     nullable = [i for i, col in enumerate(SAMPLE_COLUMNS) if col not in ("session_id", "t_s")]
     mask = " | ".join(f"(({SAMPLE_COLUMNS[i]} IS NULL) << {i})" for i in nullable)
-    rows = c.execute(f"SELECT printf(?, {', '.join(SAMPLE_COLUMNS)}), {mask} FROM samples {scope} "
-                     "ORDER BY session_id, t_s", (fmt, *params)).fetchall()
+    rows = c.execute(
+        f"SELECT printf(?, {', '.join(SAMPLE_COLUMNS)}), {mask} FROM samples {scope} ORDER BY session_id, t_s",
+        (fmt, *params),
+    ).fetchall()
     lines = []
     for line, nulls in rows:
         if nulls:
@@ -301,8 +325,6 @@ def _sample_lines(c: sqlite3.Connection, scope: str, params, null_text: str, quo
     return lines
 
 
-
-
 def _import(c: sqlite3.Connection, tables) -> ImportResult:
     """The rows pass the same checks as when they were first recorded; ValueError if not."""
     bmap: dict[int, int] = {}
@@ -313,20 +335,23 @@ def _import(c: sqlite3.Connection, tables) -> ImportResult:
             parse_time(taken)
         except (ValueError, KeyError, TypeError, AttributeError):
             raise ValueError(f"baseline {old} cannot be read back") from None
-        found = c.execute("SELECT id FROM baselines WHERE taken_utc = ? AND source = ? AND frames = ? AND data = ?",
-                          (taken, src, frames, data)).fetchone()
+        found = c.execute(
+            "SELECT id FROM baselines WHERE taken_utc = ? AND source = ? AND frames = ? AND data = ?",
+            (taken, src, frames, data),
+        ).fetchone()
         if found:
             bmap[old] = found[0]
             continue
         free = not c.execute("SELECT 1 FROM baselines WHERE id = ?", (old,)).fetchone()
-        bmap[old] = c.execute("INSERT INTO baselines (id, taken_utc, source, frames, data) VALUES (?, ?, ?, ?, ?)",
-                              (old if free else None, taken, src, frames, data)).lastrowid
+        bmap[old] = c.execute(
+            "INSERT INTO baselines (id, taken_utc, source, frames, data) VALUES (?, ?, ?, ?, ?)",
+            (old if free else None, taken, src, frames, data),
+        ).lastrowid
         added_b += 1
     smap: dict[int, int] = {}
     skipped: set[int] = set()
     n_session = len(SESSION_COLUMNS)
-    insert = (f"INSERT INTO sessions ({', '.join(SESSION_COLUMNS)}) "
-              f"VALUES ({', '.join('?' * n_session)})")
+    insert = f"INSERT INTO sessions ({', '.join(SESSION_COLUMNS)}) VALUES ({', '.join('?' * n_session)})"
     for row in tables["sessions"]:
         values, (pain_before, pain_after, tags, note) = list(row[:n_session]), row[n_session:]
         old = values[0]
@@ -338,8 +363,10 @@ def _import(c: sqlite3.Connection, tables) -> ImportResult:
                     parse_time(values[at])
                 except ValueError:
                     raise ValueError(f"session {old}: {values[at]!r} is not a time") from None
-        if c.execute("SELECT 1 FROM sessions WHERE started_utc = ? AND kind = ? AND source = ?",
-                     (values[3], values[1], values[2])).fetchone():
+        if c.execute(
+            "SELECT 1 FROM sessions WHERE started_utc = ? AND kind = ? AND source = ?",
+            (values[3], values[1], values[2]),
+        ).fetchone():
             skipped.add(old)
             continue
         if c.execute("SELECT 1 FROM sessions WHERE id = ?", (old,)).fetchone():
@@ -348,8 +375,10 @@ def _import(c: sqlite3.Connection, tables) -> ImportResult:
         sid = smap[old] = c.execute(insert, values).lastrowid
         tag_list = [validate_tag(t) for t in tags.split(";")] if tags else []
         if pain_before is not None or pain_after is not None or tag_list or note:
-            c.execute("INSERT INTO journal (session_id, pain_before, pain_after, note) VALUES (?, ?, ?, ?)",
-                      (sid, validate_pain(pain_before), validate_pain(pain_after), validate_note(note)))
+            c.execute(
+                "INSERT INTO journal (session_id, pain_before, pain_after, note) VALUES (?, ?, ?, ?)",
+                (sid, validate_pain(pain_before), validate_pain(pain_after), validate_note(note)),
+            )
             c.executemany("INSERT INTO journal_tags (session_id, tag) VALUES (?, ?)", [(sid, t) for t in tag_list])
     for r in tables["events"]:
         EventRow(*r[2:])

@@ -7,7 +7,6 @@ import os
 import time
 from pathlib import Path
 
-
 try:  # POSIX
     import fcntl
 except ImportError:  # Windows

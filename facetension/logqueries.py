@@ -3,17 +3,30 @@ small writes, and forgetting sessions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from . import baselines as baseline_codec
 from .baselines import Baseline
 from .errors import LogBusyError, StorageError, UnknownSessionError
-from .logrecords import (BUILTIN_TAGS, KEEP, MEASURE_COLUMNS, EventRow, Journal, Measures, SampleRow, SessionRecord,
-                         iso_utc, parse_time, validate_note, validate_pain, validate_tag)
-from .logschema import EVENT_COLUMNS, SAMPLE_COLUMNS, SESSION_COLUMNS, SUMMARY_COLUMNS
-from .loglock import writer_pid
 from .logdb import _guard
+from .loglock import writer_pid
+from .logrecords import (
+    BUILTIN_TAGS,
+    KEEP,
+    MEASURE_COLUMNS,
+    EventRow,
+    Journal,
+    Measures,
+    SampleRow,
+    SessionRecord,
+    iso_utc,
+    parse_time,
+    validate_note,
+    validate_pain,
+    validate_tag,
+)
+from .logschema import EVENT_COLUMNS, SAMPLE_COLUMNS, SESSION_COLUMNS, SUMMARY_COLUMNS
 
 
 class Queries:
@@ -24,25 +37,30 @@ class Queries:
         """Keep a relaxed reference; returns its id (the same id for the same baseline)."""
         row = (iso_utc(parse_time(b.taken_at)), b.source, int(b.frames), baseline_codec.to_data(b))
         with self._transaction("save the baseline") as c:
-            found = c.execute("SELECT id FROM baselines WHERE taken_utc = ? AND source = ? AND frames = ? "
-                              "AND data = ?", row).fetchone()
+            found = c.execute(
+                "SELECT id FROM baselines WHERE taken_utc = ? AND source = ? AND frames = ? AND data = ?", row
+            ).fetchone()
             if found:
                 return found[0]
-            return c.execute("INSERT INTO baselines (taken_utc, source, frames, data) VALUES (?, ?, ?, ?)",
-                             row).lastrowid
+            return c.execute(
+                "INSERT INTO baselines (taken_utc, source, frames, data) VALUES (?, ?, ?, ?)", row
+            ).lastrowid
 
     def baselines(self) -> list[tuple[int, Baseline]]:
         """Every baseline, oldest first, with its id."""
         with self._reading("read the baselines") as c:
-            rows = c.execute("SELECT id, taken_utc, source, frames, data FROM baselines "
-                             "ORDER BY taken_utc, id").fetchall()
+            rows = c.execute(
+                "SELECT id, taken_utc, source, frames, data FROM baselines ORDER BY taken_utc, id"
+            ).fetchall()
         out = []
         for r in rows:
             try:
                 out.append((r[0], baseline_codec.from_data(*r[1:])))
             except ValueError as exc:
-                raise StorageError(f"baseline {r[0]} in the log {self.path} is damaged ({exc}): measure with "
-                                   "--no-baseline, or run `facetension calibrate` for a new one") from None
+                raise StorageError(
+                    f"baseline {r[0]} in the log {self.path} is damaged ({exc}): measure with "
+                    "--no-baseline, or run `facetension calibrate` for a new one"
+                ) from None
         return out
 
     def latest_baseline(self) -> Baseline | None:
@@ -64,13 +82,17 @@ class Queries:
                 old.pain_before if pain_before is KEEP else validate_pain(pain_before, "pain before"),
                 old.pain_after if pain_after is KEEP else validate_pain(pain_after, "pain after"),
                 old.tags if tags is KEEP else tuple(sorted({validate_tag(t) for t in tags})),
-                old.note if note is KEEP else validate_note(note))
+                old.note if note is KEEP else validate_note(note),
+            )
             c.execute("DELETE FROM journal WHERE session_id = ?", (session_id,))
             if new != Journal():
-                c.execute("INSERT INTO journal (session_id, pain_before, pain_after, note) VALUES (?, ?, ?, ?)",
-                          (session_id, new.pain_before, new.pain_after, new.note))
-                c.executemany("INSERT INTO journal_tags (session_id, tag) VALUES (?, ?)",
-                              [(session_id, t) for t in new.tags])
+                c.execute(
+                    "INSERT INTO journal (session_id, pain_before, pain_after, note) VALUES (?, ?, ?, ?)",
+                    (session_id, new.pain_before, new.pain_after, new.note),
+                )
+                c.executemany(
+                    "INSERT INTO journal_tags (session_id, tag) VALUES (?, ?)", [(session_id, t) for t in new.tags]
+                )
         return new
 
     def journal(self, session_id: int) -> Journal:
@@ -80,12 +102,14 @@ class Queries:
 
     def _journal(self, session_id: int) -> Journal:
         c = self._conn
-        row = c.execute("SELECT pain_before, pain_after, note FROM journal WHERE session_id = ?",
-                        (session_id,)).fetchone()
+        row = c.execute(
+            "SELECT pain_before, pain_after, note FROM journal WHERE session_id = ?", (session_id,)
+        ).fetchone()
         if row is None:
             return Journal()
-        tags = tuple(t for (t,) in c.execute("SELECT tag FROM journal_tags WHERE session_id = ? ORDER BY tag",
-                                              (session_id,)))
+        tags = tuple(
+            t for (t,) in c.execute("SELECT tag FROM journal_tags WHERE session_id = ? ORDER BY tag", (session_id,))
+        )
         return Journal(row[0], row[1], tags, row[2])
 
     def known_tags(self) -> tuple[str, ...]:
@@ -105,8 +129,11 @@ class Queries:
 
     def set_setting(self, key: str, value: str) -> None:
         with self._transaction("save a setting") as c:
-            c.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                      "value = excluded.value", (key, value))
+            c.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "value = excluded.value",
+                (key, value),
+            )
 
     def _require_session(self, session_id: int) -> None:
         if not self._conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
@@ -118,8 +145,9 @@ class Queries:
             row = c.execute("SELECT id FROM sessions ORDER BY started_utc DESC, id DESC LIMIT 1").fetchone()
         return row[0] if row else None
 
-    def sessions(self, since: date | None = None, limit: int | None = None,
-                 ids: Iterable[int] | None = None) -> list[SessionRecord]:
+    def sessions(
+        self, since: date | None = None, limit: int | None = None, ids: Iterable[int] | None = None
+    ) -> list[SessionRecord]:
         """Sessions, newest first, with their summaries and journal. since: sessions started on
         or after that local date."""
         where, params = [], []
@@ -130,17 +158,21 @@ class Queries:
             ids = [int(i) for i in ids]
             where.append(f"s.id IN ({', '.join('?' * len(ids))})")
             params += ids
-        sql = (f"SELECT {', '.join('s.' + c for c in SESSION_COLUMNS)}, j.pain_before, j.pain_after, j.note "
-               f"FROM sessions s LEFT JOIN journal j ON j.session_id = s.id "
-               f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY s.started_utc DESC, s.id DESC"
-               + (f" LIMIT {int(limit)}" if limit is not None else ""))
+        sql = (
+            f"SELECT {', '.join('s.' + c for c in SESSION_COLUMNS)}, j.pain_before, j.pain_after, j.note "
+            f"FROM sessions s LEFT JOIN journal j ON j.session_id = s.id "
+            f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY s.started_utc DESC, s.id DESC"
+            + (f" LIMIT {int(limit)}" if limit is not None else "")
+        )
         with self._reading("read the sessions") as c:
             rows = c.execute(sql, params).fetchall()
             tags: dict[int, list[str]] = {}
             for sid, tag in c.execute("SELECT session_id, tag FROM journal_tags ORDER BY session_id, tag"):
                 tags.setdefault(sid, []).append(tag)
-            counts = {sid: (n, last) for sid, n, last in
-                      c.execute("SELECT session_id, count(*), max(t_s) FROM samples GROUP BY session_id")}
+            counts = {
+                sid: (n, last)
+                for sid, n, last in c.execute("SELECT session_id, count(*), max(t_s) FROM samples GROUP BY session_id")
+            }
         live = writer_pid(self.path) is not None or self._active is not None
         first, n = SESSION_COLUMNS.index(SUMMARY_COLUMNS[0]), len(MEASURE_COLUMNS)
         out = []
@@ -155,12 +187,29 @@ class Queries:
                 duration = last
             else:
                 status = "interrupted" if v["interrupted"] else "stopped"
-            out.append(SessionRecord(
-                v["id"], v["kind"], v["source"], v["started_utc"], v["started_local"], v["tz"], v["ended_utc"],
-                duration, status, v["app_version"], v["model_sha256"], v["baseline_id"], v["twitches"],
-                v["relaxed_s"], v["relax_s"], Measures.from_values(r[first:first + n]),
-                Measures.from_values(r[first + n:first + 2 * n]),
-                Journal(r[-3], r[-2], tuple(tags.get(v["id"], ())), r[-1] or ""), seconds))
+            out.append(
+                SessionRecord(
+                    v["id"],
+                    v["kind"],
+                    v["source"],
+                    v["started_utc"],
+                    v["started_local"],
+                    v["tz"],
+                    v["ended_utc"],
+                    duration,
+                    status,
+                    v["app_version"],
+                    v["model_sha256"],
+                    v["baseline_id"],
+                    v["twitches"],
+                    v["relaxed_s"],
+                    v["relax_s"],
+                    Measures.from_values(r[first : first + n]),
+                    Measures.from_values(r[first + n : first + 2 * n]),
+                    Journal(r[-3], r[-2], tuple(tags.get(v["id"], ())), r[-1] or ""),
+                    seconds,
+                )
+            )
         return out
 
     def session(self, session_id: int) -> SessionRecord:
@@ -171,14 +220,16 @@ class Queries:
 
     def samples(self, session_id: int) -> list[SampleRow]:
         with self._reading("read the samples") as c:
-            rows = c.execute(f"SELECT {', '.join(SAMPLE_COLUMNS[1:])} FROM samples WHERE session_id = ? "
-                             "ORDER BY t_s", (session_id,)).fetchall()
+            rows = c.execute(
+                f"SELECT {', '.join(SAMPLE_COLUMNS[1:])} FROM samples WHERE session_id = ? ORDER BY t_s", (session_id,)
+            ).fetchall()
         return [SampleRow(r[0], Measures.from_values(r[2:-1]) or Measures(), r[-1], r[1]) for r in rows]
 
     def events(self, session_id: int) -> list[EventRow]:
         with self._reading("read the events") as c:
-            rows = c.execute(f"SELECT {', '.join(EVENT_COLUMNS[2:])} FROM events WHERE session_id = ? "
-                             "ORDER BY seq", (session_id,)).fetchall()
+            rows = c.execute(
+                f"SELECT {', '.join(EVENT_COLUMNS[2:])} FROM events WHERE session_id = ? ORDER BY seq", (session_id,)
+            ).fetchall()
         return [EventRow(*r) for r in rows]
 
     def before_half_gaps(self, session_ids: Iterable[int]) -> dict[int, float]:
@@ -197,7 +248,9 @@ class Queries:
                     FROM samples s JOIN (SELECT session_id, (min(t_s) + max(t_s)) / 2 AS mid FROM samples
                                          WHERE phase = 'before' AND session_id IN ({marks})
                                          GROUP BY session_id) m ON m.session_id = s.session_id
-                    WHERE s.phase = 'before' GROUP BY s.session_id""", ids).fetchall()
+                    WHERE s.phase = 'before' GROUP BY s.session_id""",
+                ids,
+            ).fetchall()
         return {sid: gap for sid, gap in rows if gap is not None}
 
     # -- forgetting --------------------------------------------------------------------
@@ -214,20 +267,24 @@ class Queries:
                 ids = [i for (i,) in c.execute("SELECT id FROM sessions")]
             else:
                 ids = sorted({int(i) for i in session_ids})
-                present = {i for (i,) in c.execute(
-                    f"SELECT id FROM sessions WHERE id IN ({', '.join('?' * len(ids))})", ids)}
+                present = {
+                    i for (i,) in c.execute(f"SELECT id FROM sessions WHERE id IN ({', '.join('?' * len(ids))})", ids)
+                }
                 missing = [i for i in ids if i not in present]
                 if missing:
-                    raise UnknownSessionError(f"there is no session {', '.join(map(str, missing))} in the log "
-                                              f"{self.path}; nothing was deleted")
+                    raise UnknownSessionError(
+                        f"there is no session {', '.join(map(str, missing))} in the log "
+                        f"{self.path}; nothing was deleted"
+                    )
             live = [i for (i,) in c.execute("SELECT id FROM sessions WHERE ended_utc IS NULL")]
             if live and (writer_pid(self.path) is not None or self._active is not None):
                 busy = [i for i in ids if i in live]
                 if busy:
-                    raise LogBusyError(f"session {busy[0]} is being recorded right now: finish it first; "
-                                       "nothing was deleted")
+                    raise LogBusyError(
+                        f"session {busy[0]} is being recorded right now: finish it first; nothing was deleted"
+                    )
             for chunk in range(0, len(ids), 500):  # SQLite's limit on parameters
-                part = ids[chunk:chunk + 500]
+                part = ids[chunk : chunk + 500]
                 c.execute(f"DELETE FROM sessions WHERE id IN ({', '.join('?' * len(part))})", part)
         with _guard(self.path, "forget"):
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

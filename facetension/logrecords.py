@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Mapping
 
 from .metrics import REGIONS
 from .tension import SIDES, TENSION_REGIONS
@@ -26,8 +26,7 @@ KINDS = ("practice", "calibrate", "analyze")
 # Kinds are checked here, not by the schema, so a new one needs no migration.
 EVENT_KINDS = ("prompt", "praise", "warning", "twitch", "check", "phase")  # check: getting-ready advice
 PHASES = ("before", "after")
-BUILTIN_TAGS = ("cold", "air-conditioning", "stress", "strong-emotion", "poor-sleep", "just-woke",
-                "evening", "massage")
+BUILTIN_TAGS = ("cold", "air-conditioning", "stress", "strong-emotion", "poor-sleep", "just-woke", "evening", "massage")
 TAG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")  # the user's own tags too: no ';' or spaces
 PAIN_RANGE = (0, 10)
 MAX_NOTE_CHARS = 4000
@@ -51,18 +50,29 @@ MEASURE_RANGES = {"diff_mm": (-MAX_DIFF_MM, MAX_DIFF_MM), "tension": (0.0, 1.0),
 def measure_range(column: str) -> tuple[float, float]:
     """The range of a measure column (eye_diff_mm, before_jaw_left_tension, tension_index...)."""
     return next(r for kind, r in MEASURE_RANGES.items() if column.endswith(kind))
+
+
 PHASE_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,31}")  # also safe unquoted in a CSV line
 
 DIFF_COLUMNS = tuple(f"{r}_diff_mm" for r in REGIONS)  # left − right, mm
 TENSION_COLUMNS = tuple(f"{r}_{s}_tension" for r in TENSION_REGIONS for s in SIDES)  # 0..1
 INDEX_COLUMNS = ("asymmetry_index", "tension_index")  # 0..100
 MEASURE_COLUMNS = DIFF_COLUMNS + TENSION_COLUMNS + INDEX_COLUMNS
-_MEASURE_DECIMALS = {**{c: DIFF_DECIMALS for c in DIFF_COLUMNS}, **{c: TENSION_DECIMALS for c in TENSION_COLUMNS},
-                     **{c: INDEX_DECIMALS for c in INDEX_COLUMNS}}
+_MEASURE_DECIMALS = {
+    **{c: DIFF_DECIMALS for c in DIFF_COLUMNS},
+    **{c: TENSION_DECIMALS for c in TENSION_COLUMNS},
+    **{c: INDEX_DECIMALS for c in INDEX_COLUMNS},
+}
 DECIMALS = {  # every REAL column (by name, in any table) → its stored decimals
-    **_MEASURE_DECIMALS, **{f"{p}_{c}": d for p in PHASES for c, d in _MEASURE_DECIMALS.items()},
-    "t_s": TIME_DECIMALS, "duration_s": TIME_DECIMALS, "relaxed_s": TIME_DECIMALS, "relax_s": TIME_DECIMALS,
-    "quality": QUALITY_DECIMALS, "amplitude": TENSION_DECIMALS}
+    **_MEASURE_DECIMALS,
+    **{f"{p}_{c}": d for p in PHASES for c, d in _MEASURE_DECIMALS.items()},
+    "t_s": TIME_DECIMALS,
+    "duration_s": TIME_DECIMALS,
+    "relaxed_s": TIME_DECIMALS,
+    "relax_s": TIME_DECIMALS,
+    "quality": QUALITY_DECIMALS,
+    "amplitude": TENSION_DECIMALS,
+}
 
 
 # -- values in and out -----------------------------------------------------------------
@@ -94,8 +104,10 @@ class Measures:
             raise ValueError(f"diffs: unknown regions {sorted(set(self.diffs) - set(REGIONS))}, expected {REGIONS}")
         keys = {(r, s) for r in TENSION_REGIONS for s in SIDES}
         if not set(self.tension) <= keys:
-            raise ValueError(f"tension: unknown keys {sorted(set(self.tension) - keys)}, "
-                             f"expected (region, side) from {TENSION_REGIONS} × {SIDES}")
+            raise ValueError(
+                f"tension: unknown keys {sorted(set(self.tension) - keys)}, "
+                f"expected (region, side) from {TENSION_REGIONS} × {SIDES}"
+            )
         for column, v in zip(MEASURE_COLUMNS, self.values()):
             low, high = measure_range(column)
             if v is not None and not low <= v <= high:
@@ -103,9 +115,12 @@ class Measures:
 
     def values(self) -> tuple:
         """In MEASURE_COLUMNS order, rounded to the stored precision."""
-        return (*(stored_number(self.diffs.get(r), DIFF_DECIMALS) for r in REGIONS),
-                *(stored_number(self.tension.get((r, s)), TENSION_DECIMALS) for r in TENSION_REGIONS for s in SIDES),
-                stored_number(self.asymmetry_index, INDEX_DECIMALS), stored_number(self.tension_index, INDEX_DECIMALS))
+        return (
+            *(stored_number(self.diffs.get(r), DIFF_DECIMALS) for r in REGIONS),
+            *(stored_number(self.tension.get((r, s)), TENSION_DECIMALS) for r in TENSION_REGIONS for s in SIDES),
+            stored_number(self.asymmetry_index, INDEX_DECIMALS),
+            stored_number(self.tension_index, INDEX_DECIMALS),
+        )
 
     @classmethod
     def from_values(cls, values) -> Measures | None:
@@ -115,13 +130,18 @@ class Measures:
         n, m = len(REGIONS), len(TENSION_COLUMNS)
         diffs = {r: v for r, v in zip(REGIONS, values[:n]) if v is not None}
         keys = [(r, s) for r in TENSION_REGIONS for s in SIDES]
-        tension = {k: v for k, v in zip(keys, values[n:n + m]) if v is not None}
+        tension = {k: v for k, v in zip(keys, values[n : n + m]) if v is not None}
         return cls(diffs, tension, values[n + m], values[n + m + 1])
 
     def to_json(self) -> dict:
-        return {"diff_mm": {r: self.diffs.get(r) for r in REGIONS}, "asymmetry_index": self.asymmetry_index,
-                "tension": {"regions": {r: {s: self.tension.get((r, s)) for s in SIDES} for r in TENSION_REGIONS},
-                            "index": self.tension_index}}
+        return {
+            "diff_mm": {r: self.diffs.get(r) for r in REGIONS},
+            "asymmetry_index": self.asymmetry_index,
+            "tension": {
+                "regions": {r: {s: self.tension.get((r, s)) for s in SIDES} for r in TENSION_REGIONS},
+                "index": self.tension_index,
+            },
+        }
 
 
 @dataclass(frozen=True)
@@ -191,8 +211,12 @@ class Journal:
     note: str = ""
 
     def to_json(self) -> dict:
-        return {"pain_before": self.pain_before, "pain_after": self.pain_after, "tags": list(self.tags),
-                "note": self.note}
+        return {
+            "pain_before": self.pain_before,
+            "pain_after": self.pain_after,
+            "tags": list(self.tags),
+            "note": self.note,
+        }
 
 
 class _Keep:
@@ -229,14 +253,28 @@ class SessionRecord:
     samples: int  # seconds recorded
 
     def to_json(self) -> dict:
-        return {"id": self.id, "kind": self.kind, "source": self.source, "started_utc": self.started_utc,
-                "started_local": self.started_local, "tz": self.tz, "ended_utc": self.ended_utc,
-                "duration_s": self.duration_s, "status": self.status, "completed": self.status == "completed",
-                "app_version": self.app_version, "model_sha256": self.model_sha256, "baseline_id": self.baseline_id,
-                "twitches": self.twitches, "relaxed_s": self.relaxed_s, "relax_s": self.relax_s,
-                "samples": self.samples,
-                "before": self.before.to_json() if self.before else None,
-                "after": self.after.to_json() if self.after else None, "journal": self.journal.to_json()}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "source": self.source,
+            "started_utc": self.started_utc,
+            "started_local": self.started_local,
+            "tz": self.tz,
+            "ended_utc": self.ended_utc,
+            "duration_s": self.duration_s,
+            "status": self.status,
+            "completed": self.status == "completed",
+            "app_version": self.app_version,
+            "model_sha256": self.model_sha256,
+            "baseline_id": self.baseline_id,
+            "twitches": self.twitches,
+            "relaxed_s": self.relaxed_s,
+            "relax_s": self.relax_s,
+            "samples": self.samples,
+            "before": self.before.to_json() if self.before else None,
+            "after": self.after.to_json() if self.after else None,
+            "journal": self.journal.to_json(),
+        }
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,31 @@
 
 from __future__ import annotations
 
-
 from .logrecords import MEASURE_COLUMNS, PHASES
 
 # -- columns ---------------------------------------------------------------------------
 SUMMARY_COLUMNS = tuple(f"{p}_{c}" for p in PHASES for c in MEASURE_COLUMNS)
 SAMPLE_COLUMNS = ("session_id", "t_s", "phase", *MEASURE_COLUMNS, "quality")
 EVENT_COLUMNS = ("session_id", "seq", "t_s", "kind", "region", "side", "text", "duration_s", "amplitude")
-SESSION_COLUMNS = ("id", "kind", "source", "started_utc", "started_local", "tz", "ended_utc", "duration_s",
-                   "completed", "interrupted", "app_version", "model_sha256", "baseline_id", "twitches",
-                   "relaxed_s", "relax_s", *SUMMARY_COLUMNS)
+SESSION_COLUMNS = (
+    "id",
+    "kind",
+    "source",
+    "started_utc",
+    "started_local",
+    "tz",
+    "ended_utc",
+    "duration_s",
+    "completed",
+    "interrupted",
+    "app_version",
+    "model_sha256",
+    "baseline_id",
+    "twitches",
+    "relaxed_s",
+    "relax_s",
+    *SUMMARY_COLUMNS,
+)
 
 
 # -- migrations ------------------------------------------------------------------------
@@ -22,8 +37,11 @@ def _v1() -> tuple[str, ...]:
     (tests/test_storage.py fails until a migration adds its columns)."""
     regions = ("brow", "eye", "mouth_corner", "mouth_excursion", "nose")
     tension = ("brow", "eye", "cheek", "mouth", "chin", "jaw")
-    measures = ([f"{r}_diff_mm" for r in regions] + [f"{r}_{s}_tension" for r in tension for s in ("left", "right")]
-                + ["asymmetry_index", "tension_index"])
+    measures = (
+        [f"{r}_diff_mm" for r in regions]
+        + [f"{r}_{s}_tension" for r in tension for s in ("left", "right")]
+        + ["asymmetry_index", "tension_index"]
+    )
     summary = ",\n".join(f"    {p}_{m} REAL" for p in ("before", "after") for m in measures)
     sample = ",\n".join(f"    {m} REAL" for m in measures)
     return (
@@ -91,10 +109,12 @@ def _v1() -> tuple[str, ...]:
 def _v2() -> tuple[str, ...]:
     """Version 2: the person's settings and what the tool has told them once (the first-run
     notice), as short texts by key. Frozen. Not exported: they belong to this computer."""
-    return ("""CREATE TABLE settings (
+    return (
+        """CREATE TABLE settings (
     key TEXT PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 64),
     value TEXT NOT NULL CHECK (length(value) <= 500)
-) WITHOUT ROWID""",)
+) WITHOUT ROWID""",
+    )
 
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_v1(), _v2())  # MIGRATIONS[v - 1] takes the schema to version v
@@ -111,16 +131,47 @@ MIN_READABLE_VERSION = 1
 # cell means NULL); a text column that is never NULL uses '' for nothing.
 EXPORT_TYPES = {
     "baselines": (("baseline_id", "i"), ("taken_utc", "t"), ("source", "t"), ("frames", "i"), ("data", "t")),
-    "sessions": (("session_id", "i"), ("kind", "t"), ("source", "t"), ("started_utc", "t"), ("started_local", "t"),
-                 ("tz", "t"), ("ended_utc", "t?"), ("duration_s", "r?"), ("completed", "i"), ("interrupted", "i"),
-                 ("app_version", "t"), ("model_sha256", "t?"), ("baseline_id", "i?"), ("twitches", "i?"),
-                 ("relaxed_s", "r?"), ("relax_s", "r?"),
-                 *((c, "r?") for c in SUMMARY_COLUMNS), ("pain_before", "i?"), ("pain_after", "i?"), ("tags", "t"),
-                 ("note", "t")),
-    "samples": (("session_id", "i"), ("t_s", "r"), ("phase", "t?"), *((c, "r?") for c in MEASURE_COLUMNS),
-                ("quality", "r?")),
-    "events": (("session_id", "i"), ("seq", "i"), ("t_s", "r"), ("kind", "t"), ("region", "t?"), ("side", "t?"),
-               ("text", "t"), ("duration_s", "r?"), ("amplitude", "r?")),
+    "sessions": (
+        ("session_id", "i"),
+        ("kind", "t"),
+        ("source", "t"),
+        ("started_utc", "t"),
+        ("started_local", "t"),
+        ("tz", "t"),
+        ("ended_utc", "t?"),
+        ("duration_s", "r?"),
+        ("completed", "i"),
+        ("interrupted", "i"),
+        ("app_version", "t"),
+        ("model_sha256", "t?"),
+        ("baseline_id", "i?"),
+        ("twitches", "i?"),
+        ("relaxed_s", "r?"),
+        ("relax_s", "r?"),
+        *((c, "r?") for c in SUMMARY_COLUMNS),
+        ("pain_before", "i?"),
+        ("pain_after", "i?"),
+        ("tags", "t"),
+        ("note", "t"),
+    ),
+    "samples": (
+        ("session_id", "i"),
+        ("t_s", "r"),
+        ("phase", "t?"),
+        *((c, "r?") for c in MEASURE_COLUMNS),
+        ("quality", "r?"),
+    ),
+    "events": (
+        ("session_id", "i"),
+        ("seq", "i"),
+        ("t_s", "r"),
+        ("kind", "t"),
+        ("region", "t?"),
+        ("side", "t?"),
+        ("text", "t"),
+        ("duration_s", "r?"),
+        ("amplitude", "r?"),
+    ),
 }
 EXPORT_COLUMNS = {name: tuple(c for c, _ in cols) for name, cols in EXPORT_TYPES.items()}
 EXPORT_TABLES = tuple(EXPORT_TYPES)  # baselines, sessions, samples, events: the order rows refer back

@@ -9,12 +9,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from .errors import LogBusyError
-from .logrecords import (KINDS, MAX_TEXT_CHARS,
-                         MEASURE_COLUMNS, QUALITY_DECIMALS, TENSION_DECIMALS,
-                         TIME_DECIMALS, EventRow, Measures, SampleRow, SessionSummary, aware, iso_utc, stored_number, utc_offset)
-from .logschema import EVENT_COLUMNS, SAMPLE_COLUMNS
-from .loglock import writer_pid
 from .logdb import LOCK_WAIT_S, _guard
+from .loglock import writer_pid
+from .logrecords import (
+    KINDS,
+    MAX_TEXT_CHARS,
+    MEASURE_COLUMNS,
+    QUALITY_DECIMALS,
+    TENSION_DECIMALS,
+    TIME_DECIMALS,
+    EventRow,
+    Measures,
+    SampleRow,
+    SessionSummary,
+    aware,
+    iso_utc,
+    stored_number,
+    utc_offset,
+)
+from .logschema import EVENT_COLUMNS, SAMPLE_COLUMNS
 
 FLUSH_INTERVAL_S = 1.0  # events with no sample after them are committed once the clock is this far on
 
@@ -41,9 +54,18 @@ class SessionWriting:
     """storage.Log's session recording (a mixin over logdb.LogBase)."""
 
     # -- recording a session -----------------------------------------------------------
-    def start_session(self, kind: str, source: str, started_utc: datetime, tz_name: str, app_version: str,
-                      model_sha256: str | None = None, baseline_id: int | None = None, *,
-                      utc_offset_min: int | None = None) -> int:
+    def start_session(
+        self,
+        kind: str,
+        source: str,
+        started_utc: datetime,
+        tz_name: str,
+        app_version: str,
+        model_sha256: str | None = None,
+        baseline_id: int | None = None,
+        *,
+        utc_offset_min: int | None = None,
+    ) -> int:
         """Begin recording; returns the session's id. LogBusyError if another process is
         recording one. tz_name: an IANA name (its offset is looked up) or any name with
         utc_offset_min (see local_timezone())."""
@@ -65,10 +87,11 @@ class SessionWriting:
         try:
             self._mark_unfinished()  # we hold the lock: any unfinished session is a dead process's
             with self._transaction("start a session") as c:
-                sid = c.execute("INSERT INTO sessions (kind, source, started_utc, started_local, tz, app_version, "
-                                "model_sha256, baseline_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                (kind, source, iso_utc(started), local, tz_name, app_version, model_sha256 or None,
-                                 baseline_id)).lastrowid
+                sid = c.execute(
+                    "INSERT INTO sessions (kind, source, started_utc, started_local, tz, app_version, "
+                    "model_sha256, baseline_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (kind, source, iso_utc(started), local, tz_name, app_version, model_sha256 or None, baseline_id),
+                ).lastrowid
         except BaseException:
             self._lock.release()
             raise
@@ -79,14 +102,14 @@ class SessionWriting:
         pid = writer_pid(self.path)
         running = None
         try:
-            running = self._conn.execute("SELECT id, started_local FROM sessions WHERE ended_utc IS NULL "
-                                         "ORDER BY id DESC LIMIT 1").fetchone()
+            running = self._conn.execute(
+                "SELECT id, started_local FROM sessions WHERE ended_utc IS NULL ORDER BY id DESC LIMIT 1"
+            ).fetchone()
         except sqlite3.Error:
             pass
         what = f"session {running[0]}, started {running[1][:16].replace('T', ' ')}" if running else "a session"
         who = f" by process {pid}" if pid else ""
-        return (f"a session is already being recorded ({what}{who}) in {self.path}: finish it before "
-                "starting another")
+        return f"a session is already being recorded ({what}{who}) in {self.path}: finish it before starting another"
 
     def _require_active(self, session_id: int) -> _Active:
         if self._active is None or self._active.id != session_id:
@@ -100,7 +123,9 @@ class SessionWriting:
         t = stored_number(row.t_s, TIME_DECIMALS)
         if a.last_sample_t is not None and t <= a.last_sample_t:
             raise ValueError(f"sample times must increase: {t} after {a.last_sample_t}")
-        a.samples.append((session_id, t, row.phase, *row.measures.values(), stored_number(row.quality, QUALITY_DECIMALS)))
+        a.samples.append(
+            (session_id, t, row.phase, *row.measures.values(), stored_number(row.quality, QUALITY_DECIMALS))
+        )
         a.last_sample_t = t
         a.now = max(a.now, t)
         self.flush()
@@ -109,9 +134,19 @@ class SessionWriting:
         """Buffer an event (a twitch is reported after it ends, so its time may be in the past)."""
         a = self._require_active(session_id)
         a.seq += 1
-        a.events.append((session_id, a.seq, stored_number(event.t_s, TIME_DECIMALS), event.kind, event.region,
-                         event.side, event.text, stored_number(event.duration_s, TIME_DECIMALS),
-                         stored_number(event.amplitude, TENSION_DECIMALS)))
+        a.events.append(
+            (
+                session_id,
+                a.seq,
+                stored_number(event.t_s, TIME_DECIMALS),
+                event.kind,
+                event.region,
+                event.side,
+                event.text,
+                stored_number(event.duration_s, TIME_DECIMALS),
+                stored_number(event.amplitude, TENSION_DECIMALS),
+            )
+        )
         self._tick(a, event.t_s)
 
     def _tick(self, a: _Active, t: float) -> None:
@@ -144,8 +179,9 @@ class SessionWriting:
         with self._transaction("save the session's starting point") as c:
             c.execute(f"UPDATE sessions SET {cols} WHERE id = ?", (*before.values(), session_id))
 
-    def finish_session(self, session_id: int, ended_utc: datetime, completed: bool,
-                       summary: SessionSummary | None = None) -> None:
+    def finish_session(
+        self, session_id: int, ended_utc: datetime, completed: bool, summary: SessionSummary | None = None
+    ) -> None:
         """Save the rest, the end and the summary, and let another session start.
         completed False: the user stopped early (status 'stopped')."""
         a = self._require_active(session_id)
@@ -155,8 +191,10 @@ class SessionWriting:
             raise ValueError(f"the session ends ({ended}) before it starts ({a.started})")
         summary = summary or SessionSummary()
         self.flush()
-        sets, values = ["ended_utc = ?", "duration_s = ?", "completed = ?", "interrupted = 0"], \
-            [iso_utc(ended), stored_number(duration, TIME_DECIMALS), int(bool(completed))]
+        sets, values = (
+            ["ended_utc = ?", "duration_s = ?", "completed = ?", "interrupted = 0"],
+            [iso_utc(ended), stored_number(duration, TIME_DECIMALS), int(bool(completed))],
+        )
         for phase, m in (("before", summary.before), ("after", summary.after)):
             if m is not None:
                 sets += [f"{phase}_{col} = ?" for col in MEASURE_COLUMNS]

@@ -91,8 +91,14 @@ def _height_at(points: list, x: float) -> float:
     return pts[-1][1]
 
 
-_SCALE_POINTS = [fm.RIGHT_IRIS_RING[0], fm.RIGHT_IRIS_RING[2], fm.LEFT_IRIS_RING[0], fm.LEFT_IRIS_RING[2],
-                 fm.RIGHT_OUTER_CANTHUS, fm.mirrored(fm.RIGHT_OUTER_CANTHUS)]
+_SCALE_POINTS = [
+    fm.RIGHT_IRIS_RING[0],
+    fm.RIGHT_IRIS_RING[2],
+    fm.LEFT_IRIS_RING[0],
+    fm.LEFT_IRIS_RING[2],
+    fm.RIGHT_OUTER_CANTHUS,
+    fm.mirrored(fm.RIGHT_OUTER_CANTHUS),
+]
 
 
 def mm_per_px(frame: HeadFrame) -> tuple[float, str]:
@@ -173,8 +179,9 @@ def out_of_frame(landmarks: np.ndarray, image_size: tuple[int, int]) -> bool:
     return x0 < -m or y0 < -m or x1 > w - 1 + m or y1 > h - 1 + m
 
 
-def measure(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float | None = None,
-            refine=None) -> FrameMeasure:
+def measure(
+    landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float | None = None, refine=None
+) -> FrameMeasure:
     """Measure one face. `refine(frame, left, right) -> (left, right)` may replace lid and
     brow heights with pixel-refined ones (see refine.py); it is given the head frame."""
     if landmarks.shape != (fm.N_LANDMARKS, 3):
@@ -217,9 +224,20 @@ def measure(landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float 
 def average_measures(a: FrameMeasure, b: FrameMeasure) -> FrameMeasure:
     """The mean of two frames' measures (regions measured in both), e.g. the direct and the
     mirrored pass of consecutive video frames, whose small opposite biases then cancel."""
-    regions = {r: Side((a.regions[r].left + b.regions[r].left) / 2, (a.regions[r].right + b.regions[r].right) / 2)
-               for r in a.regions if r in b.regions}
+    regions = {
+        r: Side((a.regions[r].left + b.regions[r].left) / 2, (a.regions[r].right + b.regions[r].right) / 2)
+        for r in a.regions
+        if r in b.regions
+    }
     mean = lambda attr: (getattr(a, attr) + getattr(b, attr)) / 2  # noqa: E731
-    return FrameMeasure(regions, mean("philtrum_mm"), mean("chin_mm"), mean("mm_per_px"), b.scale_source,
-                        mean("yaw_deg"), mean("pitch_deg"), mean("roll_deg"),
-                        tuple(sorted(set(a.excluded) | set(b.excluded))))
+    return FrameMeasure(
+        regions,
+        mean("philtrum_mm"),
+        mean("chin_mm"),
+        mean("mm_per_px"),
+        b.scale_source,
+        mean("yaw_deg"),
+        mean("pitch_deg"),
+        mean("roll_deg"),
+        tuple(sorted(set(a.excluded) | set(b.excluded))),
+    )

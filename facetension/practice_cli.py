@@ -9,9 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
-from pathlib import Path
 from datetime import datetime, timezone
-
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import argtypes
@@ -26,18 +25,22 @@ if TYPE_CHECKING:  # the live loop's modules load OpenCV and MediaPipe: imported
     from .logrecords import Measures, SessionSummary
     from .session import Event
 
-EXIT_INCOMPLETE = {"camera-lost": CameraError.exit_code, "source-failed": InputError.exit_code,
-                   "source-ended": InputError.exit_code}
+EXIT_INCOMPLETE = {
+    "camera-lost": CameraError.exit_code,
+    "source-failed": InputError.exit_code,
+    "source-ended": InputError.exit_code,
+}
 MAX_CAMERA_INDEX = 8  # `cameras` tries indices 0..7
 
-def print_event(e: "Event") -> None:
+
+def print_event(e: Event) -> None:
     if e.kind == "phase":
         print(f"{clock(e.t_s, floor=True)}  — {e.text} —", flush=True)
     else:
         print(f"{clock(e.t_s, floor=True)}  {e.text}", flush=True)
 
 
-def _pair(m: "Measures | None", region: str) -> str:
+def _pair(m: Measures | None, region: str) -> str:
     if m is None or (region, "left") not in m.tension or (region, "right") not in m.tension:
         return "   –   "
     return f"{m.tension[(region, 'left')]:.2f}/{m.tension[(region, 'right')]:.2f}"
@@ -49,7 +52,7 @@ def _num(v, digits: int, sign: bool = False) -> str:
     return f"{v:+.{digits}f}" if sign else f"{v:.{digits}f}"
 
 
-def summary_text(s: "SessionSummary", outcome: "Outcome") -> str:
+def summary_text(s: SessionSummary, outcome: Outcome) -> str:
     """The recap's sentences first (the window's summary screen says the same), then the
     numbers, as a table when there is a before and an after to compare."""
     from .recap import recap
@@ -63,20 +66,26 @@ def summary_text(s: "SessionSummary", outcome: "Outcome") -> str:
         return "\n".join(lines)
     lines += ["", f"{'':24}{'before':>12}{'after':>12}"]
     b, a = s.before, s.after
-    lines.append(f"{'tension index (0–100)':24}{_num(b and b.tension_index, 0):>12}"
-                 f"{_num(a and a.tension_index, 0):>12}")
+    lines.append(
+        f"{'tension index (0–100)':24}{_num(b and b.tension_index, 0):>12}{_num(a and a.tension_index, 0):>12}"
+    )
     lines.append("tension, your left/right:")
     for region in TENSION_REGIONS:
         lines.append(f"  {REGION_NAMES[region]:22}{_pair(b, region):>12}{_pair(a, region):>12}")
     lines.append("asymmetry, left − right (mm):")
     for region in REGIONS:
-        lines.append(f"  {REGION_NAMES[region]:22}{_num(b and b.diffs.get(region), 1, True):>12}"
-                     f"{_num(a and a.diffs.get(region), 1, True):>12}")
+        lines.append(
+            f"  {REGION_NAMES[region]:22}{_num(b and b.diffs.get(region), 1, True):>12}"
+            f"{_num(a and a.diffs.get(region), 1, True):>12}"
+        )
     if s.relax_s:
         lines.append(f"Time relaxed: {s.relaxed_s:.0f} s of {s.relax_s:.0f} s of guided relaxation.")
     if s.twitch_events:
-        lines.append(f"Twitches: {len(s.twitch_events)} (" + ", ".join(
-            f"{e.side} {e.region} at {clock(e.t_s, floor=True)}" for e in s.twitch_events) + ")")
+        lines.append(
+            f"Twitches: {len(s.twitch_events)} ("
+            + ", ".join(f"{e.side} {e.region} at {clock(e.t_s, floor=True)}" for e in s.twitch_events)
+            + ")"
+        )
     else:
         lines.append("Twitches: none")
     if s.baseline == "default":
@@ -136,10 +145,18 @@ def cmd_practice(args) -> int:
         started = datetime.now(timezone.utc)
         tz, offset = local_timezone(started)
         baseline_id = log.latest_baseline_id() if baseline is not None and not args.baseline else None
-        sid = log.start_session("practice", name, started, tz, __version__, model_sha, baseline_id,
-                                utc_offset_min=offset)
-        outcome = run(source, session, LogRecorder(log, sid, session), window=window, model_path=args.model,
-                      realtime=args.realtime, on_event=None if window else print_event)
+        sid = log.start_session(
+            "practice", name, started, tz, __version__, model_sha, baseline_id, utc_offset_min=offset
+        )
+        outcome = run(
+            source,
+            session,
+            LogRecorder(log, sid, session),
+            window=window,
+            model_path=args.model,
+            realtime=args.realtime,
+            on_event=None if window else print_event,
+        )
         log.finish_session(sid, datetime.now(timezone.utc), outcome.completed, outcome.summary)
         if session.new_baseline is not None:
             if isinstance(source, CameraSource):
@@ -147,8 +164,10 @@ def cmd_practice(args) -> int:
                 log.save_baseline(replace(session.new_baseline, taken_at=taken))
                 print("Your relaxed face is saved as your baseline.")
             else:  # a recorded clip (the demo, say) must never replace the person's own baseline
-                print("The relaxed face learnt from this video was used for this session only "
-                      "(save one with `facetension calibrate`).")
+                print(
+                    "The relaxed face learnt from this video was used for this session only "
+                    "(save one with `facetension calibrate`)."
+                )
         print(summary_text(outcome.summary, outcome), flush=True)
         note = _departure(log, sid)
         if note:
@@ -185,9 +204,19 @@ def cmd_demo(args) -> int:
     if clip is None:
         raise InputError(f"the demo video ({DEMO_CLIP}) is not here: give one with --source VIDEO")
     with tempfile.TemporaryDirectory(prefix="facetension-demo-") as tmp:
-        demo = argparse.Namespace(source=str(clip), camera=None, minutes=None, no_window=args.no_window,
-                                  realtime=args.realtime, no_journal=True, model=None, baseline=None,
-                                  no_baseline=False, db=str(Path(tmp) / "demo.db"), demo=True)
+        demo = argparse.Namespace(
+            source=str(clip),
+            camera=None,
+            minutes=None,
+            no_window=args.no_window,
+            realtime=args.realtime,
+            no_journal=True,
+            model=None,
+            baseline=None,
+            no_baseline=False,
+            db=str(Path(tmp) / "demo.db"),
+            demo=True,
+        )
         rc = cmd_practice(demo)
     print("That was a demo on a recorded face: nothing was saved. Start for real with: facetension practice")
     return rc
@@ -206,25 +235,32 @@ def cmd_cameras(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("practice", help="a guided relaxation session at the webcam",
-                       description="Check, rest, guided relaxation, rest again, and a summary. "
-                                   "Keys in the window: q or Esc ends and saves, space pauses, m shows the mesh.")
+    p = sub.add_parser(
+        "practice",
+        help="a guided relaxation session at the webcam",
+        description="Check, rest, guided relaxation, rest again, and a summary. "
+        "Keys in the window: q or Esc ends and saves, space pauses, m shows the mesh.",
+    )
     src = p.add_mutually_exclusive_group()
     src.add_argument("--camera", type=argtypes.camera_index, default=0, metavar="N", help="camera index (default 0)")
     src.add_argument("--source", metavar="VIDEO", help="a video file instead of the camera")
-    p.add_argument("--minutes", type=argtypes.minutes, help="guided relaxation length (default 5; a video fits its own length)")
+    p.add_argument(
+        "--minutes", type=argtypes.minutes, help="guided relaxation length (default 5; a video fits its own length)"
+    )
     p.add_argument("--no-window", action="store_true", help="print prompts and the summary in the terminal")
     p.add_argument("--realtime", action="store_true", help="play a video at its own pace, like a camera")
     p.add_argument("--no-journal", action="store_true", help="do not ask for pain and triggers at the end")
     add_measuring_options(p)
     p.set_defaults(func=cmd_practice)
-    d = sub.add_parser("demo", help="try a whole practice on a recorded face; nothing is saved",
-                       description="A whole practice on the demo video (or --source VIDEO), recorded into a "
-                                   "throwaway log: your own log and baseline are left as they are.")
+    d = sub.add_parser(
+        "demo",
+        help="try a whole practice on a recorded face; nothing is saved",
+        description="A whole practice on the demo video (or --source VIDEO), recorded into a "
+        "throwaway log: your own log and baseline are left as they are.",
+    )
     d.add_argument("--source", metavar="VIDEO", help=f"another video (default: {DEMO_CLIP} in the checkout)")
     d.add_argument("--no-window", action="store_true", help="print prompts and the summary in the terminal")
     d.add_argument("--realtime", action="store_true", help="play the video at its own pace, like a camera")
     d.set_defaults(func=cmd_demo)
     c = sub.add_parser("cameras", help="list the cameras that open", description="List the cameras that open.")
     c.set_defaults(func=cmd_cameras)
-

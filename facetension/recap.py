@@ -28,20 +28,32 @@ def recap(s: SessionSummary, stopped_after_s: float | None = None) -> list[str]:
         out.append(f"Stopped after {clock(stopped_after_s)}.")
     b, a = s.before, s.after
     if b is not None and a is not None:
-        changes = sorted(((b.tension[k] - a.tension[k], k) for k in ((r, sd) for r in TENSION_REGIONS for sd in SIDES)
-                          if k in b.tension and k in a.tension), reverse=True)
+        changes = sorted(
+            (
+                (b.tension[k] - a.tension[k], k)
+                for k in ((r, sd) for r in TENSION_REGIONS for sd in SIDES)
+                if k in b.tension and k in a.tension
+            ),
+            reverse=True,
+        )
         eased = [(d, k) for d, k in changes if d >= MIN_CHANGE][:MAX_CHANGES]
         for _, (region, side) in eased:
             where = _where(region, side)
-            out.append(f"{where[0].upper()}{where[1:]} relaxed: tension {b.tension[(region, side)]:.2f} → "
-                       f"{a.tension[(region, side)]:.2f}.")
+            out.append(
+                f"{where[0].upper()}{where[1:]} relaxed: tension {b.tension[(region, side)]:.2f} → "
+                f"{a.tension[(region, side)]:.2f}."
+            )
         if not eased and b.tension_index is not None and a.tension_index is not None:
-            out.append(f"Your face held about the same tension from start to end "
-                       f"(index {b.tension_index:.0f} → {a.tension_index:.0f}).")
+            out.append(
+                f"Your face held about the same tension from start to end "
+                f"(index {b.tension_index:.0f} → {a.tension_index:.0f})."
+            )
     elif b is not None:
         index = "" if b.tension_index is None else f" (tension index {b.tension_index:.0f})"
-        out.append(f"Your resting face was measured at the start{index}; the session ended before the "
-                   "measurement after the relaxation.")
+        out.append(
+            f"Your resting face was measured at the start{index}; the session ended before the "
+            "measurement after the relaxation."
+        )
     else:
         out.append("The session ended before your face could be measured.")
     if s.relax_s:

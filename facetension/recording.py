@@ -28,5 +28,6 @@ class LogRecorder:
         kind = e.kind if e.kind in EVENT_KINDS else "warning"
         duration = None if e.twitch is None else e.twitch.duration_s
         amplitude = None if e.twitch is None else e.twitch.amplitude
-        self.log.add_event(self.session_id, EventRow(max(e.t_s, 0.0), kind, e.region, e.side, e.text,
-                                                     duration, amplitude))
+        self.log.add_event(
+            self.session_id, EventRow(max(e.t_s, 0.0), kind, e.region, e.side, e.text, duration, amplitude)
+        )

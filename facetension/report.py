@@ -15,14 +15,17 @@ from datetime import timedelta
 
 import numpy as np
 
-from .trends import Point, Slope, mdc95, spearman, trends, trigger_effects, weekly
 from .safetext import printable
+from .trends import Point, Slope, mdc95, spearman, trends, trigger_effects, weekly
 from .wording import NOT_A_DEVICE, RED_FLAGS, REGION_NAMES, REGION_SHORT, count
 
 GAP_WEEKS = 3  # a pause longer than this is pointed out
 SPARK = "▁▂▃▄▅▆▇█"
-TITLES = {"asymmetry_index": "Resting asymmetry index", "tension_before": "Tension index (before practice)",
-          **{f"diff:{r}": f"Size of the left-right difference, {name}" for r, name in REGION_NAMES.items()}}
+TITLES = {
+    "asymmetry_index": "Resting asymmetry index",
+    "tension_before": "Tension index (before practice)",
+    **{f"diff:{r}": f"Size of the left-right difference, {name}" for r, name in REGION_NAMES.items()},
+}
 
 
 def build(points: list[Point], zones: set[str] | None = None) -> dict:
@@ -38,15 +41,22 @@ def build(points: list[Point], zones: set[str] | None = None) -> dict:
         notes.append("All sessions are from one day: a weekly trend needs sessions on several days.")
     incomplete = len(points) - len(done)
     if incomplete:
-        notes.append(f"{count(incomplete, 'incomplete session')} (listed below) "
-                     f"{'is' if incomplete == 1 else 'are'} kept out of the trends.")
-    gaps = [(a.local_start, b.local_start) for a, b in zip(done, done[1:])
-            if b.local_start - a.local_start > timedelta(weeks=GAP_WEEKS)]
+        notes.append(
+            f"{count(incomplete, 'incomplete session')} (listed below) "
+            f"{'is' if incomplete == 1 else 'are'} kept out of the trends."
+        )
+    gaps = [
+        (a.local_start, b.local_start)
+        for a, b in zip(done, done[1:])
+        if b.local_start - a.local_start > timedelta(weeks=GAP_WEEKS)
+    ]
     for a, b in gaps:
         notes.append(f"No sessions between {a.date()} and {b.date()}: the trend bridges that gap.")
     if zones and len(zones) > 1:
-        notes.append(f"Sessions were held in {len(zones)} time zones ({', '.join(sorted(zones))}); "
-                     "each is shown at its own local time.")
+        notes.append(
+            f"Sessions were held in {len(zones)} time zones ({', '.join(sorted(zones))}); "
+            "each is shown at its own local time."
+        )
     slopes = trends(points)
     pain = spearman([p.pain_before for p in done], [p.tension_before for p in done])
     weeks = (points[-1].local_start - points[0].local_start).days // 7 + 1 if points else 0
@@ -78,15 +88,19 @@ def headline(slope: Slope | None, weeks: int) -> str:
         return f"{span}, your resting asymmetry shows no clear change yet."
     near, far = sorted((abs(slope.low), abs(slope.high)))  # the interval is all on one side of 0 here
     word = "improved" if slope.verdict == "improving" else "worsened"
-    return (f"{span}, your resting asymmetry {word} by {abs(slope.per_week):.1f} points a week "
-            f"(95 % interval {near:.1f} to {far:.1f}).")
+    return (
+        f"{span}, your resting asymmetry {word} by {abs(slope.per_week):.1f} points a week "
+        f"(95 % interval {near:.1f} to {far:.1f})."
+    )
 
 
 def sentence(name: str, s: dict, unit: str = "points") -> str:
     if s["verdict"] == "not enough data":
         return f"{TITLES.get(name, name)}: not enough data for a trend yet."
-    return (f"{TITLES.get(name, name)}: {s['verdict']} ({s['per_week']:+.2f} {unit}/week, "
-            f"95 % interval {s['low']:+.2f} to {s['high']:+.2f}, {count(s['n'], 'session')}).")
+    return (
+        f"{TITLES.get(name, name)}: {s['verdict']} ({s['per_week']:+.2f} {unit}/week, "
+        f"95 % interval {s['low']:+.2f} to {s['high']:+.2f}, {count(s['n'], 'session')})."
+    )
 
 
 def sparkline(values) -> str:
@@ -99,8 +113,11 @@ def sparkline(values) -> str:
 
 
 def terminal(r: dict) -> str:
-    lines = [r["headline"], f"{count(r['sessions'], 'session')} ({r['completed']} completed)"
-             + (f", {r['first'][:10]} to {r['last'][:10]}" if r["first"] else "")]
+    lines = [
+        r["headline"],
+        f"{count(r['sessions'], 'session')} ({r['completed']} completed)"
+        + (f", {r['first'][:10]} to {r['last'][:10]}" if r["first"] else ""),
+    ]
     weeks = r["weekly"]
     if weeks:
         lines.append("asymmetry by week  " + sparkline([w["asymmetry_index"] for w in weeks]))
@@ -109,8 +126,9 @@ def terminal(r: dict) -> str:
         if name in r["trends"]:
             lines.append(sentence(name, r["trends"][name]))
     if r["mdc95_asymmetry_index"] is not None:
-        lines.append(f"A change smaller than {r['mdc95_asymmetry_index']:.1f} points cannot be told from "
-                     "measurement noise.")
+        lines.append(
+            f"A change smaller than {r['mdc95_asymmetry_index']:.1f} points cannot be told from measurement noise."
+        )
     lines += r["notes"]
     if r["incomplete"]:
         lines.append("Incomplete: " + ", ".join(t.replace("T", " ") for t in r["incomplete"]))
@@ -145,8 +163,14 @@ def _trend_figure(points: list[Point], attr: str, title: str, slope: Slope | Non
     key = {"asymmetry_index": "asymmetry_index", "tension_before": "tension_before"}[attr]
     from datetime import datetime
 
-    ax.plot([datetime.fromisoformat(w["week"]) + timedelta(days=3.5) for w in wk], [w[key] for w in wk], "-",
-            color="#223355", lw=2, label="weekly median")
+    ax.plot(
+        [datetime.fromisoformat(w["week"]) + timedelta(days=3.5) for w in wk],
+        [w[key] for w in wk],
+        "-",
+        color="#223355",
+        lw=2,
+        label="weekly median",
+    )
     if slope is not None and slope.verdict != "not enough data":
         t0 = min(xs)
         days = np.array([(x - t0).total_seconds() / 86400 for x in xs])
@@ -182,10 +206,15 @@ def _effects_chart(effects: list[dict]):
     fig, ax = plt.subplots(figsize=(7.5, 0.5 + 0.35 * len(effects)))
     for i, e in enumerate(effects):
         colour = "#cc3311" if e["low"] > 0 else "#009988" if e["high"] < 0 else "#888888"
-        ax.errorbar(e["difference"], i, xerr=[[e["difference"] - e["low"]], [e["high"] - e["difference"]]],
-                    fmt="o", color=colour, capsize=3)
-    ax.set_yticks(range(len(effects)), [f"{e['name']} ({e['n_with']}/{e['n_without']})" for e in effects],
-                  fontsize=8)
+        ax.errorbar(
+            e["difference"],
+            i,
+            xerr=[[e["difference"] - e["low"]], [e["high"] - e["difference"]]],
+            fmt="o",
+            color=colour,
+            capsize=3,
+        )
+    ax.set_yticks(range(len(effects)), [f"{e['name']} ({e['n_with']}/{e['n_without']})" for e in effects], fontsize=8)
     ax.axvline(0, color="#888", lw=0.8)
     ax.set_xlabel("difference in tension index (with − without), 95 % interval", fontsize=8)
     ax.grid(alpha=0.3, axis="x")
@@ -196,7 +225,8 @@ def _effects_chart(effects: list[dict]):
 CSS = """
 body { font-family: sans-serif; max-width: 52em; margin: 2em auto; color: #222; line-height: 1.45; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
-table { border-collapse: collapse; font-size: 0.85em; } td, th { padding: 0.2em 0.6em; border-bottom: 1px solid #ddd; text-align: right; }
+table { border-collapse: collapse; font-size: 0.85em; }
+td, th { padding: 0.2em 0.6em; border-bottom: 1px solid #ddd; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 img { max-width: 100%; } .note { background: #f4f1e8; padding: 0.5em 0.8em; border-radius: 4px; }
 @media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } img { page-break-inside: avoid; } }
@@ -209,12 +239,16 @@ def _fmt(v, digits=1) -> str:
 
 def render_html(points: list[Point], r: dict) -> str:
     e = html.escape
-    parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-             "<title>facetension report</title>", f"<style>{CSS}</style></head><body>",
-             "<h1>Your facial asymmetry and tension over time</h1>",
-             f"<p class='headline'><strong>{e(r['headline'])}</strong></p>",
-             f"<p>{count(r['sessions'], 'session')} ({r['completed']} completed)"
-             + (f", from {e(r['first'][:10])} to {e(r['last'][:10])}" if r["first"] else "") + ".</p>"]
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>facetension report</title>",
+        f"<style>{CSS}</style></head><body>",
+        "<h1>Your facial asymmetry and tension over time</h1>",
+        f"<p class='headline'><strong>{e(r['headline'])}</strong></p>",
+        f"<p>{count(r['sessions'], 'session')} ({r['completed']} completed)"
+        + (f", from {e(r['first'][:10])} to {e(r['last'][:10])}" if r["first"] else "")
+        + ".</p>",
+    ]
     for note in r["notes"]:
         parts.append(f"<p class='note'>{e(note)}</p>")
     enough = r["completed"] >= 2 and len({p.local_start.date() for p in points if p.completed}) > 1
@@ -223,12 +257,15 @@ def render_html(points: list[Point], r: dict) -> str:
         for name in ("asymmetry_index", "tension_before"):
             parts.append(f"<li>{e(sentence(name, r['trends'][name]))}</li>")
         if r["mdc95_asymmetry_index"] is not None:
-            parts.append(f"<li>Minimal detectable change of the asymmetry index: {r['mdc95_asymmetry_index']:.1f} "
-                         "points (smaller changes cannot be told from measurement noise).</li>")
+            parts.append(
+                f"<li>Minimal detectable change of the asymmetry index: {r['mdc95_asymmetry_index']:.1f} "
+                "points (smaller changes cannot be told from measurement noise).</li>"
+            )
         parts.append("</ul>")
         slopes = {k: Slope(**v) for k, v in r["trends"].items()}
         for attr in ("asymmetry_index", "tension_before"):
-            parts.append(f"<img alt='{e(TITLES[attr])} over time' src='{_trend_chart(points, attr, TITLES[attr], slopes.get(attr))}'>")
+            chart = _trend_chart(points, attr, TITLES[attr], slopes.get(attr))
+            parts.append(f"<img alt='{e(TITLES[attr])} over time' src='{chart}'>")
         parts.append("<h2>Region by region</h2><ul>")
         for key, s in r["trends"].items():
             if key.startswith("diff:"):
@@ -239,33 +276,51 @@ def render_html(points: list[Point], r: dict) -> str:
     parts.append("<h2>What makes it worse?</h2>")
     if effects:
         parts.append(f"<img alt='Trigger effects on tension' src='{_effects_chart(effects)}'>")
-        parts.append("<p>Red: clearly more tension with the tag; green: clearly less; grey: no clear "
-                     "difference. In brackets: sessions with / without. A tag is your own word for the day "
-                     "(<em>evening</em> is what you tagged); the morning-evening line goes by the clock alone, "
-                     "so the two can differ.</p>")
+        parts.append(
+            "<p>Red: clearly more tension with the tag; green: clearly less; grey: no clear "
+            "difference. In brackets: sessions with / without. A tag is your own word for the day "
+            "(<em>evening</em> is what you tagged); the morning-evening line goes by the clock alone, "
+            "so the two can differ.</p>"
+        )
     else:
-        parts.append("<p class='note'>Not enough tagged sessions yet: a trigger needs at least 3 sessions with "
-                     "it and 3 without.</p>")
+        parts.append(
+            "<p class='note'>Not enough tagged sessions yet: a trigger needs at least 3 sessions with "
+            "it and 3 without.</p>"
+        )
     pvt = r["pain_vs_tension"]
     if pvt:
-        parts.append(f"<p>Pain and tension: Spearman ρ = {pvt['rho']:.2f} (95 % interval {pvt['low']:.2f} to "
-                     f"{pvt['high']:.2f}, {count(pvt['n'], 'session')}).</p>")
+        parts.append(
+            f"<p>Pain and tension: Spearman ρ = {pvt['rho']:.2f} (95 % interval {pvt['low']:.2f} to "
+            f"{pvt['high']:.2f}, {count(pvt['n'], 'session')}).</p>"
+        )
     if r["weekly"]:
         regions = sorted({g for w in r["weekly"] for g in w["diffs"]})
-        parts.append("<h2>Week by week</h2><table><tr><th>week of</th><th>sessions</th><th>asymmetry</th>"
-                     "<th>tension before</th><th>after</th><th>gain</th><th>twitches</th><th>pain</th>"
-                     + "".join(f"<th>{e(REGION_SHORT[g])} L−R mm</th>" for g in regions) + "</tr>")
+        parts.append(
+            "<h2>Week by week</h2><table><tr><th>week of</th><th>sessions</th><th>asymmetry</th>"
+            "<th>tension before</th><th>after</th><th>gain</th><th>twitches</th><th>pain</th>"
+            + "".join(f"<th>{e(REGION_SHORT[g])} L−R mm</th>" for g in regions)
+            + "</tr>"
+        )
         for w in r["weekly"]:
-            parts.append(f"<tr><td>{e(w['week'])}</td><td>{w['sessions']}</td><td>{_fmt(w['asymmetry_index'])}</td>"
-                         f"<td>{_fmt(w['tension_before'])}</td><td>{_fmt(w['tension_after'])}</td>"
-                         f"<td>{_fmt(w['relaxation_gain'])}</td><td>{_fmt(w['twitches_per_session'])}</td>"
-                         f"<td>{_fmt(w['pain'])}</td>"
-                         + "".join(f"<td>{_fmt(w['diffs'].get(g), 2)}</td>" for g in regions) + "</tr>")
+            parts.append(
+                f"<tr><td>{e(w['week'])}</td><td>{w['sessions']}</td><td>{_fmt(w['asymmetry_index'])}</td>"
+                f"<td>{_fmt(w['tension_before'])}</td><td>{_fmt(w['tension_after'])}</td>"
+                f"<td>{_fmt(w['relaxation_gain'])}</td><td>{_fmt(w['twitches_per_session'])}</td>"
+                f"<td>{_fmt(w['pain'])}</td>"
+                + "".join(f"<td>{_fmt(w['diffs'].get(g), 2)}</td>" for g in regions)
+                + "</tr>"
+            )
         parts.append("</table>")
     if r["incomplete"]:
-        parts.append("<h2>Incomplete sessions</h2><p>Kept in your log, left out of the trends:</p><ul>"
-                     + "".join(f"<li>{e(t.replace('T', ' '))}</li>" for t in r["incomplete"]) + "</ul>")
-    parts.append(f"<footer><p><small>{e(NOT_A_DEVICE)} Made by facetension on your own computer; nothing in "
-                 "this page was sent anywhere.</small></p><p><small>When to get help: "
-                 + " ".join(e(t) for t in RED_FLAGS) + "</small></p></footer></body></html>")
+        parts.append(
+            "<h2>Incomplete sessions</h2><p>Kept in your log, left out of the trends:</p><ul>"
+            + "".join(f"<li>{e(t.replace('T', ' '))}</li>" for t in r["incomplete"])
+            + "</ul>"
+        )
+    parts.append(
+        f"<footer><p><small>{e(NOT_A_DEVICE)} Made by facetension on your own computer; nothing in "
+        "this page was sent anywhere.</small></p><p><small>When to get help: "
+        + " ".join(e(t) for t in RED_FLAGS)
+        + "</small></p></footer></body></html>"
+    )
     return "\n".join(parts)

@@ -19,20 +19,22 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
     points = []
     for r in records:
         b, a = r.before, r.after
-        points.append(Point(
-            local_start=datetime.fromisoformat(r.started_local).replace(tzinfo=None),
-            asymmetry_index=b.asymmetry_index if b else None,
-            tension_before=b.tension_index if b else None,
-            tension_after=a.tension_index if a else None,
-            diffs=dict(b.diffs) if b else {},
-            twitches=r.twitches or 0,
-            pain_before=r.journal.pain_before,
-            pain_after=r.journal.pain_after,
-            tags=r.journal.tags,
-            completed=r.status == "completed",
-            half_gap=gaps.get(r.id),
-            session_id=r.id,
-        ))
+        points.append(
+            Point(
+                local_start=datetime.fromisoformat(r.started_local).replace(tzinfo=None),
+                asymmetry_index=b.asymmetry_index if b else None,
+                tension_before=b.tension_index if b else None,
+                tension_after=a.tension_index if a else None,
+                diffs=dict(b.diffs) if b else {},
+                twitches=r.twitches or 0,
+                pain_before=r.journal.pain_before,
+                pain_after=r.journal.pain_after,
+                tags=r.journal.tags,
+                completed=r.status == "completed",
+                half_gap=gaps.get(r.id),
+                session_id=r.id,
+            )
+        )
     return points, {r.tz for r in records}
 
 
@@ -59,16 +61,22 @@ def cmd_trend(args) -> int:
 
 
 def register(sub) -> None:
-    r = sub.add_parser("report", help="trends over weeks, as an HTML page to keep or show your therapist",
-                       description="Weekly trends of asymmetry and tension, trigger effects, and charts, "
-                                   "in one self-contained HTML file.")
+    r = sub.add_parser(
+        "report",
+        help="trends over weeks, as an HTML page to keep or show your therapist",
+        description="Weekly trends of asymmetry and tension, trigger effects, and charts, "
+        "in one self-contained HTML file.",
+    )
     add_since_option(r)
     r.add_argument("--out", default="report.html", metavar="FILE", help="where to write it (default report.html)")
     r.add_argument("--json", action="store_true", help="print the numbers as JSON instead")
     add_db_option(r)
     r.set_defaults(func=cmd_report)
-    t = sub.add_parser("trend", help="a short summary of your trends, in the terminal",
-                       description="A short terminal summary of your trends, with sparklines.")
+    t = sub.add_parser(
+        "trend",
+        help="a short summary of your trends, in the terminal",
+        description="A short terminal summary of your trends, with sparklines.",
+    )
     add_since_option(t)
     add_db_option(t)
     t.set_defaults(func=cmd_trend)

@@ -51,27 +51,93 @@ lock), logdb (the file: opening, upgrades, transactions, SQLite's errors in word
 from __future__ import annotations
 
 from .errors import LogBusyError, LogNeedsUpgradeError, NoLogError, StorageError, UnknownSessionError  # noqa: F401
-from .logdb import (BUSY_TIMEOUT_S, DATA_DIR_ENV, DB_ENV, DB_FILENAME, LOCK_WAIT_S, LogBase, data_dir,  # noqa: F401
-                    default_path, resolve_path)
+from .logdb import (  # noqa: F401
+    BUSY_TIMEOUT_S,
+    DATA_DIR_ENV,
+    DB_ENV,
+    DB_FILENAME,
+    LOCK_WAIT_S,
+    LogBase,
+    data_dir,
+    default_path,
+    resolve_path,
+)
 from .logexport import EXPORT_COLUMNS, EXPORT_TABLES, EXPORT_TYPES, Transfer  # noqa: F401
 from .loglock import DIR_MODE, FILE_MODE, lock_path, writer_pid  # noqa: F401
 from .logqueries import Queries
-from .logrecords import (BUILTIN_TAGS, DECIMALS, EVENT_KINDS, KEEP, KINDS, MAX_NOTE_CHARS,  # noqa: F401
-                         MAX_TEXT_CHARS, MEASURE_COLUMNS, PAIN_RANGE, EventRow, ImportResult, Journal, Measures,
-                         SampleRow, SessionRecord, SessionSummary, iso_utc, local_timezone, parse_time, stored_number,
-                         validate_note, validate_pain, validate_tag)
-from .logschema import (EVENT_COLUMNS, MIGRATIONS, SAMPLE_COLUMNS, SCHEMA_VERSION, SESSION_COLUMNS,  # noqa: F401
-                        SUMMARY_COLUMNS)
+from .logrecords import (  # noqa: F401
+    BUILTIN_TAGS,
+    DECIMALS,
+    EVENT_KINDS,
+    KEEP,
+    KINDS,
+    MAX_NOTE_CHARS,
+    MAX_TEXT_CHARS,
+    MEASURE_COLUMNS,
+    PAIN_RANGE,
+    EventRow,
+    ImportResult,
+    Journal,
+    Measures,
+    SampleRow,
+    SessionRecord,
+    SessionSummary,
+    iso_utc,
+    local_timezone,
+    parse_time,
+    stored_number,
+    validate_note,
+    validate_pain,
+    validate_tag,
+)
+from .logschema import EVENT_COLUMNS, MIGRATIONS, SAMPLE_COLUMNS, SCHEMA_VERSION, SESSION_COLUMNS, SUMMARY_COLUMNS  # noqa: F401
 from .logwriter import FLUSH_INTERVAL_S, SessionWriting  # noqa: F401
 
 __all__ = [  # the log's API, records included (the practice loop and the report use these)
-    "Log", "default_path", "resolve_path", "writer_pid", "lock_path", "SCHEMA_VERSION", "MIGRATIONS", "DB_ENV",
-    "FLUSH_INTERVAL_S", "EXPORT_COLUMNS", "EXPORT_TYPES", "EXPORT_TABLES", "SAMPLE_COLUMNS", "SESSION_COLUMNS",
-    "EVENT_COLUMNS", "SUMMARY_COLUMNS", "MEASURE_COLUMNS", "DECIMALS", "KINDS", "EVENT_KINDS", "BUILTIN_TAGS",
-    "PAIN_RANGE", "MAX_NOTE_CHARS", "MAX_TEXT_CHARS", "KEEP", "Measures", "SampleRow", "EventRow", "SessionSummary",
-    "Journal", "SessionRecord", "ImportResult", "iso_utc", "parse_time", "local_timezone", "stored_number",
-    "validate_tag", "validate_pain", "validate_note", "StorageError", "LogBusyError", "LogNeedsUpgradeError",
-    "NoLogError", "UnknownSessionError",
+    "Log",
+    "default_path",
+    "resolve_path",
+    "writer_pid",
+    "lock_path",
+    "SCHEMA_VERSION",
+    "MIGRATIONS",
+    "DB_ENV",
+    "FLUSH_INTERVAL_S",
+    "EXPORT_COLUMNS",
+    "EXPORT_TYPES",
+    "EXPORT_TABLES",
+    "SAMPLE_COLUMNS",
+    "SESSION_COLUMNS",
+    "EVENT_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "MEASURE_COLUMNS",
+    "DECIMALS",
+    "KINDS",
+    "EVENT_KINDS",
+    "BUILTIN_TAGS",
+    "PAIN_RANGE",
+    "MAX_NOTE_CHARS",
+    "MAX_TEXT_CHARS",
+    "KEEP",
+    "Measures",
+    "SampleRow",
+    "EventRow",
+    "SessionSummary",
+    "Journal",
+    "SessionRecord",
+    "ImportResult",
+    "iso_utc",
+    "parse_time",
+    "local_timezone",
+    "stored_number",
+    "validate_tag",
+    "validate_pain",
+    "validate_note",
+    "StorageError",
+    "LogBusyError",
+    "LogNeedsUpgradeError",
+    "NoLogError",
+    "UnknownSessionError",
 ]
 
 

@@ -69,8 +69,10 @@ class Rest:
 
 
 def default_rest() -> Rest:
-    return Rest(activation={(r, s): DEFAULT_REST[r] for r in TENSION_REGIONS for s in SIDES},
-                eye_mm={s: DEFAULT_EYE_OPENING_MM for s in SIDES})
+    return Rest(
+        activation={(r, s): DEFAULT_REST[r] for r in TENSION_REGIONS for s in SIDES},
+        eye_mm={s: DEFAULT_EYE_OPENING_MM for s in SIDES},
+    )
 
 
 def _bs_index(name: str) -> int:
@@ -80,7 +82,8 @@ def _bs_index(name: str) -> int:
 # (region, side) → list of (blendshape index, weight), resolved once.
 _TERMS = {
     (region, side): [(_bs_index(n.format(side=side.capitalize())), w) for n, w in terms.items()]
-    for region, terms in WEIGHTS.items() for side in SIDES
+    for region, terms in WEIGHTS.items()
+    for side in SIDES
 }
 # The same as one (regions × sides, blendshapes) matrix: every activation in one product.
 _TERM_MATRIX = np.zeros((len(_TERMS), len(BLENDSHAPE_NAMES)))
@@ -135,8 +138,9 @@ def _unit(v: float) -> float:
     return min(max(float(v), 0.0), 1.0)
 
 
-def frame_tension(blendshapes: np.ndarray, measure: FrameMeasure | None, rest: Rest,
-                  blink: bool = False) -> FrameTension:
+def frame_tension(
+    blendshapes: np.ndarray, measure: FrameMeasure | None, rest: Rest, blink: bool = False
+) -> FrameTension:
     """Tension for one frame. During a blink the eye is left out."""
     act = activations(blendshapes)
     geo = geometry(measure, rest) if measure is not None and measure.usable else {}
@@ -156,8 +160,9 @@ def frame_tension(blendshapes: np.ndarray, measure: FrameMeasure | None, rest: R
 
 def tension_index(values: dict[tuple[str, str], float]) -> float:
     """0..100: the mean over regions of the tenser side. Held tension on one side counts fully."""
-    per_region = [max(values.get((r, s), 0.0) for s in SIDES) for r in TENSION_REGIONS
-                  if any((r, s) in values for s in SIDES)]
+    per_region = [
+        max(values.get((r, s), 0.0) for s in SIDES) for r in TENSION_REGIONS if any((r, s) in values for s in SIDES)
+    ]
     return INDEX_SCALE * sum(per_region) / len(per_region) if per_region else float("nan")
 
 
@@ -177,6 +182,11 @@ def build_rest(samples: list[tuple[np.ndarray, FrameMeasure | None]]) -> Rest:
             return None
         return {s: float(np.median([getattr(v, s) for v in vals])) for s in SIDES}
 
-    return Rest(activation, eye_mm=med("eye") or {s: DEFAULT_EYE_OPENING_MM for s in SIDES},
-                corner_drop_mm=med("mouth_corner"), corner_out_mm=med("mouth_excursion"),
-                brow_mm=med("brow"), personal=True)
+    return Rest(
+        activation,
+        eye_mm=med("eye") or {s: DEFAULT_EYE_OPENING_MM for s in SIDES},
+        corner_drop_mm=med("mouth_corner"),
+        corner_out_mm=med("mouth_excursion"),
+        brow_mm=med("brow"),
+        personal=True,
+    )

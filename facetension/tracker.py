@@ -34,7 +34,7 @@ class Reading:
     size_px: float  # face height
 
     @classmethod
-    def of(cls, face, measure: FrameMeasure | None) -> "Reading":
+    def of(cls, face, measure: FrameMeasure | None) -> Reading:
         """From a landmarks.Face and its measure."""
         return cls(face.blendshapes, measure, face.centre_px, face.height_px)
 
@@ -101,8 +101,12 @@ def _mean_measure(a: FrameMeasure | None, b: FrameMeasure | None) -> FrameMeasur
 
 
 class TensionTracker:
-    def __init__(self, rest: Rest | None = None, noise: dict[Key, float] | None = None,
-                 settings: TrackerSettings = TrackerSettings()):
+    def __init__(
+        self,
+        rest: Rest | None = None,
+        noise: dict[Key, float] | None = None,
+        settings: TrackerSettings = TrackerSettings(),
+    ):
         self.rest = rest or default_rest()
         self.settings = settings
         self._noise_given = dict(noise or {})
@@ -114,7 +118,7 @@ class TensionTracker:
         self._last_disturbed = -math.inf  # last blink or head movement
 
     @classmethod
-    def for_baseline(cls, baseline) -> "TensionTracker":
+    def for_baseline(cls, baseline) -> TensionTracker:
         """Against a personal baseline (baselines.Baseline: its rest and its noise floor), or
         the built-in defaults when there is none."""
         return cls(baseline.rest, baseline.noise) if baseline is not None else cls()
@@ -148,8 +152,12 @@ class TensionTracker:
             # are opposite: each frame is averaged with the one before, before any
             # non-linear step (clipping would otherwise turn that jitter into tension).
             pt, prev = self._prev
-            combined = Reading((reading.blendshapes + prev.blendshapes) / 2, _mean_measure(prev.measure, reading.measure),
-                               reading.center_px, reading.size_px)
+            combined = Reading(
+                (reading.blendshapes + prev.blendshapes) / 2,
+                _mean_measure(prev.measure, reading.measure),
+                reading.center_px,
+                reading.size_px,
+            )
             moving = self._is_moving(self._pose(prev), self._pose(reading), t_s - pt)
         self._prev = (t_s, reading)
         ft = frame_tension(combined.blendshapes, combined.measure, self.rest, blink)
@@ -177,9 +185,12 @@ class TensionTracker:
         if dt <= 0:
             return False
         s = self.settings
-        if a[0] is not None and b[0] is not None:
-            if max(abs(x - y) for x, y in zip(a[0], b[0])) / dt > s.head_speed_deg_s:
-                return True
+        if (
+            a[0] is not None
+            and b[0] is not None
+            and max(abs(x - y) for x, y in zip(a[0], b[0])) / dt > s.head_speed_deg_s
+        ):
+            return True
         shift = math.hypot(b[1][0] - a[1][0], b[1][1] - a[1][1]) / max(b[2], 1.0)
         return shift / dt > s.head_speed_faces_s
 
@@ -214,7 +225,7 @@ class TensionTracker:
                     c.burst = _Burst(t, t, abs(h), spoiled=t - self._last_disturbed <= s.guard_s)
                 else:  # calm: keep learning the noise floor
                     c.var += noise_a * (h * h - c.var)
-                    c.var = max(c.var, s.noise_floor_min ** 2)
+                    c.var = max(c.var, s.noise_floor_min**2)
                 continue
             b = c.burst
             if abs(h) > s.k_off * sd:

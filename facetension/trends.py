@@ -108,7 +108,7 @@ def welch(with_: np.ndarray, without: np.ndarray, name: str) -> Effect | None:
         return None
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     se = math.sqrt(va + vb)
-    dof = (va + vb) ** 2 / ((va ** 2) / (len(a) - 1) + (vb ** 2) / (len(b) - 1)) if se > 0 else len(a) + len(b) - 2
+    dof = (va + vb) ** 2 / ((va**2) / (len(a) - 1) + (vb**2) / (len(b) - 1)) if se > 0 else len(a) + len(b) - 2
     t = _t95(dof)
     d = float(a.mean() - b.mean())
     return Effect(name, d, d - t * se, d + t * se, len(a), len(b))
@@ -117,11 +117,11 @@ def welch(with_: np.ndarray, without: np.ndarray, name: str) -> Effect | None:
 def _t95(dof: float) -> float:
     """Two-sided 95 % Student t quantile (Cornish–Fisher expansion; exact enough for dof ≥ 2)."""
     z = Z95
-    g1 = (z ** 3 + z) / 4
-    g2 = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96
-    g3 = (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / 384
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
     dof = max(dof, 1.0)
-    return z + g1 / dof + g2 / dof ** 2 + g3 / dof ** 3
+    return z + g1 / dof + g2 / dof**2 + g3 / dof**3
 
 
 def spearman(x, y) -> tuple[float, float, float, int] | None:
@@ -154,7 +154,7 @@ def mdc95(points: list[Point]) -> float | None:
     gaps = np.array([p.half_gap for p in points if p.half_gap is not None and np.isfinite(p.half_gap)])
     if len(gaps) < MIN_GROUP:
         return None
-    sem = float(np.sqrt(np.mean(gaps ** 2) / 2.0))  # each half-difference carries two errors
+    sem = float(np.sqrt(np.mean(gaps**2) / 2.0))  # each half-difference carries two errors
     return Z95 * math.sqrt(2.0) * sem
 
 
@@ -171,19 +171,24 @@ def weekly(points: list[Point]) -> list[dict]:
     for start in sorted(weeks):
         ps = weeks[start]
         regions = sorted({r for p in ps for r in p.diffs})
-        gain = [p.tension_before - p.tension_after for p in ps
-                if p.tension_before is not None and p.tension_after is not None]
-        rows.append({
-            "week": start.isoformat(),
-            "sessions": len(ps),
-            "asymmetry_index": _median([p.asymmetry_index for p in ps]),
-            "diffs": {r: _median([p.diffs.get(r) for p in ps]) for r in regions},
-            "tension_before": _median([p.tension_before for p in ps]),
-            "tension_after": _median([p.tension_after for p in ps]),
-            "relaxation_gain": _median(gain),
-            "twitches_per_session": float(np.mean([p.twitches for p in ps])),
-            "pain": _mean([p.pain_before for p in ps]),
-        })
+        gain = [
+            p.tension_before - p.tension_after
+            for p in ps
+            if p.tension_before is not None and p.tension_after is not None
+        ]
+        rows.append(
+            {
+                "week": start.isoformat(),
+                "sessions": len(ps),
+                "asymmetry_index": _median([p.asymmetry_index for p in ps]),
+                "diffs": {r: _median([p.diffs.get(r) for p in ps]) for r in regions},
+                "tension_before": _median([p.tension_before for p in ps]),
+                "tension_after": _median([p.tension_after for p in ps]),
+                "relaxation_gain": _median(gain),
+                "twitches_per_session": float(np.mean([p.twitches for p in ps])),
+                "pain": _mean([p.pain_before for p in ps]),
+            }
+        )
     return rows
 
 
@@ -209,8 +214,10 @@ def trends(points: list[Point]) -> dict[str, Slope]:
     if not done:
         return {}
     x = days_since(done)
-    out = {"asymmetry_index": theil_sen(x, np.array([_nan(p.asymmetry_index) for p in done])),
-           "tension_before": theil_sen(x, np.array([_nan(p.tension_before) for p in done]))}
+    out = {
+        "asymmetry_index": theil_sen(x, np.array([_nan(p.asymmetry_index) for p in done])),
+        "tension_before": theil_sen(x, np.array([_nan(p.tension_before) for p in done])),
+    }
     for region in sorted({r for p in done for r in p.diffs}):
         out[f"diff:{region}"] = theil_sen(x, np.array([abs(_nan(p.diffs.get(region))) for p in done]))
     return out
@@ -250,8 +257,13 @@ def departure(history: list[Point], now: Point) -> str | None:
     """What in this session lies far outside the person's own recent range (their completed
     sessions of the last four weeks), in words; None when nothing does or the history is too
     short to say. Not a diagnosis: a reason to check with their clinician."""
-    recent = [p for p in history if p.completed and p is not now
-              and timedelta(0) <= now.local_start - p.local_start <= timedelta(days=DEPARTURE_WINDOW_DAYS)]
+    recent = [
+        p
+        for p in history
+        if p.completed
+        and p is not now
+        and timedelta(0) <= now.local_start - p.local_start <= timedelta(days=DEPARTURE_WINDOW_DAYS)
+    ]
     if len(recent) < DEPARTURE_MIN_SESSIONS:
         return None
     found = []
@@ -271,6 +283,9 @@ def departure(history: list[Point], now: Point) -> str | None:
             found.append(f"the {region.replace('_', ' ')} (left−right {value:+.1f} mm, usually {median:+.1f} mm)")
     if not found:
         return None
-    return ("Today's resting measurement is well outside your own range of the last four weeks: "
-            + "; ".join(found) + ". This can have simple causes (light, posture, a tired day), but if it "
-            "stays, or your face feels different, please check with your clinician.")
+    return (
+        "Today's resting measurement is well outside your own range of the last four weeks: "
+        + "; ".join(found)
+        + ". This can have simple causes (light, posture, a tired day), but if it "
+        "stays, or your face feels different, please check with your clinician."
+    )

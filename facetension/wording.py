@@ -11,12 +11,25 @@ RED_FLAGS = (
 )
 
 # Asymmetry regions (metrics.REGIONS) as the analyze table titles them.
-REGION_TITLES = {"brow": "Brow height", "eye": "Eye opening", "mouth_corner": "Mouth corner (drop)",
-                 "mouth_excursion": "Mouth corner (out)", "nose": "Nose (alar base)"}
+REGION_TITLES = {
+    "brow": "Brow height",
+    "eye": "Eye opening",
+    "mouth_corner": "Mouth corner (drop)",
+    "mouth_excursion": "Mouth corner (out)",
+    "nose": "Nose (alar base)",
+}
 # Every region, asymmetry's and tension's (tension.TENSION_REGIONS), in running text.
-REGION_NAMES = {"brow": "brow", "eye": "eye", "mouth_corner": "mouth corner (drop)",
-                "mouth_excursion": "mouth corner (out)", "nose": "nose", "cheek": "cheek", "mouth": "mouth",
-                "chin": "chin", "jaw": "jaw"}
+REGION_NAMES = {
+    "brow": "brow",
+    "eye": "eye",
+    "mouth_corner": "mouth corner (drop)",
+    "mouth_excursion": "mouth corner (out)",
+    "nose": "nose",
+    "cheek": "cheek",
+    "mouth": "mouth",
+    "chin": "chin",
+    "jaw": "jaw",
+}
 # ... and where space is short (history's one line, the window's bars).
 REGION_SHORT = {**REGION_NAMES, "mouth_corner": "mouth corner", "mouth_excursion": "mouth out"}
 

@@ -39,8 +39,11 @@ def _measures(rng, asym_index: float, tension_index: float) -> Measures:
     diffs = {r: float(rng.normal(0, 0.3)) for r in REGIONS}
     diffs["eye"] = -eye + float(rng.normal(0, 0.2))
     t = tension_index / 100.0
-    tension = {(r, s): float(np.clip(rng.normal(t * (1.6 if (r, s) == ("eye", "left") else 0.6), 0.03), 0, 1))
-               for r in TENSION_REGIONS for s in SIDES}
+    tension = {
+        (r, s): float(np.clip(rng.normal(t * (1.6 if (r, s) == ("eye", "left") else 0.6), 0.03), 0, 1))
+        for r in TENSION_REGIONS
+        for s in SIDES
+    }
     return Measures(diffs, tension, asym_index, tension_index)
 
 
@@ -65,8 +68,13 @@ def main(path: Path) -> Path:
                 log.add_sample(sid, SampleRow(float(sec), m, 1.0, "before"))
             log.add_event(sid, EventRow(25.0, "prompt", "eye", "left", "Let your left eye soften"))
             completed = rng.random() > 0.06
-            summary = SessionSummary(_measures(rng, asym, tension), _measures(rng, asym - 0.5, after),
-                                     int(rng.poisson(0.3)), 200.0 + float(rng.normal(0, 30)), 300.0)
+            summary = SessionSummary(
+                _measures(rng, asym, tension),
+                _measures(rng, asym - 0.5, after),
+                int(rng.poisson(0.3)),
+                200.0 + float(rng.normal(0, 30)),
+                300.0,
+            )
             log.finish_session(sid, start + timedelta(minutes=6), completed, summary)
             tags = [t for t, on in (("cold", cold), ("massage", massage), ("evening", evening)) if on]
             pain = int(np.clip(round(2 + (tension - BASE_TENSION) / 4 + rng.normal(0, 1)), 0, 10))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from facetension.storage import DATA_DIR_ENV, DB_ENV, Log
+
 from log_data import T0, a_baseline, record_session
 from media import FACES
 

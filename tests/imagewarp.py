@@ -95,7 +95,7 @@ def local_shift(image: np.ndarray, center: Point, shift: Point, sigma: float) ->
 
 def _plateau(u: np.ndarray | float) -> np.ndarray:
     # ~1 well inside |u| < 0.5, smoothly 0 beyond ~1.3; relative dip at u is about u^8.
-    return np.exp(-np.asarray(u, dtype=np.float64) ** 8)
+    return np.exp(-(np.asarray(u, dtype=np.float64) ** 8))
 
 
 def _check_scale_args(factor: float, half_length: float, half_width: float) -> None:
@@ -162,9 +162,7 @@ def local_scale(
     return _remap_box(image, src_x, src_y, x0, y0)
 
 
-def chimera(
-    image: np.ndarray, line_point: Point, line_direction: Point, keep: Literal["left", "right"]
-) -> np.ndarray:
+def chimera(image: np.ndarray, line_point: Point, line_direction: Point, keep: Literal["left", "right"]) -> np.ndarray:
     """Mirror one half of the image onto the other about a line, e.g. the facial midline.
 
     With n the unit normal of the line pointing toward image +x and t(p) = (p - line_point) . n,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
 from media import FACES
 
 FRAME_SIZE = (1280, 720)  # (width, height): a laptop camera's 16:9 frame
@@ -145,7 +146,7 @@ def _multi_face_crops() -> dict[str, np.ndarray]:
                 cx0 = max(cx0, ox1 + SIDE_CLEARANCE * fh)
             elif ox0 >= x1:  # to its right
                 cx1 = min(cx1, ox0 - SIDE_CLEARANCE * fh)
-        crops[name] = np.ascontiguousarray(img[int(round(cy0)):int(round(cy1)), int(round(cx0)):int(round(cx1))])
+        crops[name] = np.ascontiguousarray(img[int(round(cy0)) : int(round(cy1)), int(round(cx0)) : int(round(cx1))])
     return crops
 
 
@@ -225,12 +226,13 @@ def letterbox(
     x0, y0 = max(ox, 0), max(oy, 0)
     x1, y1 = min(ox + new_w, fw), min(oy + new_h, fh)
     if x1 > x0 and y1 > y0:
-        frame[y0:y1, x0:x1] = scaled[y0 - oy:y1 - oy, x0 - ox:x1 - ox]
+        frame[y0:y1, x0:x1] = scaled[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
     centre = (ox + face_centre[0] * sx, oy + face_centre[1] * sy)
     return frame, centre
 
 
-def letterbox_source(src: SourceFace, target_fraction: float, position="centre",
-                     frame_size: tuple[int, int] = FRAME_SIZE) -> tuple[np.ndarray, tuple[float, float]]:
+def letterbox_source(
+    src: SourceFace, target_fraction: float, position="centre", frame_size: tuple[int, int] = FRAME_SIZE
+) -> tuple[np.ndarray, tuple[float, float]]:
     """``letterbox`` for a measured source face."""
     return letterbox(src.image, src.height_px, target_fraction, frame_size, position, src.centre)

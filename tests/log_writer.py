@@ -26,12 +26,18 @@ def main(db: str, seed: int) -> None:
         print(f"session {sid}", flush=True)
         for t in range(10**6):
             face = rng.random() > 0.05  # now and then a second without a face: all NULL
-            m = Measures({r: rng.uniform(-3, 3) for r in REGIONS},
-                         {(r, s): rng.random() for r in TENSION_REGIONS for s in SIDES},
-                         rng.uniform(0, 100), rng.uniform(0, 100)) if face else Measures()
+            m = (
+                Measures(
+                    {r: rng.uniform(-3, 3) for r in REGIONS},
+                    {(r, s): rng.random() for r in TENSION_REGIONS for s in SIDES},
+                    rng.uniform(0, 100),
+                    rng.uniform(0, 100),
+                )
+                if face
+                else Measures()
+            )
             if rng.random() < EVENT_SHARE:
-                log.add_event(sid, EventRow(t + 0.5 * rng.random(), "twitch", "eye", rng.choice(SIDES), "",
-                                            0.3, 0.1))
+                log.add_event(sid, EventRow(t + 0.5 * rng.random(), "twitch", "eye", rng.choice(SIDES), "", 0.3, 0.1))
             log.add_sample(sid, SampleRow(float(t), m, rng.random() if face else 0.0, "relax"))
             print(f"committed {t + 1 - log.unsaved_samples} of {t + 1}", flush=True)
 

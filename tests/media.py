@@ -13,6 +13,7 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 FACES_DIR = Path(__file__).resolve().parent / "data" / "faces"
 IN_SAMPLES = ("grace_hopper.jpg", "single_face.jpg", "single_face.mp4")
 
-FACES = MappingProxyType({**{p.name: p for p in FACES_DIR.iterdir() if p.suffix != ".md"},
-                          **{name: SAMPLES / name for name in IN_SAMPLES}})
+FACES = MappingProxyType(
+    {**{p.name: p for p in FACES_DIR.iterdir() if p.suffix != ".md"}, **{name: SAMPLES / name for name in IN_SAMPLES}}
+)
 DEMO = SAMPLES / "practice_demo.mp4"  # single_face.mp4 with scripted tension (samples/make_practice_demo.py)

@@ -18,13 +18,14 @@ from typing import ClassVar, Literal, Protocol
 
 import cv2
 import numpy as np
-from imagewarp import local_scale, local_shift
-from media import FACES
 
 from facetension import face_model as fm
 from facetension.analysis import analyze_image
 from facetension.headframe import head_frame
 from facetension.landmarks import Landmarker
+
+from imagewarp import local_scale, local_shift
+from media import FACES
 
 SOURCE_CLIP = FACES["single_face.mp4"]
 FPS = 30.0
@@ -152,8 +153,9 @@ def raised_cosine_window(t: float, start: float, end: float, ramp: float) -> flo
 class Edit(Protocol):
     moves_frame: ClassVar[bool]  # True for whole-frame edits, which must come last
 
-    def apply(self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray,
-              mm_per_px: float) -> np.ndarray: ...
+    def apply(
+        self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray, mm_per_px: float
+    ) -> np.ndarray: ...
 
 
 def _iris(landmarks: np.ndarray, side: Side) -> tuple[Vec, float]:
@@ -182,15 +184,17 @@ class EyeNarrow:
     def __post_init__(self):
         _check(self.side)
 
-    def apply(self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray,
-              mm_per_px: float) -> np.ndarray:
+    def apply(
+        self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray, mm_per_px: float
+    ) -> np.ndarray:
         w = raised_cosine_window(t_s, self.start, self.end, self.ramp)
         if w == 0.0:
             return frame
         centre, iris = _iris(landmarks, self.side)
         # The box reaches past both lids (~1.3 irises from the pupil) and both canthi.
-        return local_scale(frame, centre, (float(up[0]), float(up[1])), 1.0 + (self.factor - 1.0) * w,
-                           1.3 * iris, 1.6 * iris)
+        return local_scale(
+            frame, centre, (float(up[0]), float(up[1])), 1.0 + (self.factor - 1.0) * w, 1.3 * iris, 1.6 * iris
+        )
 
 
 @dataclass(frozen=True)
@@ -208,8 +212,9 @@ class CornerShift:
     def __post_init__(self):
         _check(self.side)
 
-    def apply(self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray,
-              mm_per_px: float) -> np.ndarray:
+    def apply(
+        self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray, mm_per_px: float
+    ) -> np.ndarray:
         w = raised_cosine_window(t_s, self.start, self.end, self.ramp)
         if w == 0.0:
             return frame
@@ -237,8 +242,9 @@ class LidFlicker:
     def __post_init__(self):
         _check(self.side, self.lid)
 
-    def apply(self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray,
-              mm_per_px: float) -> np.ndarray:
+    def apply(
+        self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray, mm_per_px: float
+    ) -> np.ndarray:
         if not self.start < t_s < self.start + self.duration:
             return frame
         _, iris = _iris(landmarks, self.side)
@@ -267,11 +273,13 @@ class Jitter:
         m[:, 2] += (self.shift_px * math.sin(phase), self.shift_px * math.cos(phase))
         return m
 
-    def apply(self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray,
-              mm_per_px: float) -> np.ndarray:
+    def apply(
+        self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray, mm_per_px: float
+    ) -> np.ndarray:
         h, w = frame.shape[:2]
-        return cv2.warpAffine(frame, self.matrix(t_s, (w, h)), (w, h), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE)
+        return cv2.warpAffine(
+            frame, self.matrix(t_s, (w, h)), (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
 
 
 @dataclass(frozen=True)
@@ -280,8 +288,9 @@ class Mirror:
 
     moves_frame: ClassVar[bool] = True
 
-    def apply(self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray,
-              mm_per_px: float) -> np.ndarray:
+    def apply(
+        self, frame: np.ndarray, t_s: float, landmarks: np.ndarray, up: np.ndarray, mm_per_px: float
+    ) -> np.ndarray:
         return np.ascontiguousarray(frame[:, ::-1])
 
 

@@ -33,15 +33,25 @@ def canonical_478() -> np.ndarray:
     out = np.zeros((fm.N_LANDMARKS, 3))
     out[: fm.N_MESH] = v
     for centre_idx, (outer, inner, upper, lower) in ((468, (33, 133, 159, 145)), (473, (263, 362, 386, 374))):
-        c = np.array([(v[outer, 0] + v[inner, 0]) / 2, (v[upper, 1] + v[lower, 1]) / 2, (v[upper, 2] + v[lower, 2]) / 2])
+        c = np.array(
+            [(v[outer, 0] + v[inner, 0]) / 2, (v[upper, 1] + v[lower, 1]) / 2, (v[upper, 2] + v[lower, 2]) / 2]
+        )
         out[centre_idx] = c
         for j, d in enumerate(((1, 0), (0, 1), (-1, 0), (0, -1))):
             out[centre_idx + 1 + j] = c + IRIS_RADIUS_CM * np.array([d[0], d[1], 0.0])
     return out
 
 
-def project(points_cm: np.ndarray, yaw=0.0, pitch=0.0, roll=0.0, image_size=IMAGE_SIZE,
-            distance_cm=DISTANCE_CM, focal_px=FOCAL_PX, offset_cm=(0.0, 0.0)) -> np.ndarray:
+def project(
+    points_cm: np.ndarray,
+    yaw=0.0,
+    pitch=0.0,
+    roll=0.0,
+    image_size=IMAGE_SIZE,
+    distance_cm=DISTANCE_CM,
+    focal_px=FOCAL_PX,
+    offset_cm=(0.0, 0.0),
+) -> np.ndarray:
     """Pose the face and project it; returns (478, 3) landmarks as MediaPipe gives them."""
     w, h = image_size
     cam = points_cm @ rotation(yaw, pitch, roll).T + np.array([offset_cm[0], offset_cm[1], 0.0])

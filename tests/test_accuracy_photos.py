@@ -13,6 +13,7 @@ from facetension.analysis import analyze_image
 from facetension.headframe import head_frame
 from facetension.landmarks import Landmarker
 from facetension.metrics import REGIONS
+
 from imagewarp import chimera, local_scale, local_shift, rotate_scale
 from media import FACES
 
@@ -110,18 +111,21 @@ def test_lowered_left_brow_reads_at_least_0_4_of_the_change(landmarker, name):
     warped = local_shift(image, tuple(brow), tuple(shift), sigma)
     # The pupil sits in the warp's tail and moves a little too: the brow's height above
     # it changes by the difference.
-    pupil_moves = BROW_DROP_MM * np.exp(-np.sum((pupil - brow) ** 2) / (2 * sigma ** 2))
+    pupil_moves = BROW_DROP_MM * np.exp(-np.sum((pupil - brow) ** 2) / (2 * sigma**2))
     true_change = BROW_DROP_MM - pupil_moves
     change = diffs(landmarker, warped)[0]["brow"] - base.regions["brow"].diff_mm
     assert change <= -MIN_GAIN * true_change, (change, true_change)
 
 
 @pytest.mark.parametrize("name", PHOTOS)
-@pytest.mark.parametrize("angle, scale", [
-    (10.0, 1.0),  # rolled one way
-    (-10.0, 1.0),  # rolled the other way
-    (0.0, 0.5),  # half the size
-])
+@pytest.mark.parametrize(
+    "angle, scale",
+    [
+        (10.0, 1.0),  # rolled one way
+        (-10.0, 1.0),  # rolled the other way
+        (0.0, 0.5),  # half the size
+    ],
+)
 def test_rotation_and_scale_leave_diffs_unchanged(landmarker, name, angle, scale):
     image = read(name)
     base, _ = diffs(landmarker, image)

@@ -20,6 +20,7 @@ import pytest
 from facetension import logdb
 from facetension.errors import EXIT_USAGE, CameraError, InputError, NoUsableFaceError, OutputError, StorageError
 from facetension.outputs import private_file, private_folder
+
 from clirun import one_error_line, run
 from media import FACES
 
@@ -31,8 +32,14 @@ ESC = "\x1b"
 def cli(*args, timeout=120) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env.pop("DISPLAY", None)
-    return subprocess.run([sys.executable, "-m", "facetension", *map(str, args)], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "facetension", *map(str, args)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -42,8 +49,12 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 def huge_png(path: Path) -> Path:
     """A PNG whose header claims 100000×100000 pixels (no such pixels follow)."""
     header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
-                     + _png_chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + _png_chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -60,13 +71,17 @@ def blank(path: Path, h: int, w: int) -> Path:
 
 
 # -- photos ----------------------------------------------------------------------------
-@pytest.mark.parametrize("make", [
-    lambda d: blank(d / "one.png", 1, 1),  # cvtColor's !_src.empty()
-    lambda d: blank(d / "wide.png", 1, 20000),  # resize's !dsize.empty()
-    lambda d: blank(d / "tall.png", 4000, 1),
-    lambda d: huge_png(d / "huge.png"),  # CV_IO_MAX_IMAGE_PIXELS
-    lambda d: huge_jpeg(d / "huge.jpg"),
-], ids=["1x1", "20000x1", "1x4000", "png-100000", "jpeg-65000"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda d: blank(d / "one.png", 1, 1),  # cvtColor's !_src.empty()
+        lambda d: blank(d / "wide.png", 1, 20000),  # resize's !dsize.empty()
+        lambda d: blank(d / "tall.png", 4000, 1),
+        lambda d: huge_png(d / "huge.png"),  # CV_IO_MAX_IMAGE_PIXELS
+        lambda d: huge_jpeg(d / "huge.jpg"),
+    ],
+    ids=["1x1", "20000x1", "1x4000", "png-100000", "jpeg-65000"],
+)
 def test_a_bad_photo_between_good_ones_is_one_line_and_the_others_are_analysed(tmp_path, make):
     bad = make(tmp_path)
     p = cli("analyze", "--json", GOOD_PHOTOS[0], bad, GOOD_PHOTOS[1])
@@ -85,10 +100,12 @@ def _damaged_files(d: Path) -> list[Path]:
     jpeg = FACES["grace_hopper.jpg"]
     png = d / "face.png"
     cv2.imwrite(str(png), cv2.imread(str(GOOD_PHOTOS[1])))
-    out = {"cut.jpg": jpeg.read_bytes()[:6000],  # libjpeg: "Corrupt JPEG data: premature end"
-           "cut.png": png.read_bytes()[:4000],  # libpng: "libpng error: ..."
-           "noise.png": png.read_bytes()[:100] + bytes(range(256)) * 40,
-           "cut.mp4": FACES["single_face.mp4"].read_bytes()[:60_000]}  # FFmpeg's own error lines
+    out = {
+        "cut.jpg": jpeg.read_bytes()[:6000],  # libjpeg: "Corrupt JPEG data: premature end"
+        "cut.png": png.read_bytes()[:4000],  # libpng: "libpng error: ..."
+        "noise.png": png.read_bytes()[:100] + bytes(range(256)) * 40,
+        "cut.mp4": FACES["single_face.mp4"].read_bytes()[:60_000],
+    }  # FFmpeg's own error lines
     paths = []
     for name, data in out.items():
         (d / name).write_bytes(data)
@@ -116,13 +133,23 @@ def test_cameras_with_no_camera_is_one_line():
 
 
 # -- options ---------------------------------------------------------------------------
-@pytest.mark.parametrize("args", [
-    ("practice", "--camera", "-1"), ("practice", "--camera", "-2"), ("calibrate", "--camera", "-1"),
-    ("practice", "--camera", "abc"),
-    *(("practice", "--source", "samples/practice_demo.mp4", "--minutes", v) for v in ("-1", "0", "nan", "inf", "1e308")),
-    ("journal", "99999999999999999999999"), ("forget", "99999999999999999999", "--yes"), ("journal", "0"),
-    ("history", "--limit", "-5"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("practice", "--camera", "-1"),
+        ("practice", "--camera", "-2"),
+        ("calibrate", "--camera", "-1"),
+        ("practice", "--camera", "abc"),
+        *(
+            ("practice", "--source", "samples/practice_demo.mp4", "--minutes", v)
+            for v in ("-1", "0", "nan", "inf", "1e308")
+        ),
+        ("journal", "99999999999999999999999"),
+        ("forget", "99999999999999999999", "--yes"),
+        ("journal", "0"),
+        ("history", "--limit", "-5"),
+    ],
+)
 def test_an_impossible_number_is_a_usage_error_in_one_line(args):
     p = cli(*args)
     assert p.returncode == EXIT_USAGE, (p.returncode, p.stderr)  # never 139: OpenCV crashed on -1
@@ -166,15 +193,19 @@ def _baseline_data(doc) -> dict:
     return json.loads(t["rows"][0][t["columns"].index("data")])
 
 
-@pytest.mark.parametrize("change", [
-    lambda d: d.update(eye_mm="abc"),
-    lambda d: d.update(eye_mm={"left": 9.0, "right": 0.0}),  # a division by it follows
-    lambda d: d["activation"].update({"eye/left/x": 0.1}),
-    lambda d: d.update(activation={}),
-    lambda d: d.update(noise={"eye/left": "high"}),
-    lambda d: d.update(brow_mm={"left": 1e300, "right": 1.0}),
-    lambda d: d.pop("personal"),
-], ids=["eye-text", "eye-zero", "bad-key", "empty-activation", "noise-text", "brow-huge", "no-personal"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.update(eye_mm="abc"),
+        lambda d: d.update(eye_mm={"left": 9.0, "right": 0.0}),  # a division by it follows
+        lambda d: d["activation"].update({"eye/left/x": 0.1}),
+        lambda d: d.update(activation={}),
+        lambda d: d.update(noise={"eye/left": "high"}),
+        lambda d: d.update(brow_mm={"left": 1e300, "right": 1.0}),
+        lambda d: d.pop("personal"),
+    ],
+    ids=["eye-text", "eye-zero", "bad-key", "empty-activation", "noise-text", "brow-huge", "no-personal"],
+)
 def test_a_baseline_of_the_wrong_shape_is_refused_and_the_log_is_unchanged(capsys, db, tmp_path, change):
     doc = _export(capsys, tmp_path)
     data = _baseline_data(doc)
@@ -192,21 +223,24 @@ def _files(db: Path) -> dict:
     return {p.name: p.read_bytes() for p in sorted(db.parent.iterdir()) if p.name.startswith(db.name)}
 
 
-@pytest.mark.parametrize("table, column, value", [
-    ("sessions", "started_utc", "9999-12-31T23:59:59+00:00"),  # journal overflowed on it
-    ("sessions", "started_utc", "2025-03-01T08:00:00"),  # no UTC offset
-    ("sessions", "session_id", 2**63),  # SQLite's INTEGER overflowed
-    ("sessions", "session_id", 0),
-    ("sessions", "duration_s", -5.0),
-    ("sessions", "completed", 7),
-    ("sessions", "source", "a\x1b[2Jb"),  # would clear the terminal when history prints it
-    ("sessions", "tz", "x" * 500),
-    ("sessions", "before_eye_left_tension", 5.0),
-    ("samples", "session_id", 424242),  # a row for a session not in the file
-    ("samples", "t_s", 1e9),
-    ("events", "seq", -1),
-    ("events", "amplitude", 10**400),
-])
+@pytest.mark.parametrize(
+    "table, column, value",
+    [
+        ("sessions", "started_utc", "9999-12-31T23:59:59+00:00"),  # journal overflowed on it
+        ("sessions", "started_utc", "2025-03-01T08:00:00"),  # no UTC offset
+        ("sessions", "session_id", 2**63),  # SQLite's INTEGER overflowed
+        ("sessions", "session_id", 0),
+        ("sessions", "duration_s", -5.0),
+        ("sessions", "completed", 7),
+        ("sessions", "source", "a\x1b[2Jb"),  # would clear the terminal when history prints it
+        ("sessions", "tz", "x" * 500),
+        ("sessions", "before_eye_left_tension", 5.0),
+        ("samples", "session_id", 424242),  # a row for a session not in the file
+        ("samples", "t_s", 1e9),
+        ("events", "seq", -1),
+        ("events", "amplitude", 10**400),
+    ],
+)
 def test_import_checks_every_field_before_it_writes(capsys, db, tmp_path, table, column, value):
     doc = _export(capsys, tmp_path)
     _cell(doc, table, column, value)
@@ -284,20 +318,18 @@ def test_export_refuses_a_link_or_a_device_even_with_force(capsys, db, tmp_path)
 
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path):
-    with pytest.raises(RuntimeError):
-        with private_file(tmp_path / "a.json") as f:
-            f.write("half")
-            raise RuntimeError("the disk went away")
-    with pytest.raises(RuntimeError):
-        with private_folder(tmp_path / "csv") as folder:
-            (folder / "meta.csv").write_text("half")
-            raise RuntimeError("the disk went away")
+    with pytest.raises(RuntimeError), private_file(tmp_path / "a.json") as f:
+        f.write("half")
+        raise RuntimeError("the disk went away")
+    with pytest.raises(RuntimeError), private_folder(tmp_path / "csv") as folder:
+        (folder / "meta.csv").write_text("half")
+        raise RuntimeError("the disk went away")
     assert list(tmp_path.iterdir()) == []
     (tmp_path / "csv").mkdir()
     (tmp_path / "csv" / "old.csv").write_text("kept")
-    with pytest.raises(RuntimeError):  # --force, then a failure: the old export stays whole
-        with private_folder(tmp_path / "csv", force=True) as folder:
-            raise RuntimeError("the disk went away")
+    # --force, then a failure: the old export stays whole
+    with pytest.raises(RuntimeError), private_folder(tmp_path / "csv", force=True):
+        raise RuntimeError("the disk went away")
     assert [p.name for p in tmp_path.iterdir()] == ["csv"] and (tmp_path / "csv" / "old.csv").read_text() == "kept"
 
 
@@ -318,6 +350,7 @@ def test_health_data_leaves_owner_only(capsys, db, tmp_path):
     assert _mode(tmp_path / "csv") == 0o700
     assert {_mode(p) for p in (tmp_path / "csv").iterdir()} == {0o600}
     from facetension.cli_common import write_baseline_file
+
     from log_data import a_baseline
 
     assert _mode(write_baseline_file(a_baseline(), tmp_path / "baseline.json")) == 0o600
@@ -330,8 +363,9 @@ def test_a_disk_error_says_what_failed_once():
     exc = sqlite3.OperationalError("disk I/O error")
     message = str(logdb._translate(exc, Path("/x/facetension.db"), "open the log"))
     assert "could not open the log (/x/facetension.db" in message and "in the log" not in message
-    full = str(logdb._translate(sqlite3.OperationalError("database or disk is full"), Path("/x/f.db"),
-                                  "save the session"))
+    full = str(
+        logdb._translate(sqlite3.OperationalError("database or disk is full"), Path("/x/f.db"), "save the session")
+    )
     assert full.startswith("the disk is full: could not save the session (/x/f.db)")
 
 

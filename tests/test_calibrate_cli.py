@@ -7,6 +7,7 @@ import pytest
 from facetension.cli import main
 from facetension.errors import CameraError, InputError, NoUsableFaceError
 from facetension.storage import Log
+
 from scripted import make_clip, write_clip
 
 

@@ -12,10 +12,21 @@ import pytest
 from facetension.cli import build_parser, main
 from facetension.errors import InputError, ModelError, NoUsableFaceError
 from facetension.metrics import REGIONS
+
 from media import FACES
 
-JSON_KEYS = {"source", "kind", "frames", "faces_seen", "mm_per_px", "head_pose_deg", "regions",
-             "midline_deviation_mm", "asymmetry_index", "error"}
+JSON_KEYS = {
+    "source",
+    "kind",
+    "frames",
+    "faces_seen",
+    "mm_per_px",
+    "head_pose_deg",
+    "regions",
+    "midline_deviation_mm",
+    "asymmetry_index",
+    "error",
+}
 REGION_KEYS = {"left_mm", "right_mm", "diff_mm", "score", "spread_mm"}
 
 
@@ -38,10 +49,10 @@ def test_json_is_one_object_per_input_with_the_promised_keys(capsys, faces):
     records = [json.loads(line) for line in out.splitlines()]
     assert [r["kind"] for r in records] == ["image", "video"]
     for r in records:
-        assert JSON_KEYS <= set(r) and r["error"] is None
+        assert set(r) >= JSON_KEYS and r["error"] is None
         assert set(r["regions"]) == set(REGIONS)
         for region in r["regions"].values():
-            assert REGION_KEYS <= set(region)
+            assert set(region) >= REGION_KEYS
         assert set(r["head_pose_deg"]) == {"yaw", "pitch", "roll"}
     assert records[1]["frames"]["total"] == 72 and records[1]["frames"]["used"] > 60
 
@@ -98,17 +109,20 @@ def _truncated_mov(tmp):  # a container whose index comes first: frames stop hal
 UNREADABLE, NO_FACE = InputError.exit_code, NoUsableFaceError.exit_code
 
 
-@pytest.mark.parametrize("make, expect, code", [
-    (_not_an_image, "not an image", UNREADABLE),  # text file named .jpg
-    (_empty, "empty", UNREADABLE),  # zero bytes
-    (lambda tmp: tmp, "directory", UNREADABLE),  # a directory
-    (lambda tmp: tmp / "nope.jpg", "no such file", UNREADABLE),  # missing path
-    (_truncated_video, "video", UNREADABLE),  # cut to a third: its index (at the end) is gone, nothing opens
-    (_truncated_mov, "truncated", UNREADABLE),  # cut in half: the same for this container
-    (lambda tmp: FACES["free-mountain-vector-01.jpg"], "no face", NO_FACE),  # a landscape
-    (lambda tmp: FACES["no_face.mp4"], "face", NO_FACE),  # an animation without a (frontal) face
-    (lambda tmp: FACES["45-m7-di-ph.jpg"], "turned", NO_FACE),  # face turned 34° away
-])
+@pytest.mark.parametrize(
+    "make, expect, code",
+    [
+        (_not_an_image, "not an image", UNREADABLE),  # text file named .jpg
+        (_empty, "empty", UNREADABLE),  # zero bytes
+        (lambda tmp: tmp, "directory", UNREADABLE),  # a directory
+        (lambda tmp: tmp / "nope.jpg", "no such file", UNREADABLE),  # missing path
+        (_truncated_video, "video", UNREADABLE),  # cut to a third: its index (at the end) is gone, nothing opens
+        (_truncated_mov, "truncated", UNREADABLE),  # cut in half: the same for this container
+        (lambda tmp: FACES["free-mountain-vector-01.jpg"], "no face", NO_FACE),  # a landscape
+        (lambda tmp: FACES["no_face.mp4"], "face", NO_FACE),  # an animation without a (frontal) face
+        (lambda tmp: FACES["45-m7-di-ph.jpg"], "turned", NO_FACE),  # face turned 34° away
+    ],
+)
 def test_bad_input_gives_one_clear_line_and_its_exit_code(capsys, tmp_path, make, expect, code):
     rc, _, err = run(capsys, make(tmp_path))
     assert rc == code
@@ -136,12 +150,15 @@ def _huge(tmp):
     return p
 
 
-@pytest.mark.parametrize("make", [
-    _sixteen_bit,  # 16 bits per channel
-    lambda tmp: FACES["Image_with_alpha.png"],  # RGBA
-    _grey,  # one channel
-    _huge,  # 6000 × 4000
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        _sixteen_bit,  # 16 bits per channel
+        lambda tmp: FACES["Image_with_alpha.png"],  # RGBA
+        _grey,  # one channel
+        _huge,  # 6000 × 4000
+    ],
+)
 def test_unusual_but_valid_images_are_measured(capsys, tmp_path, make):
     rc, out, err = run(capsys, make(tmp_path), "--json")
     record = json.loads(out)
@@ -161,10 +178,13 @@ def test_two_faces_measure_the_largest_and_say_so(capsys, faces):
     assert rc == 0 and "2 faces seen: measuring the largest" in out
 
 
-@pytest.mark.parametrize("content, expect", [
-    (b"not a zip", "not a Face Landmarker model"),  # corrupt model
-    (None, "model file not found"),  # missing model
-])
+@pytest.mark.parametrize(
+    "content, expect",
+    [
+        (b"not a zip", "not a Face Landmarker model"),  # corrupt model
+        (None, "model file not found"),  # missing model
+    ],
+)
 def test_bad_model_gives_a_clear_message(capsys, tmp_path, faces, content, expect):
     model = tmp_path / "m.task"
     if content is not None:
@@ -201,10 +221,16 @@ def test_a_truncated_video_is_measured_with_one_warning_and_succeeds(capsys, tmp
 
 def test_real_process_prints_no_native_noise_and_no_traceback(tmp_path, faces):
     bad = _not_an_image(tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "facetension", "analyze", str(faces["grace_hopper.jpg"]), str(bad)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "facetension", "analyze", str(faces["grace_hopper.jpg"]), str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == InputError.exit_code
-    assert proc.stderr.strip().splitlines() == [f"facetension: {bad}: not an image file that can be read (corrupt or unsupported format)"]
+    assert proc.stderr.strip().splitlines() == [
+        f"facetension: {bad}: not an image file that can be read (corrupt or unsupported format)"
+    ]
     assert "Eye opening" in proc.stdout
 
 
@@ -214,7 +240,7 @@ def test_the_readme_documents_every_exit_code():
     from facetension.errors import EXIT_CODES
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    table = readme[readme.index("## Exit codes"):]
+    table = readme[readme.index("## Exit codes") :]
     for code, meaning in EXIT_CODES.items():
         assert f"| {code} | {meaning} |" in table, (code, meaning)
 

@@ -8,13 +8,13 @@ from pathlib import Path
 from facetension.cli import main
 
 DEMO = Path(__file__).resolve().parents[1] / "samples" / "demo.db"
-JSON_SHA256 = 'f9a7e51d658ddeaa617059725fe29daad460c9815cb99296d5364c0f6722925e'
+JSON_SHA256 = "f9a7e51d658ddeaa617059725fe29daad460c9815cb99296d5364c0f6722925e"
 CSV_SHA256 = {
-    'baselines.csv': '3d94f237080745ba61d9cab84616aae97aa63d3af5da773826a32fdc93243e95',
-    'events.csv': '69b46f7b245a7064356c0e9b4415cd86c6a385a0847b02f43f8e10048624512e',
-    'meta.csv': 'add86a95a6b4a5df669501f740c76200081f2547961739a4e84789cffff65ceb',
-    'samples.csv': '31fa403284650a08e4aa0d77ead0b62bcc82f0774ad97c08ce6b5e3969adbd3f',
-    'sessions.csv': '1dde3172ce442cd5cac7dfd4442804c677f1a6077d1fb71fc497ce4bda5e7de0',
+    "baselines.csv": "3d94f237080745ba61d9cab84616aae97aa63d3af5da773826a32fdc93243e95",
+    "events.csv": "69b46f7b245a7064356c0e9b4415cd86c6a385a0847b02f43f8e10048624512e",
+    "meta.csv": "add86a95a6b4a5df669501f740c76200081f2547961739a4e84789cffff65ceb",
+    "samples.csv": "31fa403284650a08e4aa0d77ead0b62bcc82f0774ad97c08ce6b5e3969adbd3f",
+    "sessions.csv": "1dde3172ce442cd5cac7dfd4442804c677f1a6077d1fb71fc497ce4bda5e7de0",
 }
 
 

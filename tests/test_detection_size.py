@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from facetension.landmarks import Landmarker
+
 from letterbox import FACE_NAMES, FRAME_SIZE, POSITIONS, face_centre, letterbox_source, measure_sources
 
 FRACTIONS = (0.20, 0.25, 0.30, 0.45)
@@ -42,9 +43,11 @@ def _check(face, expected_centre, fraction, what: str) -> None:
     cx, cy = face_centre(face)
     off = float(np.hypot(cx - expected_centre[0], cy - expected_centre[1])) / target
     ratio = face.height_px / target
-    found = (f"found {face.faces_seen} face(s); measured one at ({cx:.0f}, {cy:.0f}), "
-             f"{face.height_px:.0f} px high; expected ({expected_centre[0]:.0f}, "
-             f"{expected_centre[1]:.0f}), {target:.0f} px")
+    found = (
+        f"found {face.faces_seen} face(s); measured one at ({cx:.0f}, {cy:.0f}), "
+        f"{face.height_px:.0f} px high; expected ({expected_centre[0]:.0f}, "
+        f"{expected_centre[1]:.0f}), {target:.0f} px"
+    )
     assert off <= CENTRE_TOL, f"{what}: centre off by {off:.2f} face heights; {found}"
     assert abs(ratio - 1) <= HEIGHT_TOL, f"{what}: height ratio {ratio:.2f}; {found}"
 

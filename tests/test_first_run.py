@@ -26,8 +26,15 @@ def test_the_readmes_first_command_leaves_the_users_log_alone(tmp_path):
     assert "pip install . && facetension demo" in readme
     home = tmp_path / "home"
     home.mkdir()
-    p = subprocess.run([sys.executable, "-m", "facetension", "demo", "--no-window"], cwd=ROOT, env=_env(home),
-                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    p = subprocess.run(
+        [sys.executable, "-m", "facetension", "demo", "--no-window"],
+        cwd=ROOT,
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+    )
     assert p.returncode == 0, p.stderr
     assert "Session summary: completed" in p.stdout and "nothing was saved" in p.stdout
     assert "Saved in your log" not in p.stdout
@@ -85,7 +92,7 @@ def test_counts_are_never_1_sessions():
 def test_the_report_footer_says_it_too(capsys, db, tmp_path):
     assert main(["report", "--out", str(tmp_path / "r.html")]) == 0
     page = " ".join((tmp_path / "r.html").read_text().split())
-    footer = page[page.index("<footer>"):]
+    footer = page[page.index("<footer>") :]
     assert NOT_A_DEVICE in footer and "call emergency services now" in footer
 
 

@@ -31,8 +31,21 @@ def summary():
 
 def test_every_category_is_covered(summary):
     categories = {r.case.category for r in summary.results}
-    assert {"photo", "video", "analyze-mixed", "practice", "calibrate", "camera", "minutes", "import-json",
-            "import-csv", "journal", "forget", "export", "db"} <= categories
+    assert {
+        "photo",
+        "video",
+        "analyze-mixed",
+        "practice",
+        "calibrate",
+        "camera",
+        "minutes",
+        "import-json",
+        "import-csv",
+        "journal",
+        "forget",
+        "export",
+        "db",
+    } <= categories
 
 
 @pytest.mark.parametrize("failure_class", list(fuzz.CLASSES))
@@ -41,7 +54,11 @@ def test_no_failures_of_this_class(summary, failure_class):
     details = "\n".join(
         f"#{r.case.id} {r.case.category}/{fuzz._show(r.case.name, 60)}: {fuzz._command(r.runs[0])}\n    "
         + "; ".join(fuzz._show(d) for c, d in r.failures if c == failure_class)
-        for r in failing)
+        for r in failing
+    )
     if failing:  # the cases themselves, not the whole summary's repr
-        pytest.fail(f"{len(failing)} case(s) with {failure_class} ({fuzz.CLASSES[failure_class]}); rerun one with: "
-                    f"python benchmarks/fuzz.py --seed {SEED} --case ID --out DIR\n{details}", pytrace=False)
+        pytest.fail(
+            f"{len(failing)} case(s) with {failure_class} ({fuzz.CLASSES[failure_class]}); rerun one with: "
+            f"python benchmarks/fuzz.py --seed {SEED} --case ID --out DIR\n{details}",
+            pytrace=False,
+        )

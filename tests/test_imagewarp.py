@@ -7,6 +7,7 @@ import math
 import cv2
 import numpy as np
 import pytest
+
 from imagewarp import chimera, local_scale, local_scale_point, local_shift, rotate_scale
 from media import FACES
 

@@ -54,9 +54,25 @@ def _one_run(tmp: Path, delay_s: float) -> float:
     db = tmp / "facetension.db"
     env = dict(os.environ)
     env.pop("DISPLAY", None)
-    proc = subprocess.Popen([sys.executable, "-m", "facetension", "practice", "--source", str(CLIP), "--realtime",
-                             "--no-window", "--no-journal", "--db", str(db)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "facetension",
+            "practice",
+            "--source",
+            str(CLIP),
+            "--realtime",
+            "--no-window",
+            "--no-journal",
+            "--db",
+            str(db),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
     seen: dict[float, float] = {}  # row start → wall time it was first seen
     try:
         deadline = time.monotonic() + FIRST_ROW_TIMEOUT_S

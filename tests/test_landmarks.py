@@ -23,7 +23,7 @@ def test_face_arrays_and_sides(lm, faces):
     face = lm.detect(image)
     assert face.landmarks.shape == (478, 3) and face.blendshapes.shape == (52,) and face.pose.shape == (4, 4)
     assert face.image_size == (512, 600) and face.faces_seen == 1
-    assert 0.0 <= face.blendshapes.min() and face.blendshapes.max() <= 1.0
+    assert face.blendshapes.min() >= 0.0 and face.blendshapes.max() <= 1.0
     # The subject's left eye appears on the image's right.
     assert face.landmarks[LEFT_IRIS_CENTER, 0] > face.landmarks[RIGHT_IRIS_CENTER, 0]
 

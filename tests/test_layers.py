@@ -14,11 +14,25 @@ PACKAGE = Path(__file__).resolve().parents[1] / "facetension"
 HEAVY = ("cv2", "mediapipe")
 # What the pure session layer must not pull in: capture, the landmarker, the measuring
 # pipeline, the log, and the libraries behind them.
-IO_MODULES = ("cv2", "mediapipe", "sqlite3", "platformdirs", "facetension.capture", "facetension.landmarks",
-              "facetension.analysis", "facetension.storage", "facetension.outputs", "facetension.live")
+IO_MODULES = (
+    "cv2",
+    "mediapipe",
+    "sqlite3",
+    "platformdirs",
+    "facetension.capture",
+    "facetension.landmarks",
+    "facetension.analysis",
+    "facetension.storage",
+    "facetension.outputs",
+    "facetension.live",
+)
 LOG_COMMANDS = {
-    "history": ["history"], "journal": ["journal"], "export": ["export", "--format", "json"],
-    "import": ["import", "{export}"], "forget": ["forget", "1", "--yes"], "report": ["report", "--json"],
+    "history": ["history"],
+    "journal": ["journal"],
+    "export": ["export", "--format", "json"],
+    "import": ["import", "{export}"],
+    "forget": ["forget", "1", "--yes"],
+    "report": ["report", "--json"],
     "trend": ["trend"],
 }
 
@@ -35,12 +49,23 @@ def _modules_after(code: str) -> list[str]:
 def test_log_commands_load_neither_opencv_nor_mediapipe(command, tmp_path):
     db = tmp_path / "facetension.db"
     export = tmp_path / "a.json"
-    setup = (f"from facetension.storage import Log\n"
-             f"from log_data import record_session\n"
-             f"with Log.open({str(db)!r}) as log: record_session(log)\n")
-    subprocess.run([sys.executable, "-c", setup + f"from facetension.cli import main\n"
-                    f"main(['export', '--format', 'json', '--out', {str(export)!r}, '--db', {str(db)!r}])"],
-                   check=True, capture_output=True, cwd=Path(__file__).parent, timeout=120)
+    setup = (
+        f"from facetension.storage import Log\n"
+        f"from log_data import record_session\n"
+        f"with Log.open({str(db)!r}) as log: record_session(log)\n"
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            setup + f"from facetension.cli import main\n"
+            f"main(['export', '--format', 'json', '--out', {str(export)!r}, '--db', {str(db)!r}])",
+        ],
+        check=True,
+        capture_output=True,
+        cwd=Path(__file__).parent,
+        timeout=120,
+    )
     args = [a.format(export=export) for a in LOG_COMMANDS[command]] + ["--db", str(db)]
     loaded = _modules_after(f"from facetension.cli import main\nrc = main({args!r})\nassert rc == 0, rc")
     assert "facetension.storage" in loaded or command == "trend"  # it did run
@@ -58,8 +83,12 @@ def _imports(path: Path) -> set[str]:
     """The package modules a module imports, at any depth in it (a function's import counts:
     it runs), leaving out `if TYPE_CHECKING:` blocks."""
     tree = ast.parse(path.read_text())
-    skip = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-            for n in ast.walk(node)}
+    skip = {
+        id(n)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for n in ast.walk(node)
+    }
     found = set()
     for node in ast.walk(tree):
         if id(node) in skip or not isinstance(node, ast.ImportFrom) or node.level != 1:

@@ -14,6 +14,7 @@ from facetension.live import LIVE_REFINE_EVERY, run
 from facetension.refine import PixelRefiner
 from facetension.session import PracticeSession, PracticeSettings
 from facetension.tracker import Reading, TensionTracker
+
 from scripted import EyeNarrow, LidFlicker, make_clip, write_clip
 
 UNPLUG_AFTER_FRAMES = 150  # 5 s in
@@ -52,8 +53,10 @@ def test_camera_lost_mid_session_keeps_what_was_recorded(tmp_path):
     assert not outcome.completed
     # Everything up to the unplug reached the recorder: ~4 s of measured seconds after the check.
     assert 3 <= len(rec.seconds) <= 5
-    assert [e.text for e in rec.events if e.kind == "phase"][:2] == ["Resting measurement (before)",
-                                                                      "Guided relaxation"]
+    assert [e.text for e in rec.events if e.kind == "phase"][:2] == [
+        "Resting measurement (before)",
+        "Guided relaxation",
+    ]
 
 
 def test_every_second_and_event_reaches_the_recorder(tmp_path):

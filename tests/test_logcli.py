@@ -15,12 +15,20 @@ from pathlib import Path
 import pytest
 
 from facetension import logcli, storage
-from facetension.errors import InputError
 from facetension.cli import main
-from facetension.errors import StorageError
+from facetension.errors import InputError, StorageError
 from facetension.metrics import REGIONS
-from facetension.storage import (BUILTIN_TAGS, EXPORT_COLUMNS, EventRow, Journal, Log, Measures, SampleRow,
-                                 SessionSummary)
+from facetension.storage import (
+    BUILTIN_TAGS,
+    EXPORT_COLUMNS,
+    EventRow,
+    Journal,
+    Log,
+    Measures,
+    SampleRow,
+    SessionSummary,
+)
+
 from clirun import one_error_line, run
 from log_data import T0, a_baseline, record_session, snapshot
 
@@ -43,6 +51,7 @@ def answers(monkeypatch, *replies):
             return next(it)
         except StopIteration:
             raise EOFError from None
+
     monkeypatch.setattr("builtins.input", fake)
 
 
@@ -74,8 +83,24 @@ def test_history_lists_sessions_newest_first_with_their_numbers_and_journal(caps
     lines = out.splitlines()
     assert [line.split()[0] for line in lines if line.startswith("#")] == ["#3", "#2", "#1"]
     assert lines[0] == "#3    2025-03-03 08:00  practice    0:06  completed"
-    assert lines[1].split() == ["asymmetry", "index", "11", "→", "10", "tension", "index", "21", "→", "20",
-                                "twitches", "1", "relaxed", "0:03", "of", "0:04"]
+    assert lines[1].split() == [
+        "asymmetry",
+        "index",
+        "11",
+        "→",
+        "10",
+        "tension",
+        "index",
+        "21",
+        "→",
+        "20",
+        "twitches",
+        "1",
+        "relaxed",
+        "0:03",
+        "of",
+        "0:04",
+    ]
     assert lines[2].startswith("      L−R mm: brow +1.5 → +0.5, eye +1.5 → +0.5,")
     journal = next(line for line in lines if "pain" in line)
     assert journal.strip().split("   ") == ["pain 4 → 2", "tags: cold, stress", 'note: windy, "cold" walk then tea']
@@ -87,8 +112,12 @@ def test_history_json_has_every_number(capsys, db):
     assert rc == 0 and [r["id"] for r in records] == [3, 2]
     r = records[1]
     assert r["status"] == "completed" and r["completed"] is True and r["samples"] == 5
-    assert r["journal"] == {"pain_before": 4, "pain_after": 2, "tags": ["cold", "stress"],
-                            "note": 'windy, "cold" walk\nthen tea'}
+    assert r["journal"] == {
+        "pain_before": 4,
+        "pain_after": 2,
+        "tags": ["cold", "stress"],
+        "note": 'windy, "cold" walk\nthen tea',
+    }
     assert set(r["before"]["diff_mm"]) == set(REGIONS) and r["before"]["diff_mm"]["eye"] == 1.5
     assert r["after"]["tension"]["regions"]["jaw"] == {"left": 0.1, "right": 0.1}
     assert r["before"]["asymmetry_index"] == 11.0 and r["after"]["tension"]["index"] == 20.0
@@ -104,8 +133,18 @@ def test_history_since(capsys, db):
 
 # -- journal -----------------------------------------------------------------------------
 def test_journal_options_edit_the_latest_session(capsys, db):
-    rc, out, _ = run(capsys, "journal", "--pain-before", "6", "--tag", "poor-sleep", "--tag", "just-woke",
-                     "--note", "stiff on waking")
+    rc, out, _ = run(
+        capsys,
+        "journal",
+        "--pain-before",
+        "6",
+        "--tag",
+        "poor-sleep",
+        "--tag",
+        "just-woke",
+        "--note",
+        "stiff on waking",
+    )
     assert rc == 0 and out.splitlines()[0].startswith("Journal for session 3 (2025-03-03 08:00, practice")
     assert "tags: just-woke, poor-sleep" in out
     rc, _, _ = run(capsys, "journal", "3", "--pain-after", "3", "--untag", "just-woke", "--new-tag", "screen-time")
@@ -158,6 +197,7 @@ def reader(*replies, asked=None):
             return next(it)
         except StopIteration:
             raise EOFError from None
+
     return read
 
 
@@ -225,8 +265,11 @@ def test_export_import_export_gives_identical_files(capsys, db, tmp_path, fmt):
         log.add_sample(sid, SampleRow(1.0, Measures({"eye": -0.25}, {("jaw", "left"): 1.0}), 1.0, "check"))
         log.flush()
         log.set_journal(sid, note="ünïcode, ∂, 😀")
-    first, second = (tmp_path / f"first.{fmt}", tmp_path / f"second.{fmt}") if fmt == "json" else \
-        (tmp_path / "first", tmp_path / "second")  # a CSV export is a folder
+    first, second = (
+        (tmp_path / f"first.{fmt}", tmp_path / f"second.{fmt}")
+        if fmt == "json"
+        else (tmp_path / "first", tmp_path / "second")
+    )  # a CSV export is a folder
     assert run(capsys, "export", "--format", fmt, "--out", first)[0] == 0
     fresh = tmp_path / "fresh.db"
     rc, out, _ = run(capsys, "import", first, "--db", fresh)
@@ -264,11 +307,14 @@ def test_import_into_a_log_with_sessions_adds_only_what_is_new(capsys, db, tmp_p
         assert log.session(3).samples == 4 and log.events(3)  # renumbered with its rows
 
 
-@pytest.mark.parametrize("name, content, says", [
-    ("garbage.json", "{not json", "cannot be imported"),
-    ("other.json", '{"format": "something-else", "version": 1, "tables": {}}', "not a facetension export"),
-    ("newer.json", '{"format": "facetension-log", "version": 99, "tables": {}}', "newer facetension"),
-])
+@pytest.mark.parametrize(
+    "name, content, says",
+    [
+        ("garbage.json", "{not json", "cannot be imported"),
+        ("other.json", '{"format": "something-else", "version": 1, "tables": {}}', "not a facetension export"),
+        ("newer.json", '{"format": "facetension-log", "version": 99, "tables": {}}', "newer facetension"),
+    ],
+)
 def test_import_refuses_a_file_it_cannot_read_and_changes_nothing(capsys, db, tmp_path, name, content, says):
     (tmp_path / name).write_text(content)
     before = db.read_bytes()
@@ -277,16 +323,19 @@ def test_import_refuses_a_file_it_cannot_read_and_changes_nothing(capsys, db, tm
     assert db.read_bytes() == before
 
 
-@pytest.mark.parametrize("table, column, value", [
-    ("sessions", "pain_before", 11),  # the last session: the others would be in already
-    ("sessions", "kind", "nap"),
-    ("sessions", "started_utc", "yesterday"),
-    ("sessions", "tags", "cold;two words"),
-    ("samples", "phase", "a,b"),  # would break the CSV export
-    ("samples", "eye_left_tension", "high"),
-    ("events", "side", "middle"),
-    ("baselines", "data", "{not json"),
-])
+@pytest.mark.parametrize(
+    "table, column, value",
+    [
+        ("sessions", "pain_before", 11),  # the last session: the others would be in already
+        ("sessions", "kind", "nap"),
+        ("sessions", "started_utc", "yesterday"),
+        ("sessions", "tags", "cold;two words"),
+        ("samples", "phase", "a,b"),  # would break the CSV export
+        ("samples", "eye_left_tension", "high"),
+        ("events", "side", "middle"),
+        ("baselines", "data", "{not json"),
+    ],
+)
 def test_import_of_a_broken_row_imports_nothing(capsys, db, tmp_path, table, column, value):
     run(capsys, "export", "--format", "json", "--out", tmp_path / "a.json")
     doc = json.loads((tmp_path / "a.json").read_text())
@@ -314,8 +363,13 @@ def test_sqlite_writes_numbers_exactly_as_python_does():
     with closing(sqlite3.connect(":memory:")) as c:
         for decimals in (1, 2, 3):
             values = [round(rng.uniform(-1000, 1000) * rng.choice((1e-3, 1, 1e3)), decimals) + 0.0 for _ in range(3000)]
-            texts = [t for (t,) in c.execute(" UNION ALL ".join(["SELECT printf(?, ?)"] * 500),
-                                             [x for v in values[:500] for x in (f"%.{decimals}f", v)])]
+            texts = [
+                t
+                for (t,) in c.execute(
+                    " UNION ALL ".join(["SELECT printf(?, ?)"] * 500),
+                    [x for v in values[:500] for x in (f"%.{decimals}f", v)],
+                )
+            ]
             assert texts == [f"{v:.{decimals}f}" for v in values[:500]]
             assert all(float(f"{v:.{decimals}f}") == v for v in values)
 
@@ -366,15 +420,23 @@ def test_a_whole_logged_session_opens_no_network_connection(capsys, tmp_path, mo
         baseline = log.save_baseline(a_baseline())
         sid = log.start_session("practice", "camera 0", T0, tz, "0.1.0", "ab" * 32, baseline, utc_offset_min=offset)
         for t in range(30):
-            log.add_sample(sid, SampleRow(float(t), Measures({"eye": 0.5}, {("eye", "left"): 0.1}, 5.0, 10.0), 1.0,
-                                          "relax"))
+            log.add_sample(
+                sid, SampleRow(float(t), Measures({"eye": 0.5}, {("eye", "left"): 0.1}, 5.0, 10.0), 1.0, "relax")
+            )
         log.add_event(sid, EventRow(12.0, "prompt", "eye", "left", "Let your left eye soften"))
-        log.finish_session(sid, T0 + timedelta(seconds=30), True, SessionSummary(Measures({"eye": 1.0}),
-                                                                                  Measures({"eye": 0.5}), 0))
+        log.finish_session(
+            sid, T0 + timedelta(seconds=30), True, SessionSummary(Measures({"eye": 1.0}), Measures({"eye": 0.5}), 0)
+        )
         log.set_journal(sid, pain_before=2, tags=["evening"])
-    for args in (["history"], ["history", "--json"], ["export", "--format", "json", "--out", tmp_path / "e.json"],
-                 ["export", "--format", "csv", "--out", tmp_path / "csv"], ["journal", "--note", "calm"],
-                 ["import", tmp_path / "e.json", "--db", tmp_path / "copy.db"], ["forget", "1", "--yes"]):
+    for args in (
+        ["history"],
+        ["history", "--json"],
+        ["export", "--format", "json", "--out", tmp_path / "e.json"],
+        ["export", "--format", "csv", "--out", tmp_path / "csv"],
+        ["journal", "--note", "calm"],
+        ["import", tmp_path / "e.json", "--db", tmp_path / "copy.db"],
+        ["forget", "1", "--yes"],
+    ):
         rc, _, err = run(capsys, *args, *([] if "--db" in args else ["--db", db]))
         assert rc == 0, (args, err)
 

@@ -7,6 +7,7 @@ import pytest
 
 from facetension import face_model as fm
 from facetension.metrics import REGIONS, asymmetry_index, measure, score
+
 from synthetic import FOCAL_PX, IMAGE_SIZE, canonical_478, project
 
 EXACT_TOLERANCE_MM = 0.3  # the bound for exact geometry
@@ -50,8 +51,10 @@ def test_left_mouth_corner_dropped_3mm_reads_plus_3(pose):
 
 def test_head_pose_is_read_back():
     m = _measure(canonical_478(), (15.0, -10.0, 5.0))
-    assert (m.yaw_deg, m.pitch_deg) == pytest.approx((15.0, 10.0), abs=0.5) or \
-        (m.yaw_deg, m.pitch_deg) == pytest.approx((15.0, -10.0), abs=0.5)
+    assert (m.yaw_deg, m.pitch_deg) == pytest.approx((15.0, 10.0), abs=0.5) or (
+        m.yaw_deg,
+        m.pitch_deg,
+    ) == pytest.approx((15.0, -10.0), abs=0.5)
     assert abs(m.roll_deg) == pytest.approx(5.0, abs=1.0)
 
 
@@ -77,10 +80,13 @@ def test_mirrored_landmarks_flip_every_diff():
         assert b.regions[region].diff == pytest.approx(-a.regions[region].diff, abs=1e-6)
 
 
-@pytest.mark.parametrize("pose, reason", [
-    ((25.0, 0.0, 0.0), "pose"),  # turned away
-    ((0.0, 25.0, 0.0), "pose"),  # tilted up
-])
+@pytest.mark.parametrize(
+    "pose, reason",
+    [
+        ((25.0, 0.0, 0.0), "pose"),  # turned away
+        ((0.0, 25.0, 0.0), "pose"),  # tilted up
+    ],
+)
 def test_frames_outside_the_pose_limits_are_excluded(pose, reason):
     m = _measure(canonical_478(), pose)
     assert reason in m.excluded and m.regions == {}
@@ -109,11 +115,14 @@ def test_iris_disagreement_falls_back_to_the_face_model_scale():
     assert m.mm_per_px == pytest.approx(_measure(canonical_478(), (0, 0, 0)).mm_per_px, rel=0.02)
 
 
-@pytest.mark.parametrize("region, diff, expected", [
-    ("eye", 0.0, 100.0),  # symmetric
-    ("eye", 2.0, 50.0),  # half of full scale
-    ("eye", -8.0, 0.0),  # beyond full scale clips at 0
-])
+@pytest.mark.parametrize(
+    "region, diff, expected",
+    [
+        ("eye", 0.0, 100.0),  # symmetric
+        ("eye", 2.0, 50.0),  # half of full scale
+        ("eye", -8.0, 0.0),  # beyond full scale clips at 0
+    ],
+)
 def test_score(region, diff, expected):
     assert score(region, diff) == pytest.approx(expected)
 

@@ -5,8 +5,12 @@ from importlib import metadata
 
 from facetension.landmarks import BUNDLED_MODEL_SHA256, bundled_model_path
 
-OPENCV_DISTRIBUTIONS = ("opencv-python", "opencv-contrib-python", "opencv-python-headless",
-                        "opencv-contrib-python-headless")
+OPENCV_DISTRIBUTIONS = (
+    "opencv-python",
+    "opencv-contrib-python",
+    "opencv-python-headless",
+    "opencv-contrib-python-headless",
+)
 
 
 def test_exactly_one_opencv_distribution_is_installed():

@@ -8,8 +8,9 @@ import pytest
 
 from facetension.cli import main
 from facetension.errors import CameraError, InputError
-from facetension.storage import Log
 from facetension.session import CHECK_MESSAGES, FACE_LOST, TWO_FACES
+from facetension.storage import Log
+
 from clirun import one_error_line
 from media import DEMO, FACES
 from scripted import CornerShift, EyeNarrow, Mirror, make_clip, rest_frames, write_clip
@@ -67,8 +68,9 @@ def test_demo_session_prompts_the_scripted_side_and_relaxes(capsys):
 
 
 def test_mirrored_clip_prompts_the_other_side(capsys, tmp_path):
-    frames, fps = make_clip((EyeNarrow("left", 0.7, 11.0, 30.0, 1.0), CornerShift("left", 3.0, 11.0, 30.0, 1.0),
-                             Mirror()), 45.0)
+    frames, fps = make_clip(
+        (EyeNarrow("left", 0.7, 11.0, 30.0, 1.0), CornerShift("left", 3.0, 11.0, 30.0, 1.0), Mirror()), 45.0
+    )
     rc, out, _ = practice(capsys, "--source", write_clip(frames, tmp_path / "mirrored.avi", fps))
     said = [text for _, text in prompts(out)]
     assert rc == 0 and "Let your right eye soften" in said
@@ -102,7 +104,7 @@ def _clip(tmp_path, name, frames, fps=30.0):
 def test_face_lost_is_said_gently_and_measurement_pauses(capsys, tmp_path):
     rest, fps = rest_frames(12.0)
     grey = [np.full_like(rest[0], 128)] * int(2 * fps)
-    frames = list(rest[: int(6 * fps)]) + grey + list(rest[int(6 * fps):])
+    frames = list(rest[: int(6 * fps)]) + grey + list(rest[int(6 * fps) :])
     rc, out, _ = practice(capsys, "--source", _clip(tmp_path, "lost", frames), "--no-baseline")
     assert FACE_LOST in out
 
@@ -113,10 +115,13 @@ def test_two_faces_use_the_largest_and_say_so(capsys, tmp_path, faces):
     assert TWO_FACES in out
 
 
-@pytest.mark.parametrize("name, make, advice", [
-    ("dark", lambda rest: [(f * 0.15).astype(np.uint8) for f in rest], "light"),  # dark room
-    ("turned", lambda rest: [cv2.imread(str(FACES["45-m7-di-ph.jpg"]))] * 60, "frontal"),  # head turned away
-])
+@pytest.mark.parametrize(
+    "name, make, advice",
+    [
+        ("dark", lambda rest: [(f * 0.15).astype(np.uint8) for f in rest], "light"),  # dark room
+        ("turned", lambda rest: [cv2.imread(str(FACES["45-m7-di-ph.jpg"]))] * 60, "frontal"),  # head turned away
+    ],
+)
 def test_dark_or_turned_away_frames_get_advice_and_are_left_out(capsys, tmp_path, name, make, advice):
     rest, _ = rest_frames(2.0)
     rc, out, _ = practice(capsys, "--source", _clip(tmp_path, name, make(rest)), "--no-baseline")
@@ -159,8 +164,9 @@ def test_a_whole_practice_opens_no_network_connection(capsys, tmp_path, monkeypa
     monkeypatch.setattr(socket, "socket", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     rest, fps = rest_frames(8.0)
-    rc, out, err = practice(capsys, "--source", _clip(tmp_path, "rest", rest, fps), "--db", tmp_path / "log.db",
-                           "--no-baseline")
+    rc, out, err = practice(
+        capsys, "--source", _clip(tmp_path, "rest", rest, fps), "--db", tmp_path / "log.db", "--no-baseline"
+    )
     assert rc == 0 and "Saved in your log as session 1" in out, err
 
 

@@ -32,10 +32,10 @@ SAMPLES = REPO / "samples"
 # Matched case-insensitively, so written in lower case. All five occur in mediapipe 1.2.3's
 # libmediapipe.so and in none of the native libraries of a clean install (0.10.31):
 USAGE_UPLOADER_MARKERS = (
-    b"play.googleapis.com",       # the Clearcut endpoint (https://play.googleapis.com/log)
-    b"clearcut",                  # CLEARCUT_LOG_SOURCE_NAME, clearcut-ecatcher-backend, ...
-    b"httploggingclient",         # mediapipe::tasks::core::logging::google_internal::HttpLoggingClient
-    b"mediapipelogextension",     # logs.proto.mediapipe.MediaPipeLogExtension, the uploaded event
+    b"play.googleapis.com",  # the Clearcut endpoint (https://play.googleapis.com/log)
+    b"clearcut",  # CLEARCUT_LOG_SOURCE_NAME, clearcut-ecatcher-backend, ...
+    b"httploggingclient",  # mediapipe::tasks::core::logging::google_internal::HttpLoggingClient
+    b"mediapipelogextension",  # logs.proto.mediapipe.MediaPipeLogExtension, the uploaded event
     b"mediapipe/util/analytics",  # the analytics protos' source path
 )
 NATIVE_LIBRARY = re.compile(r"\.(so(\.[0-9][0-9a-z]*)*|dylib|pyd|dll)$", re.IGNORECASE)
@@ -93,8 +93,9 @@ def find_markers(path, markers=USAGE_UPLOADER_MARKERS, chunk_bytes=SCAN_CHUNK_BY
 
 def test_the_scanner_flags_a_library_carrying_the_uploader(tmp_path):
     fake = tmp_path / "libfake.so.1"
-    fake.write_bytes(b"\x7fELF" + bytes(5000) + b"https://PLAY.googleapis.com/log\x00ClearcutUploader\x00"
-                     + bytes(5000))
+    fake.write_bytes(
+        b"\x7fELF" + bytes(5000) + b"https://PLAY.googleapis.com/log\x00ClearcutUploader\x00" + bytes(5000)
+    )
     clean = tmp_path / "libclean.so"
     clean.write_bytes(b"\x7fELF" + bytes(20000) + b"type.googleapis.com/google.protobuf.Any")
     assert NATIVE_LIBRARY.search(fake.name) and NATIVE_LIBRARY.search(clean.name)
@@ -111,14 +112,18 @@ def test_the_scanner_flags_a_library_carrying_the_uploader(tmp_path):
 def test_no_native_library_carries_a_usage_uploader():
     distributions = runtime_distributions()
     libraries = native_libraries(distributions)
-    carriers = {f"{path} ({name})": sorted(m.decode() for m in markers)
-                for path, name in libraries.items() if (markers := find_markers(path))}
+    carriers = {
+        f"{path} ({name})": sorted(m.decode() for m in markers)
+        for path, name in libraries.items()
+        if (markers := find_markers(path))
+    }
     assert not carriers, f"usage uploader markers in: {carriers}"
     # The scan really covered what matters, libmediapipe above all.
     per_distribution = Counter(libraries.values())
     assert all(per_distribution[name] > 0 for name in NATIVE_DISTRIBUTIONS), per_distribution
-    assert any(path.name.startswith(MEDIAPIPE_LIBRARY_PREFIX) and name == "mediapipe"
-               for path, name in libraries.items())
+    assert any(
+        path.name.startswith(MEDIAPIPE_LIBRARY_PREFIX) and name == "mediapipe" for path, name in libraries.items()
+    )
 
 
 def test_installed_mediapipe_is_the_pinned_clean_version():
@@ -139,8 +144,10 @@ DNS_PORT = 53
 # Local sockets that are name lookups all the same: glibc asks nscd, nss-resolve asks resolved.
 RESOLVER_SOCKETS = ("/nscd/socket", "/run/systemd/resolve/")
 STRACE_TIMEOUT_S = 300  # the runs take ~2 s and ~25 s; this only stops a hang
-PROBE_DNS_CONNECT = ("import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
-                     f"s.connect(('127.0.0.1', {DNS_PORT})); s.close()")
+PROBE_DNS_CONNECT = (
+    "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+    f"s.connect(('127.0.0.1', {DNS_PORT})); s.close()"
+)
 SYSCALL_LINE = re.compile(r"^(?:\[pid\s+)?\d+\]?\s+(?P<call>\w+)\((?P<args>.*)$")
 SOCKET_FAMILY = re.compile(r"^\s*(?P<family>[A-Z0-9_]+)")
 SA_FAMILY = re.compile(r"sa_family=(?P<family>[A-Z0-9_]+)")
@@ -166,8 +173,11 @@ def network_syscalls(lines):
                 offending.append(line)
         elif call == "connect":
             family = SA_FAMILY.search(args)
-            if (not family or family["family"] not in ALLOWED_SOCKET_FAMILIES
-                    or any(path in args for path in RESOLVER_SOCKETS)):
+            if (
+                not family
+                or family["family"] not in ALLOWED_SOCKET_FAMILIES
+                or any(path in args for path in RESOLVER_SOCKETS)
+            ):
                 offending.append(line)
         elif any(family not in ALLOWED_SOCKET_FAMILIES for family in SA_FAMILY.findall(args)):
             offending.append(line)  # sendto/sendmsg/sendmmsg to an address
@@ -189,15 +199,20 @@ def test_the_trace_parser_flags_network_calls_and_passes_local_ones():
         "4242 socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_IP) = 5",
         "4242 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 6",
         "4242 socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE) = 7",
-        ('[pid  4244] connect(5, {sa_family=AF_INET, sin_port=htons(53), '
-         'sin_addr=inet_addr("127.0.0.53")}, 16) = 0'),
-        ('4244 connect(6, {sa_family=AF_INET6, sin6_port=htons(443), '
-         'inet_pton(AF_INET6, "::1", &sin6_addr)}, 28 <unfinished ...>'),
+        ('[pid  4244] connect(5, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.53")}, 16) = 0'),
+        (
+            "4244 connect(6, {sa_family=AF_INET6, sin6_port=htons(443), "
+            'inet_pton(AF_INET6, "::1", &sin6_addr)}, 28 <unfinished ...>'
+        ),
         '4244 connect(3, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT',
-        ('4244 sendto(5, "\\x12\\x34", 40, 0, {sa_family=AF_INET, sin_port=htons(443), '
-         'sin_addr=inet_addr("142.250.1.1")}, 16) = 40'),
-        ("4244 sendmmsg(5, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=..., "
-         "iov_len=40}]}}], 2, MSG_NOSIGNAL) = 2"),
+        (
+            '4244 sendto(5, "\\x12\\x34", 40, 0, {sa_family=AF_INET, sin_port=htons(443), '
+            'sin_addr=inet_addr("142.250.1.1")}, 16) = 40'
+        ),
+        (
+            "4244 sendmmsg(5, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=..., "
+            "iov_len=40}]}}], 2, MSG_NOSIGNAL) = 2"
+        ),
     ]
     calls, offending = network_syscalls(network)
     # All but the sendmmsg, which names no address (its socket is already flagged).
@@ -215,8 +230,11 @@ def strace_options():
     """seccomp-bpf stops the traced program only at the traced calls (strace >= 5.3), so video
     decoding is not slowed tenfold by stopping at every read."""
     strace = shutil.which("strace")
-    probe = subprocess.run([strace, "--seccomp-bpf", "-f", "-qq", "-e", "trace=execve", "-o", os.devnull,
-                            sys.executable, "-c", "pass"], capture_output=True, check=False)
+    probe = subprocess.run(
+        [strace, "--seccomp-bpf", "-f", "-qq", "-e", "trace=execve", "-o", os.devnull, sys.executable, "-c", "pass"],
+        capture_output=True,
+        check=False,
+    )
     return [strace, "--seccomp-bpf"] if probe.returncode == 0 else [strace]
 
 
@@ -229,10 +247,25 @@ def traced_run(tmp_path, *args, command=None):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["FACETENSION_DATA_DIR"] = str(tmp_path / "data")
     env["FACETENSION_DB"] = str(tmp_path / "data" / "facetension.db")
-    run = subprocess.run([*strace_options(), "-f", "-qq", "-e", f"trace={TRACED_SYSCALLS}", "-o", str(trace),
-                          *(command or facetension_command()), *map(str, args)],
-                         env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                         timeout=STRACE_TIMEOUT_S, check=False)
+    run = subprocess.run(
+        [
+            *strace_options(),
+            "-f",
+            "-qq",
+            "-e",
+            f"trace={TRACED_SYSCALLS}",
+            "-o",
+            str(trace),
+            *(command or facetension_command()),
+            *map(str, args),
+        ],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=STRACE_TIMEOUT_S,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr  # the trace covers a whole, successful run
     calls, offending = network_syscalls(trace.read_text(errors="replace").splitlines())
     assert calls["execve"] > 0, "strace recorded nothing: the trace is not working"
@@ -255,7 +288,15 @@ def test_analyze_under_strace_opens_no_network_socket(tmp_path):
 
 def test_practice_under_strace_opens_no_network_socket(tmp_path):
     # The whole 45-s clip (~25 s of work): with --minutes the phases outlast it and it exits 2.
-    run, calls, offending = traced_run(tmp_path, "practice", "--source", SAMPLES / "practice_demo.mp4",
-                                       "--no-window", "--no-journal", "--db", tmp_path / "log.db")
+    run, calls, offending = traced_run(
+        tmp_path,
+        "practice",
+        "--source",
+        SAMPLES / "practice_demo.mp4",
+        "--no-window",
+        "--no-journal",
+        "--db",
+        tmp_path / "log.db",
+    )
     assert "Session summary: completed" in run.stdout and (tmp_path / "log.db").is_file()
     assert offending == [], calls

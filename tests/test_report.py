@@ -11,10 +11,19 @@ import pytest
 
 from facetension.cli import main
 from facetension.storage import Log, Measures, SessionSummary
+
 import make_demo_log  # samples/, on pytest's pythonpath
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +63,14 @@ def _log_with(tmp_path, starts, zone=("Europe/Berlin", 60), completed=True):
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("starts, note", [
-    ([], "The log is empty"),  # empty log
-    ([T0], "Only one completed session"),  # one session
-    ([T0 + timedelta(hours=h) for h in range(4)], "All sessions are from one day"),  # one day
-])
+@pytest.mark.parametrize(
+    "starts, note",
+    [
+        ([], "The log is empty"),  # empty log
+        ([T0], "Only one completed session"),  # one session
+        ([T0 + timedelta(hours=h) for h in range(4)], "All sessions are from one day"),  # one day
+    ],
+)
 def test_edge_cases_get_an_honest_note_and_no_verdict(capsys, tmp_path, starts, note):
     db = _log_with(tmp_path, starts)
     r = report_json(capsys, db)
@@ -95,24 +107,51 @@ def test_report_page_in_headless_chromium(tmp_path, demo_db, capsys):
     assert "http://" not in html and "https://" not in html  # nothing to load from anywhere
     # A copy that reports, in its title, whether every chart image decoded and is visible.
     probe = tmp_path / "probe.html"
-    probe.write_text(html.replace("</body>", """<script>
+    probe.write_text(
+        html.replace(
+            "</body>",
+            """<script>
 window.addEventListener('load', () => {
   const imgs = [...document.images];
   const ok = imgs.filter(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().height > 50);
   document.title = 'IMAGES ' + ok.length + '/' + imgs.length;
-});</script></body>"""))
+});</script></body>""",
+        )
+    )
     profile = tmp_path / "profile"
-    run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr",
-                          "--v=0", "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     title = re.search(r"<title>(.*?)</title>", run.stdout).group(1)
     n_ok, n_all = map(int, title.split()[1].split("/"))
     assert n_all >= 4 and n_ok == n_all, title
     console_errors = [line for line in run.stderr.splitlines() if "CONSOLE" in line and "error" in line.lower()]
     assert console_errors == []
     shot = tmp_path / "shot.png"
-    subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}",
-                    "--window-size=1000,1400", page.as_uri()], capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--screenshot={shot}",
+            "--window-size=1000,1400",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
     import cv2
 
     image = cv2.imread(str(shot))
@@ -122,8 +161,10 @@ window.addEventListener('load', () => {
 def test_the_headline_reads_without_statistics(capsys, demo_db, tmp_path):
     r = report_json(capsys, demo_db)
     slope = r["trends"]["asymmetry_index"]
-    assert r["headline"].startswith("Over the last 12 weeks, your resting asymmetry improved by "
-                                    f"{abs(slope['per_week']):.1f} points a week (95 % interval")
+    assert r["headline"].startswith(
+        "Over the last 12 weeks, your resting asymmetry improved by "
+        f"{abs(slope['per_week']):.1f} points a week (95 % interval"
+    )
     flat = _log_with(tmp_path, [T0 + timedelta(days=d) for d in range(0, 28, 3)])  # index falls 1 a session
     assert "improved" in report_json(capsys, flat)["headline"]
     (tmp_path / "edge.db").unlink()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-import scripted as sc
 
 from facetension import face_model as fm
 from facetension.analysis import analyze_image
 from facetension.landmarks import BLENDSHAPE_NAMES, Landmarker
+
+import scripted as sc
 
 SMILE = [BLENDSHAPE_NAMES.index(n) for n in ("mouthSmileLeft", "mouthSmileRight")]
 SECONDS = 3.0  # short clips keep the tests fast; the edits get windows to match
@@ -62,11 +63,15 @@ def _feature(edit, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     return landmarks[index, :2], landmarks[fm.mirror_index()[index], :2], reach
 
 
-@pytest.mark.parametrize("edit", [
-    sc.EyeNarrow(start=1.0, end=2.0),
-    sc.CornerShift(start=1.0, end=2.0),
-    sc.LidFlicker(start=1.0, duration=1.0),
-], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "edit",
+    [
+        sc.EyeNarrow(start=1.0, end=2.0),
+        sc.CornerShift(start=1.0, end=2.0),
+        sc.LidFlicker(start=1.0, duration=1.0),
+    ],
+    ids=lambda e: type(e).__name__,
+)
 def test_edit_is_confined_in_time_and_space(edit):
     rest, fps = sc.rest_frames(SECONDS)
     clip, _ = sc.make_clip((edit,), SECONDS)
@@ -83,7 +88,7 @@ def test_edit_is_confined_in_time_and_space(edit):
         assert np.all(along < reach[0]) and np.all(across < reach[1]), f"frame {i} changed too far away"
         # The same feature on the other side stays put (at most a grey level of resampling).
         x, y = np.round(twin).astype(int)
-        assert np.abs(a[y - 3:y + 4, x - 3:x + 4].astype(int) - b[y - 3:y + 4, x - 3:x + 4]).max() <= 1
+        assert np.abs(a[y - 3 : y + 4, x - 3 : x + 4].astype(int) - b[y - 3 : y + 4, x - 3 : x + 4]).max() <= 1
     mid = int(1.5 * fps) if not isinstance(edit, sc.LidFlicker) else int(1.1 * fps)  # 1.1 s: near a peak
     assert np.abs(clip[mid].astype(int) - rest[mid]).max() > 20
     if not isinstance(edit, sc.LidFlicker):  # the ramp starts gently

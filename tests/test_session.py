@@ -3,12 +3,20 @@
 import numpy as np
 import pytest
 
+from facetension.baselines import Baseline
 from facetension.landmarks import BLENDSHAPE_NAMES, Face
 from facetension.metrics import measure
-from facetension.session import (CHECK_MESSAGES, FACE_LOST, TWO_FACES, FrameInput, Phase, PracticeSession,
-                                 PracticeSettings)
-from facetension.baselines import Baseline
+from facetension.session import (
+    CHECK_MESSAGES,
+    FACE_LOST,
+    TWO_FACES,
+    FrameInput,
+    Phase,
+    PracticeSession,
+    PracticeSettings,
+)
 from facetension.tension import DEFAULT_REST, build_rest
+
 from synthetic import FOCAL_PX, IMAGE_SIZE, canonical_478, project
 
 FPS = 30.0
@@ -58,8 +66,12 @@ def texts(events, kind):
 def test_phases_run_in_order_without_calibration_with_a_baseline():
     s = session()
     events, _ = run(s, 0.5 + 5 + 60 + 5 + 1)
-    assert texts(events, "phase") == ["Resting measurement (before)", "Guided relaxation",
-                                      "Resting measurement (after)", "Done"]
+    assert texts(events, "phase") == [
+        "Resting measurement (before)",
+        "Guided relaxation",
+        "Resting measurement (after)",
+        "Done",
+    ]
     assert s.done and s.summary().completed
 
 
@@ -70,13 +82,16 @@ def test_first_session_learns_the_relaxed_face():
     assert s.new_baseline is not None and s.summary().baseline == "personal"
 
 
-@pytest.mark.parametrize("make, brightness, advice", [
-    (lambda t: None, LIT, "no-face"),  # nobody there
-    (lambda t: face(distance=200.0), LIT, "closer"),  # far from the laptop
-    (lambda t: face(offset=(18.0, 0.0)), LIT, "centre"),  # off to one side
-    (lambda t: face(yaw=25.0), LIT, "frontal"),  # turned away
-    (lambda t: face(), 20.0, "light"),  # dark room
-])
+@pytest.mark.parametrize(
+    "make, brightness, advice",
+    [
+        (lambda t: None, LIT, "no-face"),  # nobody there
+        (lambda t: face(distance=200.0), LIT, "closer"),  # far from the laptop
+        (lambda t: face(offset=(18.0, 0.0)), LIT, "centre"),  # off to one side
+        (lambda t: face(yaw=25.0), LIT, "frontal"),  # turned away
+        (lambda t: face(), 20.0, "light"),  # dark room
+    ],
+)
 def test_check_says_what_to_change_and_waits(make, brightness, advice):
     s = session()
     events, views = run(s, 3, make=make, brightness=brightness)
@@ -101,8 +116,13 @@ def test_prompts_name_the_tense_side_and_never_nag():
 def test_at_most_one_prompt_every_six_seconds():
     s = session()
     run(s, 5.6)
-    tense = dict(eyeSquintLeft=DEFAULT_REST["eye"] + 0.5, browDownRight=0.6, mouthPressLeft=0.6,
-                 cheekSquintRight=0.6, jawLeft=0.6)
+    tense = dict(
+        eyeSquintLeft=DEFAULT_REST["eye"] + 0.5,
+        browDownRight=0.6,
+        mouthPressLeft=0.6,
+        cheekSquintRight=0.6,
+        jawLeft=0.6,
+    )
     events, _ = run(s, 30, t0=5.6, make=lambda t: face(**tense))
     times = [e.t_s for e in events if e.kind == "prompt"]
     assert len(times) >= 4
@@ -123,10 +143,12 @@ def test_nothing_stands_out_gives_the_pacer_alone():
     s = session()
     events, views = run(s, 30)
     assert texts(events, "prompt") == []
-    pacer = np.array([v.pacer for v in views[int(10 * FPS):]])
+    pacer = np.array([v.pacer for v in views[int(10 * FPS) :]])
     assert pacer.min() < 0.05 and pacer.max() > 0.95
     # About 6 breaths a minute: the pacer peaks every 10 s.
-    peaks = [i for i in range(1, len(pacer) - 1) if pacer[i] >= pacer[i - 1] and pacer[i] > pacer[i + 1] and pacer[i] > 0.99]
+    peaks = [
+        i for i in range(1, len(pacer) - 1) if pacer[i] >= pacer[i - 1] and pacer[i] > pacer[i + 1] and pacer[i] > 0.99
+    ]
     assert np.allclose(np.diff(peaks) / FPS, 60.0 / SETTINGS.breaths_per_min, atol=0.1)
 
 

@@ -16,9 +16,20 @@ import pytest
 from facetension import logdb, logexport, storage
 from facetension.errors import LogBusyError, NoLogError, StorageError, UnknownSessionError
 from facetension.metrics import REGIONS
-from facetension.storage import (BUILTIN_TAGS, KEEP, SAMPLE_COLUMNS, SCHEMA_VERSION, SESSION_COLUMNS, EventRow,
-                                 Journal, Log, Measures, SampleRow)
+from facetension.storage import (
+    BUILTIN_TAGS,
+    KEEP,
+    SAMPLE_COLUMNS,
+    SCHEMA_VERSION,
+    SESSION_COLUMNS,
+    EventRow,
+    Journal,
+    Log,
+    Measures,
+    SampleRow,
+)
 from facetension.tension import SIDES, TENSION_REGIONS
+
 from log_data import T0, a_baseline, measures, record_session, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,8 +38,10 @@ FAST_BUSY_S = 0.2  # how long a test lets a write wait for a lock held elsewhere
 
 def db_counts(db: Path) -> dict:
     with closing(sqlite3.connect(db)) as c:
-        return {t: c.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("sessions", "samples", "events", "journal", "journal_tags", "baselines")}
+        return {
+            t: c.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("sessions", "samples", "events", "journal", "journal_tags", "baselines")
+        }
 
 
 def settle(db: Path) -> None:
@@ -89,8 +102,10 @@ def test_schema_columns_follow_the_regions(db):
     """A region added to metrics or tension fails here until a migration adds its columns."""
     Log.open(db).close()
     with closing(sqlite3.connect(db)) as c:
+
         def columns(t):
             return tuple(r[1] for r in c.execute(f"PRAGMA table_info({t})"))
+
         assert columns("samples") == SAMPLE_COLUMNS
         assert columns("sessions") == SESSION_COLUMNS
         for r in REGIONS:
@@ -133,8 +148,14 @@ def test_a_session_reads_back_as_recorded(db):
     with Log.open(db) as log:
         sid = record_session(log, seconds=5)
         r = log.session(sid)
-        assert (r.kind, r.source, r.status, r.duration_s, r.samples, r.twitches) == \
-            ("practice", "camera 0", "completed", 5.0, 5, 1)
+        assert (r.kind, r.source, r.status, r.duration_s, r.samples, r.twitches) == (
+            "practice",
+            "camera 0",
+            "completed",
+            5.0,
+            5,
+            1,
+        )
         assert r.started_utc == "2025-03-01T07:00:00.000+00:00"
         assert r.started_local == "2025-03-01T08:00:00.000+01:00" and r.tz == "Europe/Paris"
         assert (r.relaxed_s, r.relax_s) == (3.0, 4.0)
@@ -153,16 +174,18 @@ def test_what_was_not_measured_is_stored_as_null_never_zero(db):
         log.add_sample(sid, SampleRow(1.0, Measures({"eye": float("nan"), "brow": 0.0}, {}, float("nan")), 0.5))
         log.finish_session(sid, T0 + timedelta(seconds=2), True)
     with closing(sqlite3.connect(db)) as c:
-        rows = c.execute("SELECT eye_diff_mm, brow_diff_mm, eye_left_tension, asymmetry_index, quality "
-                         "FROM samples ORDER BY t_s").fetchall()
+        rows = c.execute(
+            "SELECT eye_diff_mm, brow_diff_mm, eye_left_tension, asymmetry_index, quality FROM samples ORDER BY t_s"
+        ).fetchall()
     assert rows == [(None, None, None, None, None), (None, 0.0, None, None, 0.5)]
 
 
 def test_values_are_stored_to_their_precision(db):
     with Log.open(db) as log:
         sid = log.start_session("practice", "camera 0", T0, "UTC", "0.1.0")
-        log.add_sample(sid, SampleRow(0.12345, Measures({"eye": 1.23456}, {("eye", "left"): 0.123456}, 12.345, -0.0001),
-                                      0.987))
+        log.add_sample(
+            sid, SampleRow(0.12345, Measures({"eye": 1.23456}, {("eye", "left"): 0.123456}, 12.345, -0.0001), 0.987)
+        )
         log.flush()
         s = log.samples(sid)[0]
     assert (s.t_s, s.measures.diffs["eye"], s.measures.tension[("eye", "left")]) == (0.123, 1.23, 0.123)
@@ -170,15 +193,18 @@ def test_values_are_stored_to_their_precision(db):
     assert str(s.measures.tension_index) == "0.0"  # never -0.0
 
 
-@pytest.mark.parametrize("bad", [
-    lambda: Measures({"cheek": 1.0}),  # cheek is a tension region, not an asymmetry one
-    lambda: Measures({}, {("eye", "middle"): 0.1}),
-    lambda: SampleRow(-1.0, Measures()),
-    lambda: SampleRow(0.0, Measures(), 1.5),  # quality is a share
-    lambda: SampleRow(0.0, Measures(), 0.5, "Relax phase"),  # phases are plain names
-    lambda: EventRow(0.0, "shout"),
-    lambda: EventRow(0.0, "prompt", "eye", "both"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: Measures({"cheek": 1.0}),  # cheek is a tension region, not an asymmetry one
+        lambda: Measures({}, {("eye", "middle"): 0.1}),
+        lambda: SampleRow(-1.0, Measures()),
+        lambda: SampleRow(0.0, Measures(), 1.5),  # quality is a share
+        lambda: SampleRow(0.0, Measures(), 0.5, "Relax phase"),  # phases are plain names
+        lambda: EventRow(0.0, "shout"),
+        lambda: EventRow(0.0, "prompt", "eye", "both"),
+    ],
+)
 def test_rows_are_checked_when_made(bad):
     with pytest.raises(ValueError):
         bad()
@@ -206,8 +232,8 @@ def test_samples_are_committed_at_least_once_a_second_of_session_time(db):
             log.add_sample(sid, SampleRow(t, measures()))
             added.append(t)
             committed = [s.t_s for s in reader.samples(sid)]
-            assert committed == added[:len(committed)]
-            assert all(t - u < 1.0 for u in added[len(committed):]), (t, committed)  # the issue's one second
+            assert committed == added[: len(committed)]
+            assert all(t - u < 1.0 for u in added[len(committed) :]), (t, committed)  # the issue's one second
         log.flush()
         assert len(reader.samples(sid)) == 40
 
@@ -223,11 +249,13 @@ def test_an_unfinished_session_is_kept_and_marked_interrupted(db):
 
 
 def test_a_dead_process_session_is_marked_on_the_next_open(db):
-    code = ("import os, sys; from datetime import datetime, timezone; from facetension.storage import *\n"
-            f"log = Log.open({str(db)!r}); sid = log.start_session('practice', 'camera 0', "
-            "datetime(2025, 3, 1, tzinfo=timezone.utc), 'UTC', '0.1.0')\n"
-            "[log.add_sample(sid, SampleRow(float(t), Measures())) for t in range(4)]\n"
-            "os._exit(0)  # no close, no finish: as if the power went")
+    code = (
+        "import os, sys; from datetime import datetime, timezone; from facetension.storage import *\n"
+        f"log = Log.open({str(db)!r}); sid = log.start_session('practice', 'camera 0', "
+        "datetime(2025, 3, 1, tzinfo=timezone.utc), 'UTC', '0.1.0')\n"
+        "[log.add_sample(sid, SampleRow(float(t), Measures())) for t in range(4)]\n"
+        "os._exit(0)  # no close, no finish: as if the power went"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     with Log.open(db, readonly=True) as log:  # read-only: seen as interrupted, nothing written
         assert log.sessions()[0].status == "interrupted"
@@ -236,7 +264,8 @@ def test_a_dead_process_session_is_marked_on_the_next_open(db):
     Log.open(db).close()
     with closing(sqlite3.connect(db)) as c:
         ended, completed, interrupted, duration = c.execute(
-            "SELECT ended_utc, completed, interrupted, duration_s FROM sessions").fetchone()
+            "SELECT ended_utc, completed, interrupted, duration_s FROM sessions"
+        ).fetchone()
         samples = c.execute("SELECT count(*) FROM samples").fetchone()[0]
     assert (ended, completed, interrupted, duration, samples) == ("2025-03-01T00:00:03.000+00:00", 0, 1, 3.0, 4)
 
@@ -268,14 +297,21 @@ def test_a_second_session_at_the_same_time_is_told_one_is_running(db):
 
 
 def test_another_process_reads_while_a_session_writes_and_cannot_start_one(db):
-    code = ("import sys; from datetime import datetime, timezone; from facetension.storage import *\n"
-            f"with Log.open({str(db)!r}) as log:\n"
-            "    sid = log.start_session('practice', 'camera 0', datetime(2025, 3, 1, tzinfo=timezone.utc), 'UTC', 'x')\n"
-            "    [log.add_sample(sid, SampleRow(float(t), Measures({'eye': 1.0}))) for t in range(3)]\n"
-            "    print('recording', flush=True); sys.stdin.readline()\n"
-            "    log.finish_session(sid, datetime(2025, 3, 1, 0, 10, tzinfo=timezone.utc), True)\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    code = (
+        "import sys; from datetime import datetime, timezone; from facetension.storage import *\n"
+        f"with Log.open({str(db)!r}) as log:\n"
+        "    sid = log.start_session('practice', 'camera 0', datetime(2025, 3, 1, tzinfo=timezone.utc), 'UTC', 'x')\n"
+        "    [log.add_sample(sid, SampleRow(float(t), Measures({'eye': 1.0}))) for t in range(3)]\n"
+        "    print('recording', flush=True); sys.stdin.readline()\n"
+        "    log.finish_session(sid, datetime(2025, 3, 1, 0, 10, tzinfo=timezone.utc), True)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     try:
         assert proc.stdout.readline().strip() == "recording"
         with Log.open(db, readonly=True) as reader:
@@ -312,10 +348,20 @@ def test_journal_is_added_and_edited_field_by_field(db):
             assert c.execute("SELECT count(*) FROM journal").fetchone()[0] == 0
 
 
-@pytest.mark.parametrize("field, value", [
-    ("pain_before", 11), ("pain_before", -1), ("pain_after", 2.5), ("pain_after", True), ("pain_before", "3"),
-    ("tags", ["two words"]), ("tags", ["a;b"]), ("tags", ["x" * 33]), ("note", "x" * (storage.MAX_NOTE_CHARS + 1)),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("pain_before", 11),
+        ("pain_before", -1),
+        ("pain_after", 2.5),
+        ("pain_after", True),
+        ("pain_before", "3"),
+        ("tags", ["two words"]),
+        ("tags", ["a;b"]),
+        ("tags", ["x" * 33]),
+        ("note", "x" * (storage.MAX_NOTE_CHARS + 1)),
+    ],
+)
 def test_journal_values_are_checked(db, field, value):
     with Log.open(db) as log:
         sid = record_session(log)
@@ -360,8 +406,13 @@ def test_forget_deletes_a_session_with_its_rows_and_leaves_no_trace_in_the_files
         assert log.forget([gone]) == 1
         assert [r.id for r in log.sessions()] == [keep]
     counts = db_counts(db)
-    assert (counts["sessions"], counts["samples"], counts["events"], counts["journal"], counts["baselines"]) == \
-        (1, 5, 2, 0, 1)
+    assert (counts["sessions"], counts["samples"], counts["events"], counts["journal"], counts["baselines"]) == (
+        1,
+        5,
+        2,
+        0,
+        1,
+    )
     for p in db.parent.iterdir():  # secure_delete and the emptied -wal: the note is gone from disk
         assert b"PRIVATE-NOTE-7f3a" not in p.read_bytes(), p
 
@@ -407,7 +458,7 @@ def test_a_damaged_log_is_refused_for_writing_and_reading_says_so(db):
     data = bytearray(db.read_bytes())
     page = 4096
     middle = (len(data) // page // 2) * page  # a page of samples
-    data[middle:middle + page] = os.urandom(page)
+    data[middle : middle + page] = os.urandom(page)
     db.write_bytes(bytes(data))
     before = snapshot(db.parent)
     _expect(StorageError, "damaged", lambda: Log.open(db))
@@ -416,8 +467,12 @@ def test_a_damaged_log_is_refused_for_writing_and_reading_says_so(db):
         with Log.open(db, readonly=True) as log:
             log.sessions()
             log.export_tables()
+
     _expect(StorageError, "damaged", read_all)
-    assert snapshot(db.parent) == {**before, **{k: v for k, v in snapshot(db.parent).items() if k.endswith(("-wal", "-shm"))}}
+    assert snapshot(db.parent) == {
+        **before,
+        **{k: v for k, v in snapshot(db.parent).items() if k.endswith(("-wal", "-shm"))},
+    }
     assert snapshot(db.parent)[db.name] == before[db.name]
 
 
@@ -455,6 +510,7 @@ def test_a_log_locked_by_another_program(db):
         def edit():
             with Log.open(db, busy_timeout_s=FAST_BUSY_S) as log:
                 log.set_journal(sid, pain_before=3)
+
         _expect(StorageError, "locked by another program", edit)
         other.execute("ROLLBACK")
         other.execute("PRAGMA locking_mode = EXCLUSIVE")  # a program that keeps the file to itself
@@ -464,6 +520,7 @@ def test_a_log_locked_by_another_program(db):
         def read():
             with Log.open(db, readonly=True, busy_timeout_s=FAST_BUSY_S) as log:
                 log.sessions()
+
         _expect(StorageError, "locked by another program", read)
     finally:
         other.close()
@@ -485,11 +542,13 @@ def test_a_read_only_log_can_be_read_but_not_written(db):
         def edit():
             with Log.open(db) as log:
                 log.set_journal(sid, pain_before=3)
+
         _expect(StorageError, "read-only", edit)
 
         def start():
             with Log.open(db) as log:
                 log.start_session("practice", "camera 0", T0 + timedelta(days=1), "UTC", "0.1.0")
+
         _expect(StorageError, "read-only", start)
     assert snapshot(db.parent)[db.name] == before[db.name]
 
@@ -515,6 +574,7 @@ def test_an_unwritable_folder(tmp_path):
         def edit():
             with Log.open(db) as log:
                 log.set_journal(sid, note="x")
+
         _expect(StorageError, "cannot open the log|read-only", edit)
     assert snapshot(folder) == before
 
@@ -523,12 +583,14 @@ def test_a_full_disk_keeps_what_was_saved(db):
     Log.open(db).close()
     pages = os.path.getsize(db) // 4096 + 6  # a few pages to spare
     saved = 0
-    with pytest.raises(StorageError, match="disk is full.*Everything saved before is kept") as info:
-        with Log.open(db, max_pages=pages) as log:
-            sid = log.start_session("practice", "camera 0", T0, "UTC", "0.1.0")
-            for t in range(100_000):
-                log.add_sample(sid, SampleRow(float(t), measures()))
-                saved = t + 1 - log.unsaved_samples
+    with (
+        pytest.raises(StorageError, match="disk is full.*Everything saved before is kept") as info,
+        Log.open(db, max_pages=pages) as log,
+    ):
+        sid = log.start_session("practice", "camera 0", T0, "UTC", "0.1.0")
+        for t in range(100_000):
+            log.add_sample(sid, SampleRow(float(t), measures()))
+            saved = t + 1 - log.unsaved_samples
     assert "\n" not in str(info.value)
     with closing(sqlite3.connect(db)) as c:
         assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -542,8 +604,9 @@ def test_a_full_disk_during_an_import_changes_nothing(db, tmp_path):
     with Log.open(tmp_path / "big.db") as big:
         record_session(big, start=T0 + timedelta(days=9), seconds=3000)
     with Log.open(tmp_path / "big.db", readonly=True) as big:
-        typed = logexport.read_export(_json_file(big.export_tables(null_text="null", quote_text=True),
-                                                 tmp_path / "big.json"))
+        typed = logexport.read_export(
+            _json_file(big.export_tables(null_text="null", quote_text=True), tmp_path / "big.json")
+        )
     with Log.open(db) as log:
         sid = record_session(log)
     settle(db)

@@ -27,14 +27,18 @@ READY_TIMEOUT_S = 60
 
 def _progress(lines: list[str]) -> list[tuple[int, int]]:
     """(committed, added) after each sample, from the writer's complete lines."""
-    return [(int(w[1]), int(w[3])) for w in (line.split() for line in lines if line.endswith("\n"))
-            if w[0] == "committed"]
+    return [
+        (int(w[1]), int(w[3])) for w in (line.split() for line in lines if line.endswith("\n")) if w[0] == "committed"
+    ]
 
 
 def _samples_per_session(db: Path) -> dict[int, int]:
     with closing(sqlite3.connect(db)) as c:
-        return dict(c.execute("SELECT s.id, count(x.t_s) FROM sessions s LEFT JOIN samples x ON x.session_id = s.id "
-                              "GROUP BY s.id"))
+        return dict(
+            c.execute(
+                "SELECT s.id, count(x.t_s) FROM sessions s LEFT JOIN samples x ON x.session_id = s.id GROUP BY s.id"
+            )
+        )
 
 
 def test_kill_9_at_random_moments_loses_at_most_the_last_second(tmp_path):
@@ -44,8 +48,9 @@ def test_kill_9_at_random_moments_loses_at_most_the_last_second(tmp_path):
     kept: dict[int, int] = {}  # every session seen so far → its samples: must never change
     mid_session_kills = 0
     for i in range(KILLS):
-        proc = subprocess.Popen([sys.executable, str(WRITER), str(db), str(i)], stdout=subprocess.PIPE, text=True,
-                                env=env)
+        proc = subprocess.Popen(
+            [sys.executable, str(WRITER), str(db), str(i)], stdout=subprocess.PIPE, text=True, env=env
+        )
         try:
             if rng.random() < EARLY_SHARE:
                 time.sleep(rng.uniform(0.0, 0.5))  # while Python starts, the log opens, the session begins

@@ -13,6 +13,7 @@ from facetension import face_model as fm
 from facetension.analysis import analyze_image
 from facetension.landmarks import Landmarker
 from facetension.tension import TENSION_REGIONS
+
 from imagewarp import chimera, rotate_scale
 from media import FACES
 

@@ -8,6 +8,7 @@ from facetension.calibrate import calibrate
 from facetension.capture import VideoSource
 from facetension.landmarks import Landmarker
 from facetension.tension import TENSION_REGIONS
+
 from scripted import CornerShift, EyeNarrow, Jitter, LidFlicker, Mirror, make_clip, write_clip
 
 CLIP_S = 12.0
@@ -47,15 +48,21 @@ def clips(tmp_path_factory):
 
 
 def window(a, t0, t1, region, side):
-    vals = [r.tension.values[(region, side)] for r in a.timeline
-            if r.tension is not None and t0 <= r.t_s < t1 and (region, side) in r.tension.values]
+    vals = [
+        r.tension.values[(region, side)]
+        for r in a.timeline
+        if r.tension is not None and t0 <= r.t_s < t1 and (region, side) in r.tension.values
+    ]
     return float(np.median(vals))
 
 
-@pytest.mark.parametrize("clip, region", [
-    ("eye", "eye"),  # left eye narrowed by 30 %
-    ("mouth", "mouth"),  # left mouth corner pulled up 3 mm
-])
+@pytest.mark.parametrize(
+    "clip, region",
+    [
+        ("eye", "eye"),  # left eye narrowed by 30 %
+        ("mouth", "mouth"),  # left mouth corner pulled up 3 mm
+    ],
+)
 def test_held_change_raises_that_region_and_side_only_while_held(clips, clip, region):
     a = clips[clip]
     assert a.baseline == "personal"
@@ -96,7 +103,8 @@ def test_mirrored_clip_swaps_every_reading(clips):
         for region in TENSION_REGIONS:
             for side, other in (("left", "right"), ("right", "left")):
                 assert window(b, t0, t1, region, other) == pytest.approx(
-                    window(a, t0, t1, region, side), abs=MIRROR_TOLERANCE), (region, side, t0)
+                    window(a, t0, t1, region, side), abs=MIRROR_TOLERANCE
+                ), (region, side, t0)
 
 
 def test_json_carries_tension_and_events(clips):

@@ -42,6 +42,7 @@ def events(samples):
 def squint(side, start, end, amount=0.4):
     def bump(t):
         return {f"eyeSquint{side}": DEFAULT_REST["eye"] + amount} if start <= t < end else {}
+
     return bump
 
 
@@ -72,16 +73,22 @@ def test_flicker_is_one_twitch():
     def bump(t):
         on = 5.0 <= t < 6.0 and int((t - 5.0) * 12) % 2 == 0  # 6 Hz
         return {"eyeSquintLeft": DEFAULT_REST["eye"] + 0.3} if on else {}
+
     found = events(run(bump=bump)[1])
     assert [(e.region, e.side) for e in found] == [("eye", "left")]
     assert abs(found[0].t_s - 5.0) <= 0.3
 
 
-@pytest.mark.parametrize("bump", [
-    lambda t: {"eyeSquintLeft": 0.85, "eyeSquintRight": 0.85} if 5.0 <= t < 5.5 else {},  # both sides: not one-sided
-    lambda t: {"eyeBlinkLeft": 0.9, "eyeBlinkRight": 0.9, "eyeSquintLeft": 0.85} if 5.0 <= t < 5.2 else {},  # blink
-    lambda t: {"browDownLeft": 0.5} if 5.0 <= t < 5.05 else {},  # too short (one frame)
-])
+@pytest.mark.parametrize(
+    "bump",
+    [
+        lambda t: (
+            {"eyeSquintLeft": 0.85, "eyeSquintRight": 0.85} if 5.0 <= t < 5.5 else {}
+        ),  # both sides: not one-sided
+        lambda t: {"eyeBlinkLeft": 0.9, "eyeBlinkRight": 0.9, "eyeSquintLeft": 0.85} if 5.0 <= t < 5.2 else {},  # blink
+        lambda t: {"browDownLeft": 0.5} if 5.0 <= t < 5.05 else {},  # too short (one frame)
+    ],
+)
 def test_not_twitches(bump):
     assert events(run(bump=bump)[1]) == []
 
@@ -89,6 +96,7 @@ def test_not_twitches(bump):
 def test_burst_during_head_movement_is_dropped():
     def centre(t):
         return (320.0 + (300.0 * (t - 5.0) if 5.0 <= t < 5.5 else 0.0), 240.0)  # 1.5 faces/s
+
     found = events(run(bump=squint("Left", 5.0, 5.5), centre=centre)[1])
     assert found == []
 
@@ -111,4 +119,7 @@ def test_frame_tension_scale():
     rest = default_rest()
     full = frame_tension(bs(browDownLeft=DEFAULT_REST["brow"] + SPAN + 0.2), None, rest)
     assert full.values[("brow", "left")] == 1.0 and full.values[("brow", "right")] == 0.0
-    assert tension_index({("brow", "left"): 1.0, ("brow", "right"): 0.0, ("eye", "left"): 0.0, ("eye", "right"): 0.0}) == 50.0
+    assert (
+        tension_index({("brow", "left"): 1.0, ("brow", "right"): 0.0, ("eye", "left"): 0.0, ("eye", "right"): 0.0})
+        == 50.0
+    )

@@ -21,10 +21,18 @@ def history(weeks=12, seed=3, slope=TRUE_SLOPE):
         cold = rng.random() < 0.35
         coin = rng.random() < 0.5  # a tag with no effect
         tension = 30 + (COLD_EFFECT if cold else 0) + rng.normal(0, NOISE)
-        points.append(Point(t, 40 + slope * day / 7 + rng.normal(0, NOISE), tension, tension - 10,
-                            {"eye": 2.0 + rng.normal(0, 0.3)}, 0, tags=tuple(
-                                t for t, on in (("cold", cold), ("massage", coin)) if on),
-                            half_gap=rng.normal(0, 1.0)))
+        points.append(
+            Point(
+                t,
+                40 + slope * day / 7 + rng.normal(0, NOISE),
+                tension,
+                tension - 10,
+                {"eye": 2.0 + rng.normal(0, 0.3)},
+                0,
+                tags=tuple(t for t, on in (("cold", cold), ("massage", coin)) if on),
+                half_gap=rng.normal(0, 1.0),
+            )
+        )
     return points
 
 
@@ -57,16 +65,21 @@ def test_tags_with_too_few_sessions_are_not_estimated():
 
 
 def test_slope_interval_covers_the_truth_in_most_histories():
-    covered = sum(trends(history(seed=s))["asymmetry_index"].low <= TRUE_SLOPE
-                  <= trends(history(seed=s))["asymmetry_index"].high for s in range(40))
+    covered = sum(
+        trends(history(seed=s))["asymmetry_index"].low <= TRUE_SLOPE <= trends(history(seed=s))["asymmetry_index"].high
+        for s in range(40)
+    )
     assert covered >= 34  # 95 % nominal: at least 85 % of 40
 
 
-@pytest.mark.parametrize("points, verdict", [
-    ([], None),  # empty log
-    (history()[:1], "not enough data"),  # one session
-    ([Point(START + timedelta(hours=h), 30.0 + h, 1, 1) for h in range(6)], "not enough data"),  # all on one day
-])
+@pytest.mark.parametrize(
+    "points, verdict",
+    [
+        ([], None),  # empty log
+        (history()[:1], "not enough data"),  # one session
+        ([Point(START + timedelta(hours=h), 30.0 + h, 1, 1) for h in range(6)], "not enough data"),  # all on one day
+    ],
+)
 def test_edge_cases_give_no_false_verdict(points, verdict):
     t = trends(points)
     assert (t.get("asymmetry_index").verdict if t else None) == verdict
@@ -103,8 +116,10 @@ def _history(days_and_index, diffs=None, half_gap=0.3):
     from facetension.trends import Point
 
     start = datetime(2026, 3, 1, 8)
-    return [Point(start + timedelta(days=d), a, 30.0, 20.0, dict(diffs or {"eye": -1.0 + 0.1 * (d % 3)}),
-                  half_gap=half_gap) for d, a in days_and_index]
+    return [
+        Point(start + timedelta(days=d), a, 30.0, 20.0, dict(diffs or {"eye": -1.0 + 0.1 * (d % 3)}), half_gap=half_gap)
+        for d, a in days_and_index
+    ]
 
 
 def test_a_session_far_from_the_persons_own_range_suggests_the_clinician():

@@ -36,8 +36,10 @@ def test_clip_reads_the_same_as_its_two_halves(tmp_path, faces, clip, n):
     frames, fps = _frames(faces[clip])
     frames = frames[:n]  # the part with the face
     whole = analyze(_write(tmp_path / "whole.avi", frames, fps))
-    halves = [analyze(_write(tmp_path / f"half{i}.avi", part, fps))
-              for i, part in enumerate((frames[: n // 2], frames[n // 2:]))]
+    halves = [
+        analyze(_write(tmp_path / f"half{i}.avi", part, fps))
+        for i, part in enumerate((frames[: n // 2], frames[n // 2 :]))
+    ]
     for region in REGIONS:
         for half in halves:
             gap = abs(half.regions[region].diff_mm - whole.regions[region].diff_mm)
