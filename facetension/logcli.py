@@ -66,7 +66,7 @@ def history_text(records: list[SessionRecord]) -> str:
     for r in records:
         lines.append(
             f"#{r.id:<4} {_when(r)}  {r.kind:<9} {clock(r.duration_s):>6}  {r.status}"
-            + ("" if r.source.startswith("camera") else f"  ({printable(r.source)})")
+            + (f"  from {r.source}" if r.source.startswith("camera") else f"  from video {printable(r.source)}")
         )
         b, a = r.before or Measures(), r.after or Measures()
         numbers = []

@@ -63,6 +63,7 @@ def build(points: list[Point], zones: set[str] | None = None) -> dict:
     return {
         "headline": headline(slopes.get("asymmetry_index"), weeks),
         "incomplete": [p.local_start.isoformat(timespec="minutes") for p in points if not p.completed],
+        "from_video": sum(p.from_video for p in points),
         "sessions": len(points),
         "completed": len(done),
         "first": points[0].local_start.isoformat() if points else None,
@@ -94,6 +95,12 @@ def headline(slope: Slope | None, weeks: int) -> str:
     )
 
 
+def sources(r: dict) -> str:
+    """Where the sessions came from: the camera, or video files (a demo, a phone recording)."""
+    video = r["from_video"]
+    return f"{r['sessions'] - video} from the camera, {video} from video files"
+
+
 def sentence(name: str, s: dict, unit: str = "points") -> str:
     if s["verdict"] == "not enough data":
         return f"{TITLES.get(name, name)}: not enough data for a trend yet."
@@ -115,7 +122,7 @@ def sparkline(values) -> str:
 def terminal(r: dict) -> str:
     lines = [
         r["headline"],
-        f"{count(r['sessions'], 'session')} ({r['completed']} completed)"
+        f"{count(r['sessions'], 'session')} ({r['completed']} completed; {sources(r)})"
         + (f", {r['first'][:10]} to {r['last'][:10]}" if r["first"] else ""),
     ]
     weeks = r["weekly"]
@@ -245,7 +252,7 @@ def render_html(points: list[Point], r: dict) -> str:
         f"<style>{CSS}</style></head><body>",
         "<h1>Your facial asymmetry and tension over time</h1>",
         f"<p class='headline'><strong>{e(r['headline'])}</strong></p>",
-        f"<p>{count(r['sessions'], 'session')} ({r['completed']} completed)"
+        f"<p>{count(r['sessions'], 'session')} ({r['completed']} completed; {e(sources(r))})"
         + (f", from {e(r['first'][:10])} to {e(r['last'][:10])}" if r["first"] else "")
         + ".</p>",
     ]

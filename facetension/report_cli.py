@@ -33,6 +33,7 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
                 completed=r.status == "completed",
                 half_gap=gaps.get(r.id),
                 session_id=r.id,
+                from_video=not r.source.startswith("camera"),
             )
         )
     return points, {r.tz for r in records}

@@ -48,6 +48,7 @@ class Point:
     completed: bool = True
     half_gap: float | None = None  # asymmetry index, first half − second half of the rest
     session_id: int | None = None
+    from_video: bool = False  # recorded from a video file rather than the camera
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ def test_history_lists_sessions_newest_first_with_their_numbers_and_journal(caps
     assert rc == 0
     lines = out.splitlines()
     assert [line.split()[0] for line in lines if line.startswith("#")] == ["#3", "#2", "#1"]
-    assert lines[0] == "#3    2025-03-03 08:00  practice    0:06  completed"
+    assert lines[0] == "#3    2025-03-03 08:00  practice    0:06  completed  from camera 0"
     assert lines[1].split() == [
         "asymmetry",
         "index",

@@ -206,3 +206,20 @@ def test_the_trend_chart_legend_covers_no_point(demo_db):
             xy = ax.transData.transform(line.get_xydata())
             inside = (xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1)
             assert not inside.any(), attr
+
+
+def test_history_trend_and_report_say_where_each_session_came_from(capsys, tmp_path):
+    db = tmp_path / "mixed.db"
+    with Log.open(db) as log:
+        for i, source in enumerate(("camera 0", "samples/practice_demo.mp4")):
+            start = T0 + timedelta(days=i)
+            sid = log.start_session("practice", source, start, "UTC", "0.1.0")
+            m = Measures({"eye": 1.0}, {}, 30.0, 20.0)
+            log.finish_session(sid, start + timedelta(minutes=5), True, SessionSummary(m, m))
+    assert main(["history", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "from camera 0" in out and "from video samples/practice_demo.mp4" in out
+    assert main(["trend", "--db", str(db)]) == 0
+    assert "1 from the camera, 1 from video files" in capsys.readouterr().out
+    assert main(["report", "--db", str(db), "--out", str(tmp_path / "r.html")]) == 0
+    assert "1 from the camera, 1 from video files" in (tmp_path / "r.html").read_text()
