@@ -31,8 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from facetension import __version__  # noqa: E402
 from facetension.cli import main  # noqa: E402
-from facetension.storage import (BUILTIN_TAGS, EXPORT_COLUMNS, MEASURE_COLUMNS, SUMMARY_COLUMNS,  # noqa: E402
-                                 Log, iso_utc)
+from facetension.storage import BUILTIN_TAGS, EXPORT_COLUMNS, MEASURE_COLUMNS, SUMMARY_COLUMNS, Log, iso_utc  # noqa: E402
 
 PHASES = (("before", 20), ("relax", None), ("after", 20))  # relax fills the rest
 LOCAL_OFFSET = timedelta(hours=1)
@@ -77,18 +76,48 @@ def year_tables(days: int = 365, seconds: int = 600, seed: int = 0) -> dict:
         for k in range(EVENTS_PER_SESSION):
             kind = kinds[k % len(kinds)]
             twitch = kind == "twitch"
-            events.append((sid, k + 1, round(rng.uniform(0, seconds), 3), kind, "eye", rng.choice(("left", "right")),
-                           "Let your left eye soften" if kind == "prompt" else "", 0.3 if twitch else None,
-                           0.12 if twitch else None))
+            events.append(
+                (
+                    sid,
+                    k + 1,
+                    round(rng.uniform(0, seconds), 3),
+                    kind,
+                    "eye",
+                    rng.choice(("left", "right")),
+                    "Let your left eye soften" if kind == "prompt" else "",
+                    0.3 if twitch else None,
+                    0.12 if twitch else None,
+                )
+            )
         events.sort(key=lambda e: (e[0], e[1]))
         journal = rng.random() < JOURNAL_SHARE
         tags = ";".join(sorted(rng.sample(BUILTIN_TAGS, rng.randint(0, 3)))) if journal else ""
-        sessions.append((sid, "practice", "camera 0", iso_utc(t0), (t0 + LOCAL_OFFSET).replace(
-            tzinfo=timezone(LOCAL_OFFSET)).isoformat(timespec="milliseconds"), "Europe/Paris",
-            iso_utc(t0 + timedelta(seconds=seconds)), float(seconds), 1, 0, __version__, "0" * 64, None,
-            EVENTS_PER_SESSION // len(kinds), 240.0, 300.0, *first, *values,
-            rng.randint(0, 6) if journal else None, rng.randint(0, 5) if journal else None, tags,
-            "slept badly, cold wind on the walk" if journal else ""))
+        sessions.append(
+            (
+                sid,
+                "practice",
+                "camera 0",
+                iso_utc(t0),
+                (t0 + LOCAL_OFFSET).replace(tzinfo=timezone(LOCAL_OFFSET)).isoformat(timespec="milliseconds"),
+                "Europe/Paris",
+                iso_utc(t0 + timedelta(seconds=seconds)),
+                float(seconds),
+                1,
+                0,
+                __version__,
+                "0" * 64,
+                None,
+                EVENTS_PER_SESSION // len(kinds),
+                240.0,
+                300.0,
+                *first,
+                *values,
+                rng.randint(0, 6) if journal else None,
+                rng.randint(0, 5) if journal else None,
+                tags,
+                "slept badly, cold wind on the walk" if journal else "",
+            )
+        )
         assert len(sessions[-1]) == len(EXPORT_COLUMNS["sessions"]) and len(first) * 2 == len(SUMMARY_COLUMNS)
     return {"baselines": [], "sessions": sessions, "samples": samples, "events": events}
 
@@ -128,8 +157,18 @@ def run(folder: Path, days: int, seconds: int) -> None:
     commands = {
         "history --json": ["history", "--json", "--db", str(db)],
         "history (table)": ["history", "--db", str(db)],
-        "export --format csv": ["export", "--format", "csv", "--out", str(folder / "csv"), "--db", str(db)],
-        "export --format json": ["export", "--format", "json", "--out", str(folder / "log.json"), "--db", str(db)],
+        # --force: each command runs several times over the same output
+        "export --format csv": ["export", "--format", "csv", "--out", str(folder / "csv"), "--force", "--db", str(db)],
+        "export --format json": [
+            "export",
+            "--format",
+            "json",
+            "--out",
+            str(folder / "log.json"),
+            "--force",
+            "--db",
+            str(db),
+        ],
     }
     print(f"{'command':<24}{'in-process':>12}{'subprocess':>12}")
     startup = statistics.median(_subprocess(["--version"]) for _ in range(3))
@@ -138,7 +177,10 @@ def run(folder: Path, days: int, seconds: int) -> None:
         inproc = statistics.median(_in_process(argv) for _ in range(3))
         print(f"{name:<24}{inproc:>11.3f}s{_subprocess(argv):>11.3f}s")
     csv_size = sum(p.stat().st_size for p in (folder / "csv").iterdir())
-    print(f"export sizes: CSV folder {csv_size / 2**20:.1f} MiB, JSON {(folder / 'log.json').stat().st_size / 2**20:.1f} MiB")
+    print(
+        f"export sizes: CSV folder {csv_size / 2**20:.1f} MiB, "
+        f"JSON {(folder / 'log.json').stat().st_size / 2**20:.1f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -38,17 +38,22 @@ def _timed(args: list[str]) -> float:
 
 
 def run(days: int) -> None:
-    tmp = Path(tempfile.mkdtemp())
+    with tempfile.TemporaryDirectory(prefix="facetension-bench-") as tmp:
+        measure(Path(tmp), days)
+
+
+def measure(tmp: Path, days: int) -> None:
     db = tmp / "two_years.db"
     t = time.perf_counter()
     with Log.open(db) as log:
         log.import_tables(year_tables(days=days), "benchmark")
-    print(f"log: {days} daily sessions; built in {time.perf_counter() - t:.1f} s; "
-          f"{db.stat().st_size / 2**20:.1f} MiB")
+    print(f"log: {days} daily sessions; built in {time.perf_counter() - t:.1f} s; {db.stat().st_size / 2**20:.1f} MiB")
     out = tmp / "report.html"
-    for name, args in (("report (HTML + charts)", ["report", "--db", str(db), "--out", str(out)]),
-                       ("report --json", ["report", "--db", str(db), "--json"]),
-                       ("trend", ["trend", "--db", str(db)])):
+    for name, args in (
+        ("report (HTML + charts)", ["report", "--db", str(db), "--out", str(out)]),
+        ("report --json", ["report", "--db", str(db), "--json"]),
+        ("trend", ["trend", "--db", str(db)]),
+    ):
         inproc = statistics.median(_timed(args) for _ in range(3))
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "facetension", *args], check=True, capture_output=True, cwd=ROOT)

@@ -3,7 +3,8 @@
 Run by hand: python benchmarks/blendshape_bias.py
 Prints, per lateral blendshape pair, the left−right difference on chimeras (direct pass
 only, and with facetension's mirror pass), and its slope against yaw (from perspective
-warps of real photos that turn the face plane) and change under in-plane roll.
+warps of real photos that turn the face plane) and change under in-plane roll. The photos
+are samples/grace_hopper.jpg and samples/single_face.jpg.
 """
 
 import sys
@@ -12,17 +13,28 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from conftest import FACES  # noqa: E402
-from imagewarp import chimera, rotate_scale  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from facetension import face_model as fm  # noqa: E402
 from facetension.headframe import head_frame  # noqa: E402
 from facetension.landmarks import BLENDSHAPE_NAMES, Landmarker  # noqa: E402
 
-PAIRS = ("eyeBlink", "eyeSquint", "browDown", "cheekSquint", "noseSneer", "mouthSmile", "mouthPress",
-         "mouthStretch", "mouthDimple")
+from imagewarp import chimera, rotate_scale  # noqa: E402
+
+PHOTOS = ("grace_hopper.jpg", "single_face.jpg")
+
+PAIRS = (
+    "eyeBlink",
+    "eyeSquint",
+    "browDown",
+    "cheekSquint",
+    "noseSneer",
+    "mouthSmile",
+    "mouthPress",
+    "mouthStretch",
+    "mouthDimple",
+)
 YAWS = (-15.0, -7.5, 0.0, 7.5, 15.0)
 
 
@@ -43,13 +55,13 @@ def turn(image, yaw_deg):
 
 
 def main():
-    with Landmarker("image", mirror_pass=False) as direct, Landmarker("image") as both:
+    with Landmarker(mirror_pass=False) as direct, Landmarker() as both:
         print("## chimeras: left − right (0 is unbiased)")
         print("| pair | direct pass | mirror pass |")
         print("|---|---:|---:|")
         rows = {p: ([], []) for p in PAIRS}
-        for name in ("grace_hopper.jpg", "single_face.jpg"):
-            image = cv2.imread(str(FACES / name))
+        for name in PHOTOS:
+            image = cv2.imread(str(ROOT / "samples" / name))
             lm = direct.detect(image).landmarks
             mid = lm[fm.midline_indices(), :2]
             c = mid.mean(0)
@@ -67,8 +79,8 @@ def main():
         print("| pair | grace_hopper | single_face |")
         print("|---|---:|---:|")
         slopes = {p: [] for p in PAIRS}
-        for name in ("grace_hopper.jpg", "single_face.jpg"):
-            image = cv2.imread(str(FACES / name))
+        for name in PHOTOS:
+            image = cv2.imread(str(ROOT / "samples" / name))
             ys, vals = [], {p: [] for p in PAIRS}
             for yaw in YAWS:
                 face = both.detect(turn(image, yaw))
@@ -82,8 +94,8 @@ def main():
             print(f"| {p} | {slopes[p][0]:+.4f} | {slopes[p][1]:+.4f} |")
 
         print("\n## roll: largest change of (left − right) for in-plane rotations of ±10°, ±20°")
-        for name in ("grace_hopper.jpg", "single_face.jpg"):
-            image = cv2.imread(str(FACES / name))
+        for name in PHOTOS:
+            image = cv2.imread(str(ROOT / "samples" / name))
             base = both.detect(image).blendshapes
             worst = {p: 0.0 for p in PAIRS}
             for angle in (-20, -10, 10, 20):

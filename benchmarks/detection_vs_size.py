@@ -1,12 +1,12 @@
 """Detection rate against face size on letterboxed 1280×720 frames. Run by hand:
 
-    cd /work/main && PYTHONPATH=. python benchmarks/detection_vs_size.py
+    python benchmarks/detection_vs_size.py
 
 The five real faces of tests/letterbox.py are letterboxed, centred, with the face
 (forehead to chin) at each share of the frame height, and given to
 (a) MediaPipe's FaceLandmarker itself on the whole frame (IMAGE mode, default options,
     the bundled model), and
-(b) facetension's Landmarker("image").
+(b) facetension's Landmarker.
 A face counts as found only if the face returned lies within 0.25 face heights of where
 the face was put. Prints a markdown table; writes nothing.
 """
@@ -18,9 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from facetension.landmarks import Landmarker, bundled_model_path  # noqa: E402
+from facetension.quiet import native_stderr_silenced  # noqa: E402
+
 from letterbox import FRAME_SIZE, face_centre, letterbox_source, measure_sources  # noqa: E402
 
 FRACTIONS = (0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.45)
@@ -34,7 +37,8 @@ def stock_landmarker():
         base_options=BaseOptions(model_asset_path=str(bundled_model_path())),
         running_mode=vision.RunningMode.IMAGE,
     )
-    return vision.FaceLandmarker.create_from_options(options)
+    with native_stderr_silenced():  # MediaPipe's set-up lines
+        return vision.FaceLandmarker.create_from_options(options)
 
 
 def stock_centre(stock, frame_bgr) -> tuple[float, float] | None:
@@ -59,8 +63,9 @@ def hit(found, expected, fraction) -> bool:
 def main() -> None:
     stock = stock_landmarker()
     try:
-        with Landmarker("image") as ours:
-            sources = measure_sources(ours)
+        with Landmarker() as ours:
+            with native_stderr_silenced():  # letterbox's own stock landmarker's set-up lines
+                sources = measure_sources(ours)
             rows = []
             for fraction in FRACTIONS:
                 n_stock = n_ours = 0
@@ -78,9 +83,13 @@ def main() -> None:
         stock.close()
 
     n = len(sources)
-    print(f"Faces found out of {n} (centred, {FRAME_SIZE[0]}x{FRAME_SIZE[1]} letterboxed frames; "
-          f"faces: {', '.join(s.name for s in sources)})\n")
-    print("| face height / frame height | face height (px) | stock FaceLandmarker, whole frame | facetension Landmarker |")
+    print(
+        f"Faces found out of {n} (centred, {FRAME_SIZE[0]}x{FRAME_SIZE[1]} letterboxed frames; "
+        f"faces: {', '.join(s.name for s in sources)})\n"
+    )
+    print(
+        "| face height / frame height | face height (px) | stock FaceLandmarker, whole frame | facetension Landmarker |"
+    )
     print("| ---: | ---: | :---: | :---: |")
     for fraction, n_stock, n_ours, missed in rows:
         note = f" (missed: {', '.join(missed)})" if missed else ""

@@ -3,8 +3,19 @@
 from .errors import CameraError, FacetensionError, InputError, ModelError, NoUsableFaceError, StorageError
 
 __version__ = "0.1.0"
-__all__ = ["analyze", "Analysis", "RegionResult", "FacetensionError", "InputError", "ModelError",
-           "NoUsableFaceError", "CameraError", "StorageError", "__version__"]
+__all__ = [
+    "analyze",
+    "Landmarker",
+    "Analysis",
+    "RegionResult",
+    "FacetensionError",
+    "InputError",
+    "ModelError",
+    "NoUsableFaceError",
+    "CameraError",
+    "StorageError",
+    "__version__",
+]
 
 
 def __getattr__(name):
@@ -14,4 +25,8 @@ def __getattr__(name):
         from . import analysis
 
         return getattr(analysis, name)
+    if name == "Landmarker":
+        from .landmarks import Landmarker
+
+        return Landmarker
     raise AttributeError(f"module 'facetension' has no attribute {name!r}")

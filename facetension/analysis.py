@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import math
 import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from . import face_model as fm
-from .capture import VideoSource, kind_of, read_image
+from .capture import Frame, VideoSource, kind_of, read_image, to_bgr8
 from .errors import InputError
 from .landmarks import Face, Landmarker
 from .metrics import REGIONS, FrameMeasure, asymmetry_index, measure, score
@@ -83,10 +86,18 @@ class Analysis:
             "faces_seen": self.faces_seen,
             "mm_per_px": r(self.mm_per_px, 4),
             "scale_source": self.scale_source,
-            "head_pose_deg": None if self.head_pose_deg is None else {k: r(v, 1) for k, v in self.head_pose_deg.items()},
+            "head_pose_deg": None
+            if self.head_pose_deg is None
+            else {k: r(v, 1) for k, v in self.head_pose_deg.items()},
             "regions": {
-                name: {"left_mm": r(g.left_mm), "right_mm": r(g.right_mm), "diff_mm": r(g.diff_mm),
-                       "score": r(g.score, 1), "spread_mm": r(g.spread_mm), "frames": g.frames}
+                name: {
+                    "left_mm": r(g.left_mm),
+                    "right_mm": r(g.right_mm),
+                    "diff_mm": r(g.diff_mm),
+                    "score": r(g.score, 1),
+                    "spread_mm": r(g.spread_mm),
+                    "frames": g.frames,
+                }
                 for name, g in self.regions.items()
             },
             "midline_deviation_mm": r(self.midline_deviation_mm),
@@ -98,8 +109,17 @@ class Analysis:
                 "index": r(self.tension_index, 1),
                 "baseline": self.baseline,
             },
-            "events": [{"t_s": e.t_s, "kind": e.kind, "region": e.region, "side": e.side,
-                        "duration_s": e.duration_s, "amplitude": e.amplitude} for e in self.events],
+            "events": [
+                {
+                    "t_s": e.t_s,
+                    "kind": e.kind,
+                    "region": e.region,
+                    "side": e.side,
+                    "duration_s": e.duration_s,
+                    "amplitude": e.amplitude,
+                }
+                for e in self.events
+            ],
             "error": self.error,
             "warnings": list(self.warnings),
         }
@@ -107,8 +127,14 @@ class Analysis:
 
 # The refiner reads only around the eyes and brows: their box, widened by this many iris
 # diameters on every side, holds its profiles (pupil − 1.6 D to brow + 1.5 D, tilted by roll).
-_EYE_BROW = np.array([i for group in (fm.RIGHT_BROW_UPPER, fm.RIGHT_LOWER_LID, fm.EYE_CORNERS)
-                      for j in group for i in (j, fm.mirrored(j))])
+_EYE_BROW = np.array(
+    [
+        i
+        for group in (fm.RIGHT_BROW_UPPER, fm.RIGHT_LOWER_LID, fm.EYE_CORNERS)
+        for j in group
+        for i in (j, fm.mirrored(j))
+    ]
+)
 EYE_BAND_MARGIN_IRIS = 2.5
 EYE_BAND_MIN_MARGIN = 0.25  # ... and at least this share of the box's width (iris points can be off)
 
@@ -195,9 +221,16 @@ def _tension_summary(timeline: list[TimelineRow]) -> tuple[dict, float | None]:
     return out, (float(np.median(idx)) if idx else None)
 
 
-def _summarise(source: str, kind: str, timeline: list[TimelineRow], mirrored: list[bool],
-               faces_seen: int, frames_total: int, tracker: TensionTracker | None = None,
-               events: tuple = ()) -> Analysis:
+def _summarise(
+    source: str,
+    kind: str,
+    timeline: list[TimelineRow],
+    mirrored: list[bool],
+    faces_seen: int,
+    frames_total: int,
+    tracker: TensionTracker | None = None,
+    events: tuple = (),
+) -> Analysis:
     measured = [(row, m) for row, m in zip(timeline, mirrored) if row.measure is not None]
     usable = [(row.measure, m) for row, m in measured if row.measure.usable]
     exclusions: dict[str, int] = {}
@@ -220,13 +253,20 @@ def _summarise(source: str, kind: str, timeline: list[TimelineRow], mirrored: li
     tension, tension_idx = _tension_summary(timeline)
     pick = lambda attr: _robust([(m, getattr(fm, attr)) for fm, m in usable])[0] if usable else None  # noqa: E731
     return Analysis(
-        source=source, kind=kind, frames_total=frames_total,
-        frames_with_face=len(measured), frames_used=len(usable), faces_seen=faces_seen,
+        source=source,
+        kind=kind,
+        frames_total=frames_total,
+        frames_with_face=len(measured),
+        frames_used=len(usable),
+        faces_seen=faces_seen,
         mm_per_px=pick("mm_per_px"),
-        scale_source=None if not usable else max(("iris", "face-model"), key=[fm.scale_source for fm, _ in usable].count),
+        scale_source=None
+        if not usable
+        else max(("iris", "face-model"), key=[fm.scale_source for fm, _ in usable].count),
         head_pose_deg=None if not usable else {a: pick(a + "_deg") for a in ("yaw", "pitch", "roll")},
         regions=regions,
-        philtrum_mm=pick("philtrum_mm"), chin_mm=pick("chin_mm"),
+        philtrum_mm=pick("philtrum_mm"),
+        chin_mm=pick("chin_mm"),
         asymmetry_index=asymmetry_index({k: v.diff_mm for k, v in regions.items()}) if regions else None,
         exclusions={k: v for k, v in exclusions.items() if v},
         error=error,
@@ -253,12 +293,17 @@ def _why_unusable(timeline: list[TimelineRow], exclusions: dict[str, int]) -> st
     return "no usable frame"
 
 
-def _tracker(baseline: "Baseline | None") -> TensionTracker:
-    return TensionTracker(baseline.rest, baseline.noise) if baseline else TensionTracker()
+def _tracker(baseline: Baseline | None) -> TensionTracker:
+    return TensionTracker.for_baseline(baseline)
 
 
-def analyze_image(image_bgr: np.ndarray, landmarker: Landmarker, source: str = "<array>",
-                  refine: bool = True, baseline: "Baseline | None" = None) -> Analysis:
+def analyze_image(
+    image_bgr: np.ndarray,
+    landmarker: Landmarker,
+    source: str = "<array>",
+    refine: bool = True,
+    baseline: Baseline | None = None,
+) -> Analysis:
     face = landmarker.detect(image_bgr)
     m = None if face is None else measure_face(face, image_bgr, refine)
     tracker = _tracker(baseline)
@@ -267,18 +312,53 @@ def analyze_image(image_bgr: np.ndarray, landmarker: Landmarker, source: str = "
     return _summarise(source, "image", [row], [False], 0 if face is None else face.faces_seen, 1, tracker)
 
 
-def measured_frames(source, landmarker: Landmarker, refine: bool = True,
-                    progress: Callable[[int, int], None] | None = None, pipeline: bool = True,
-                    refine_every: int = 1):
+# Video files: frames decoded ahead of the landmarker, on a thread of their own (decoding a
+# 640×480 frame takes ~0.3 ms, a 1280×720 one ~0.7: 4–8 % of an inference, hidden on the
+# second core). A few frames ride out jitter, and memory stays flat. Not cameras: they give
+# frames at their own pace, so reading ahead gains nothing there.
+READ_AHEAD_FRAMES = 3
+
+
+def _read_ahead(frames: Iterable[Frame], depth: int = READ_AHEAD_FRAMES) -> Iterator[Frame]:
+    """The same frames, in order, read `depth` ahead on one worker thread (OpenCV decodes
+    without the GIL). An error reading a frame is raised where that frame would have come.
+    Closing this generator waits for the reads under way, so the source may be closed then."""
+    it = iter(frames)
+
+    def read() -> Frame | None:
+        return next(it, None)  # VideoSource silences FFmpeg around each read (quiet.py serialises that)
+
+    pool = ThreadPoolExecutor(max_workers=1)  # one worker: reads stay in order
+    try:
+        ahead = deque(pool.submit(read) for _ in range(depth))
+        while (frame := ahead.popleft().result()) is not None:
+            ahead.append(pool.submit(read))
+            yield frame
+    finally:
+        pool.shutdown(cancel_futures=True)  # waits for a read under way; drops those not begun
+
+
+def measured_frames(
+    source,
+    landmarker: Landmarker,
+    refine: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    pipeline: bool = True,
+    refine_every: int = 1,
+):
     """(frame, face or None, measure or None) for every frame of a video or camera source, in
-    order (frame is a capture.Frame: its time and image).
+    order (frame is a capture.Frame: its time and image). The source is a new video to the
+    landmarker: its tracking starts afresh.
 
     pipeline=True (files): frame i is measured on a worker thread while the landmarker runs on
-    frame i + 1 (MediaPipe releases the GIL), so the metrics ride on the second core; at most
-    one frame waits, so memory stays flat. pipeline=False (live): each frame is measured at
-    once, so it is shown ~8 ms after it arrives instead of a frame later. refine_every: see
-    StreamMeasurer."""
+    frame i + 1, and a VideoSource's frames are decoded ahead on another (MediaPipe and
+    OpenCV release the GIL), so metrics and decoding ride on the second core; a bounded
+    number of frames wait, so memory stays flat. Close this generator before the source
+    (contextlib.closing) if it may be left unfinished. pipeline=False (live): each frame is
+    measured at once, so it is shown ~8 ms after it arrives instead of a frame later.
+    refine_every: see StreamMeasurer."""
     measurer = StreamMeasurer(refine, refine_every)
+    landmarker.new_video()
 
     def measured(face, image):
         if face is None:
@@ -293,9 +373,10 @@ def measured_frames(source, landmarker: Landmarker, refine: bool = True,
             if progress:
                 progress(source.frames_read, source.declared_frames)
         return
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    frames = _read_ahead(source.frames()) if isinstance(source, VideoSource) else source.frames()
+    with closing(frames), ThreadPoolExecutor(max_workers=1) as pool:
         pending = None
-        for frame in source.frames():
+        for frame in frames:
             face = landmarker.detect(frame.image, int(round(frame.t_s * 1000)))
             if pending is not None:
                 prev_frame, prev, future = pending
@@ -309,14 +390,19 @@ def measured_frames(source, landmarker: Landmarker, refine: bool = True,
             yield prev_frame, prev, future.result()
 
 
-def analyze_video(path, landmarker: Landmarker, refine: bool = True,
-                  progress: Callable[[int, int], None] | None = None,
-                  baseline: "Baseline | None" = None) -> Analysis:
+def analyze_video(
+    path,
+    landmarker: Landmarker,
+    refine: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    baseline: Baseline | None = None,
+) -> Analysis:
     """Measure every frame of a video file, track tension and twitches along its own time."""
     timeline, mirrored, events, faces_seen = [], [], [], 0
     tracker = _tracker(baseline)
-    with VideoSource(path) as video:
-        for frame, face, m in measured_frames(video, landmarker, refine, progress):
+    # closing: the frames' reader thread is done before the video is released, even on an error
+    with VideoSource(path) as video, closing(measured_frames(video, landmarker, refine, progress)) as frames:
+        for frame, face, m in frames:
             t_s = frame.t_s
             sample = tracker.update(None if face is None else Reading.of(face, m), t_s)
             if sample is not None:
@@ -326,24 +412,58 @@ def analyze_video(path, landmarker: Landmarker, refine: bool = True,
             faces_seen = max(faces_seen, 0 if face is None else face.faces_seen)
         if video.frames_read == 0:
             raise InputError(f"{path}: no frame could be decoded (truncated or corrupt video)")
-        result = _summarise(str(path), "video", timeline, mirrored, faces_seen, video.frames_read,
-                            tracker, tuple(events))
+        result = _summarise(
+            str(path), "video", timeline, mirrored, faces_seen, video.frames_read, tracker, tuple(events)
+        )
         if video.truncated:  # what could be read is measured; the person is told the rest is missing
-            note = (f"the video is damaged or cut short: {video.frames_read} of its {video.declared_frames} "
-                    "frames could be read and were measured")
+            note = (
+                f"the video is damaged or cut short: {video.frames_read} of its {video.declared_frames} "
+                "frames could be read and were measured"
+            )
             result = replace(result, warnings=(*result.warnings, note))
     return result
 
 
-def analyze(path: str | os.PathLike, *, model_path=None, refine: bool = True,
-            progress: Callable[[int, int], None] | None = None,
-            baseline: "Baseline | None" = None) -> Analysis:
-    """Analyse one photo or video. Raises InputError for unreadable input; a readable input
-    with no usable face returns an Analysis whose `error` says why."""
-    kind = kind_of(path)
-    if kind == "image":
-        image = read_image(path)
-        with Landmarker("image", model_path) as lm:
-            return analyze_image(image, lm, str(path), refine, baseline)
-    with Landmarker("video", model_path) as lm:
-        return analyze_video(Path(path), lm, refine, progress, baseline)
+def analyze(
+    source: str | os.PathLike | np.ndarray,
+    *,
+    landmarker: Landmarker | None = None,
+    model_path=None,
+    refine: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    baseline: Baseline | None = None,
+) -> Analysis:
+    """Analyse one photo or video: a path, or a picture already in memory as a numpy BGR uint8
+    array (H, W, 3); grey (H, W) and BGRA (H, W, 4) uint8 arrays are taken too.
+
+    landmarker: an open Landmarker to reuse over many inputs (it stays open), instead of one
+    opened for this call from model_path. Raises InputError for an unreadable input or an
+    unfit array (TypeError for neither a path nor an array, ValueError for options that
+    contradict); a readable input with no usable face returns an Analysis whose `error` says
+    why."""
+    if landmarker is not None and model_path is not None:
+        raise ValueError("give a landmarker or a model_path, not both: the landmarker has its model")
+    if isinstance(source, np.ndarray):
+        kind, name, image = "image", "<array>", _checked_array(source)
+    elif isinstance(source, (str, os.PathLike)):
+        kind, name = kind_of(source), str(source)
+        image = read_image(source) if kind == "image" else None
+    else:
+        raise TypeError(f"analyze takes a path or a numpy image array, not {type(source).__name__}")
+    if landmarker is not None and landmarker.mode not in (None, kind):
+        raise ValueError(f"this Landmarker was opened for {landmarker.mode}s only; Landmarker() takes both")
+    with Landmarker(model_path=model_path) if landmarker is None else nullcontext(landmarker) as lm:
+        if image is not None:
+            return analyze_image(image, lm, name, refine, baseline)
+        return analyze_video(Path(source), lm, refine, progress, baseline)
+
+
+def _checked_array(image: np.ndarray) -> np.ndarray:
+    """A picture given as an array, as BGR uint8; InputError naming what was expected."""
+    channels = image.shape[2] if image.ndim == 3 else None
+    if image.dtype != np.uint8 or not (image.ndim == 2 or channels in (3, 4)):
+        raise InputError(
+            "expected a BGR uint8 image array of shape (height, width, 3) (or grey (height, width), "
+            f"or BGRA (height, width, 4)), got a {image.dtype} array of shape {image.shape}"
+        )
+    return to_bgr8(image, "the image array")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
 from .analysis import measured_frames
 from .baselines import Baseline
 from .landmarks import Landmarker
@@ -17,5 +19,7 @@ def calibrate_checked(
     source, landmarker: Landmarker, source_name: str, taken_at: str, progress=None
 ) -> tuple[Baseline, Stillness]:
     """The Baseline, and how still and relaxed the face was while it was learnt."""
-    frames = [(fr.t_s, face, m) for fr, face, m in measured_frames(source, landmarker, progress=progress)]
+    # closing: the frame reader's thread is done before the source is released, even on an error
+    with closing(measured_frames(source, landmarker, progress=progress)) as measured:
+        frames = [(fr.t_s, face, m) for fr, face, m in measured]
     return baseline_from(frames, source_name, taken_at), stillness(frames)

@@ -158,11 +158,13 @@ def _timeline_rows(a: Analysis):
 
 def cmd_analyze(args) -> int:
     from .analysis import analyze  # OpenCV and MediaPipe: only for the commands that measure
+    from .landmarks import Landmarker
 
     baseline = load_baseline(args)
     status = 0
     writer = None
     with contextlib.ExitStack() as files:
+        lm = files.enter_context(Landmarker(model_path=args.model))  # one for every input: set up once
         if args.timeline:  # per-frame health data: owner-only, and whole or not at all
             writer = csv.DictWriter(files.enter_context(private_file(Path(args.timeline))), TIMELINE_FIELDS)
             writer.writeheader()
@@ -170,7 +172,7 @@ def cmd_analyze(args) -> int:
             try:
                 result = analyze(
                     path,
-                    model_path=args.model,
+                    landmarker=lm,
                     refine=not args.no_refine,
                     progress=None if args.json else _progress(sys.stderr),
                     baseline=baseline,

@@ -11,11 +11,15 @@ from frame to frame, so a face far from the laptop is seen at a workable size.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import io
 import os
+import stat
+import weakref
 import zipfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -29,6 +33,7 @@ from .quiet import native_stderr_silenced
 
 BUNDLED_MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
 MODEL_MEMBERS = {"face_detector.tflite", "face_landmarks_detector.tflite", "face_blendshapes.tflite"}
+MODELS_CACHED = 4  # distinct model files kept in memory (each ~3.7 MB)
 
 MAX_FACES = 4  # enough to notice a second person and still measure the largest
 MIN_DETECTION_CONFIDENCE = 0.5
@@ -45,6 +50,9 @@ SEARCH_OVERLAP = 0.5  # neighbouring search crops overlap by half their side
 SEARCH_EVERY_FRAMES = 6
 
 
+quiet_native = native_stderr_silenced  # one thread at a time: see quiet.py
+
+
 def bundled_model_path() -> Path:
     return Path(str(resources.files("facetension.data").joinpath("face_landmarker.task")))
 
@@ -54,31 +62,45 @@ def load_model(path: str | os.PathLike | None = None) -> tuple[bytes, str]:
 
     The bundled model must match its published checksum. A user's own model must at
     least be a Face Landmarker bundle (a zip holding the three networks).
+
+    Each file is read and checked once per process: the result is kept under the file's
+    resolved path, size, modification time and inode, so a file changed on disk is read
+    and checked again. model_cache_info().misses counts the reads.
     """
     bundled = path is None
     path = Path(path) if path is not None else bundled_model_path()
     try:
-        data = path.read_bytes()
+        st = path.stat()
+        resolved = path.resolve()
     except FileNotFoundError:
         raise ModelError(f"model file not found: {path}") from None
-    except IsADirectoryError:
-        raise ModelError(f"model path is a directory, not a file: {path}") from None
+    except OSError as exc:
+        raise ModelError(f"cannot read model file {path}: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ModelError(f"model path is a directory, not a file: {path}")
+    return _checked_model(str(resolved), st.st_size, st.st_mtime_ns, st.st_ino, bundled)
+
+
+@lru_cache(maxsize=MODELS_CACHED)
+def _checked_model(path: str, size: int, mtime_ns: int, inode: int, bundled: bool) -> tuple[bytes, str]:
+    """load_model's work; size, mtime_ns and inode are only part of the cache key."""
+    try:
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise ModelError(f"cannot read model file {path}: {exc.strerror}") from None
     digest = hashlib.sha256(data).hexdigest()
     if bundled and digest != BUNDLED_MODEL_SHA256:
-        raise ModelError(
-            f"the bundled model {path} is damaged (checksum mismatch); reinstall facetension"
-        )
+        raise ModelError(f"the bundled model {path} is damaged (checksum mismatch); reinstall facetension")
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except zipfile.BadZipFile:
         raise ModelError(f"{path} is not a Face Landmarker model bundle (.task)") from None
-    if not MODEL_MEMBERS <= names:
+    if not names >= MODEL_MEMBERS:
         raise ModelError(f"{path} is not a Face Landmarker model bundle: missing {sorted(MODEL_MEMBERS - names)}")
     return data, digest
 
 
+model_cache_info = _checked_model.cache_info
 
 
 def _swap_name(name: str) -> str:
@@ -92,20 +114,6 @@ def _swap_name(name: str) -> str:
 # Blendshape i of a mirrored image is blendshape BLENDSHAPE_MIRROR[i] of the real face.
 BLENDSHAPE_MIRROR = np.array([BLENDSHAPE_NAMES.index(_swap_name(n)) for n in BLENDSHAPE_NAMES])
 _POSE_FLIP = np.diag([-1.0, 1.0, 1.0, 1.0])
-
-
-def _to_face(result, index: int, x0: int, y0: int, crop_w: int, crop_h: int,
-             image_size: tuple[int, int], faces_seen: int) -> Face:
-    """The one adapter from MediaPipe's per-point objects to numpy, in full-frame pixels."""
-    pts = result.face_landmarks[index]
-    norm = np.array([(p.x, p.y, p.z) for p in pts], dtype=np.float64)
-    lm = np.empty_like(norm)
-    lm[:, 0] = norm[:, 0] * crop_w + x0
-    lm[:, 1] = norm[:, 1] * crop_h + y0
-    lm[:, 2] = norm[:, 2] * crop_w  # MediaPipe's z shares x's normalisation
-    bs = np.array([c.score for c in result.face_blendshapes[index]], dtype=np.float64)
-    pose = np.asarray(result.facial_transformation_matrixes[index], dtype=np.float64).reshape(4, 4)
-    return Face(lm, bs, pose, image_size, faces_seen)
 
 
 def unmirror(face: Face) -> Face:
@@ -123,20 +131,117 @@ def unmirror(face: Face) -> Face:
 
 def average(a: Face, b: Face) -> Face:
     """The mean of two passes over the same frame (direct and mirrored)."""
-    return Face((a.landmarks + b.landmarks) / 2, (a.blendshapes + b.blendshapes) / 2, a.pose,
-                a.image_size, max(a.faces_seen, b.faces_seen))
+    return Face(
+        (a.landmarks + b.landmarks) / 2,
+        (a.blendshapes + b.blendshapes) / 2,
+        a.pose,
+        a.image_size,
+        max(a.faces_seen, b.faces_seen),
+    )
 
 
-def _pick(result, near=None) -> int:
+# -- one MediaPipe task --------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Found:
+    """One face of one inference, as MediaPipe gave it: normalised to the image it saw."""
+
+    norm: np.ndarray  # (478, 3): x, y in 0..1 of that image; z on x's scale
+    blendshapes: np.ndarray  # (52,)
+    pose: np.ndarray  # (4, 4)
+
+
+class _Task:
+    """One MediaPipe FaceLandmarker (IMAGE or VIDEO mode), its results read into numpy.
+
+    MediaPipe's own detect() turns every landmark into a Python object (478 per face, about
+    0.45 ms a frame: 5 % of the inference) which we would then turn into numpy. Its result
+    struct is read into numpy directly instead, through the same calls detect() makes
+    (MediaPipe 0.10.31's ctypes layer, pinned in pyproject.toml; tests/test_api.py checks
+    the numbers against detect()'s)."""
+
+    def __init__(self, model: bytes, video: bool):
+        # Imported here so that importing facetension stays light and quiet.
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+        from mediapipe.tasks.python.components.containers.category_c import CategoryC
+        from mediapipe.tasks.python.components.containers.landmark_c import NormalizedLandmarkC
+        from mediapipe.tasks.python.vision.face_landmarker import FaceLandmarkerResultC
+
+        self._point = _dtype_of(NormalizedLandmarkC, ("x", "y", "z"))
+        self._category = _dtype_of(CategoryC, ("score",))
+        self._result_type, self._image, self._srgb = FaceLandmarkerResultC, mp.Image, mp.ImageFormat.SRGB
+        self.video = video
+        self.used = False  # has it seen a frame (a VIDEO task then holds tracking state)
+        options = vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_buffer=model),
+            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+            num_faces=MAX_FACES,
+            min_face_detection_confidence=MIN_DETECTION_CONFIDENCE,
+            min_face_presence_confidence=MIN_PRESENCE_CONFIDENCE,
+            min_tracking_confidence=MIN_TRACKING_CONFIDENCE,
+            output_face_blendshapes=True,
+            output_facial_transformation_matrixes=True,
+        )
+        try:
+            with quiet_native():
+                self.task = vision.FaceLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"the model could not be loaded: {exc}") from None
+
+    def run(self, rgb: np.ndarray, t_ms: int | None) -> list[_Found]:
+        """The faces in an RGB uint8 image; in VIDEO mode t_ms must rise from call to call."""
+        self.used = True
+        task = self.task
+        image = self._image(image_format=self._srgb, data=rgb)
+        result = self._result_type()
+        if self.video:
+            task._lib.MpFaceLandmarkerDetectForVideo(task._handle, image._image_ptr, None, t_ms, ctypes.byref(result))
+        else:
+            task._lib.MpFaceLandmarkerDetectImage(task._handle, image._image_ptr, None, ctypes.byref(result))
+        try:
+            return [self._found(result, i) for i in range(result.face_landmarks_count)]
+        finally:
+            task._lib.MpFaceLandmarkerCloseResult(ctypes.byref(result))
+
+    def _found(self, result, i: int) -> _Found:
+        marks, scores = result.face_landmarks[i], result.face_blendshapes[i]
+        points = _c_array(marks.landmarks, marks.landmarks_count, self._point)
+        categories = _c_array(scores.categories, scores.categories_count, self._category)
+        pose = result.facial_transformation_matrixes[i].to_numpy()
+        return _Found(
+            np.column_stack([points["x"], points["y"], points["z"]]).astype(np.float64),
+            categories["score"].astype(np.float64),
+            pose.astype(np.float64).reshape(4, 4),
+        )
+
+    def close(self) -> None:
+        self.task.close()
+
+
+def _dtype_of(struct, fields: tuple[str, ...]) -> np.dtype:
+    """A numpy view of a ctypes struct's float fields (the rest of it skipped)."""
+    return np.dtype(
+        {
+            "names": list(fields),
+            "formats": [np.float32] * len(fields),
+            "offsets": [getattr(struct, f).offset for f in fields],
+            "itemsize": ctypes.sizeof(struct),
+        }
+    )
+
+
+def _c_array(pointer, count: int, dtype: np.dtype) -> np.ndarray:
+    """`count` structs at a C pointer, copied (MediaPipe frees its result right after)."""
+    return np.frombuffer(ctypes.string_at(pointer, count * dtype.itemsize), dtype)
+
+
+def _pick(found: list[_Found], near=None) -> int:
     """The largest face, or, given a point in normalised coordinates, the face nearest it."""
-    if len(result.face_landmarks) == 1:
+    if len(found) == 1:
         return 0
     if near is not None:
-        dist = [np.hypot(np.mean([p.x for p in f]) - near[0], np.mean([p.y for p in f]) - near[1])
-                for f in result.face_landmarks]
-        return int(np.argmin(dist))
-    areas = [np.ptp([p.x for p in f]) * np.ptp([p.y for p in f]) for f in result.face_landmarks]
-    return int(np.argmax(areas))
+        return int(np.argmin([np.hypot(*(f.norm[:, :2].mean(axis=0) - near)) for f in found]))
+    return int(np.argmax([np.ptp(f.norm[:, 0]) * np.ptp(f.norm[:, 1]) for f in found]))
 
 
 def _search_crops(w: int, h: int) -> list[tuple[int, int, int]]:
@@ -158,12 +263,12 @@ def _search_crops(w: int, h: int) -> list[tuple[int, int, int]]:
 def _roi_for(face: Face, roi, w: int, h: int):
     """Keep the current square region of interest while the face sits well inside it,
     else centre a new one on the face. None means the whole frame."""
-    lm = face.landmarks
-    cx, cy = (lm[:, 0].min() + lm[:, 0].max()) / 2, (lm[:, 1].min() + lm[:, 1].max()) / 2
-    size = max(np.ptp(lm[:, 1]), np.ptp(lm[:, 0]))
+    x0, y0, x1, y1 = face.box
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    size = max(y1 - y0, x1 - x0)
     if roi is not None:
-        x0, y0, side = roi
-        inside = max(abs(cx - (x0 + side / 2)), abs(cy - (y0 + side / 2))) < ROI_KEEP_INNER * side
+        rx, ry, side = roi
+        inside = max(abs(cx - (rx + side / 2)), abs(cy - (ry + side / 2))) < ROI_KEEP_INNER * side
         ratio = size * ROI_SIDE_PER_FACE / side
         if inside and ROI_KEEP_SCALE[0] <= ratio <= ROI_KEEP_SCALE[1]:
             return roi
@@ -173,156 +278,183 @@ def _roi_for(face: Face, roi, w: int, h: int):
     return (int(np.clip(cx - side / 2, 0, w - side)), int(np.clip(cy - side / 2, 0, h - side)), side)
 
 
+def _rgb(bgr: np.ndarray, flip: bool) -> np.ndarray:
+    """A BGR picture (or a crop of one: any row stride) as the contiguous RGB copy MediaPipe
+    reads, mirrored left-right if asked: one copy either way (cv2 reads strided views)."""
+    if not flip:
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    out = cv2.flip(bgr, 1)
+    return cv2.cvtColor(out, cv2.COLOR_BGR2RGB, dst=out)
+
+
 class Landmarker:
-    """Face Landmarker in IMAGE mode (photos) or VIDEO mode (clips, cameras).
+    """MediaPipe's Face Landmarker, opened once and used for any number of photos and videos.
+
+    detect(image) measures a photo; detect(frame, t_ms) the next frame of a video, t_ms being
+    its time. Each kind gets its own MediaPipe task, made on first use. A video's frames are
+    tracked from one to the next: new_video() (which analyze and measured_frames call)
+    starts the next video afresh, as a new Landmarker would, and so does a frame whose time
+    is earlier than the last one's. mode="image" or "video" pins every call to one kind (as
+    `Landmarker("video")`, which then requires t_ms).
 
     Mirror pass: the network is not exactly left-right equivariant (on one frontal
     portrait it read a mouth corner 1 mm lower on the same side whether or not the photo
     was mirrored). Photos are therefore measured twice, as they are and mirrored, and the
-    two are averaged, so a mirrored input gives exactly mirrored numbers. In VIDEO mode
-    frames alternate between the two passes (each with its own tracker), which keeps the
-    cost at one inference per frame; aggregates combine both (see Face.mirrored_pass).
+    two are averaged, so a mirrored input gives exactly mirrored numbers. In video, frames
+    alternate between the two passes (each with its own tracker), which keeps the cost at
+    one inference per frame; aggregates combine both (see Face.mirrored_pass).
 
     Use as a context manager; close() is idempotent.
     """
 
-    def __init__(self, mode: str = "image", model_path=None, mirror_pass: bool = True):
-        if mode not in ("image", "video"):
-            raise ValueError(f"mode must be 'image' or 'video', got {mode!r}")
+    def __init__(self, mode: str | None = None, model_path=None, mirror_pass: bool = True):
+        if mode not in (None, "image", "video"):
+            raise ValueError(f"mode must be None (photos and videos), 'image' or 'video', got {mode!r}")
         self.mode = mode
         self.mirror_pass = mirror_pass
         self._model, self.model_sha256 = load_model(model_path)
-        self._open: list = []
-        self._image = self._create("image")  # photos, and the crop search in video
-        self._video = {False: None, True: None}  # one tracker per orientation
+        # "image": photos, and the crop search in video; False, True: a video tracker per
+        # orientation (direct, mirrored). Each is made on first use.
+        self._tasks: dict = {"image": None, False: None, True: None}
+        # Closed at exit if close() was never called: MediaPipe's own clean-up fails once the
+        # interpreter is tearing its modules down.
+        self._finalizer = weakref.finalize(self, _close_tasks, self._tasks)
+        self._new_stream()
+
+    def _new_stream(self) -> None:
         self._roi: tuple[int, int, int] | None = None  # (x0, y0, side) in the real frame
-        self._last_ms = {False: -1, True: -1}
+        self._last_ms = {False: -1, True: -1}  # the times MediaPipe was given, per tracker
+        self._last_t: int | None = None  # the caller's time of the last frame
         self._next_mirrored = False
         self._since_search = SEARCH_EVERY_FRAMES
-        self._closed = False
 
-    def _create(self, mode: str):
-        # Imported here so that importing facetension stays light and quiet.
-        from mediapipe.tasks.python import BaseOptions, vision
+    def new_video(self) -> None:
+        """The next frame starts a new video: tracking and timestamps start over. MediaPipe
+        keeps a VIDEO task's tracking and demands rising times, so a task that has seen
+        frames is closed and made anew (~20 ms)."""
+        self._check_open()
+        for flip in (False, True):
+            task = self._tasks[flip]
+            if task is not None and task.used:
+                task.close()
+                self._tasks[flip] = None
+        self._new_stream()
 
-        running = vision.RunningMode.IMAGE if mode == "image" else vision.RunningMode.VIDEO
-        options = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=self._model),
-            running_mode=running,
-            num_faces=MAX_FACES,
-            min_face_detection_confidence=MIN_DETECTION_CONFIDENCE,
-            min_face_presence_confidence=MIN_PRESENCE_CONFIDENCE,
-            min_tracking_confidence=MIN_TRACKING_CONFIDENCE,
-            output_face_blendshapes=True,
-            output_facial_transformation_matrixes=True,
-        )
-        try:
-            with native_stderr_silenced():
-                landmarker = vision.FaceLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError) as exc:
-            raise ModelError(f"the model could not be loaded: {exc}") from None
-        self._open.append(landmarker)
-        return landmarker
+    def _task(self, kind) -> _Task:
+        """The task for "image", or the video tracker of one orientation (False, True)."""
+        if self._tasks[kind] is None:
+            self._tasks[kind] = _Task(self._model, video=kind != "image")
+        return self._tasks[kind]
 
     # -- inference -------------------------------------------------------------------
-    def _run(self, landmarker, bgr: np.ndarray, t_ms: int | None):
-        import mediapipe as mp
-
-        # cvtColor is ~80× faster than a numpy channel flip copy; it needs a contiguous input.
-        rgb = cv2.cvtColor(bgr if bgr.flags.c_contiguous else np.ascontiguousarray(bgr), cv2.COLOR_BGR2RGB)
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        if t_ms is None:
-            return landmarker.detect(image)
-        return landmarker.detect_for_video(image, t_ms)
-
-    def _detect_in(self, landmarker, frame, crop, t_ms, near=None) -> Face | None:
+    def _detect_in(self, task: _Task, frame, crop, t_ms, near=None, flip: bool = False) -> Face | None:
+        """The chosen face of one inference on a crop (x0, y0, side) of the frame, or on all
+        of it, in the frame's pixels. flip: the inference sees the crop mirrored, and the face
+        comes back in the mirrored frame's pixels (crop given in those)."""
         h, w = frame.shape[:2]
         x0, y0, side = crop if crop else (0, 0, 0)
-        sub = frame[y0:y0 + side, x0:x0 + side] if crop else frame
-        result = self._run(landmarker, sub, t_ms)
-        if not result.face_landmarks:
+        if crop and flip:  # the mirrored frame's crop is this crop of the real frame, mirrored
+            sub = frame[y0 : y0 + side, w - x0 - side : w - x0]
+        else:
+            sub = frame[y0 : y0 + side, x0 : x0 + side] if crop else frame
+        found = task.run(_rgb(sub, flip), t_ms)
+        if not found:
             return None
-        n = len(result.face_landmarks)
+        sh, sw = sub.shape[:2]
         if near is not None:  # pixels → this crop's normalised coordinates
-            near = ((near[0] - x0) / sub.shape[1], (near[1] - y0) / sub.shape[0])
-        return _to_face(result, _pick(result, near), x0, y0, sub.shape[1], sub.shape[0], (w, h), n)
+            near = ((near[0] - x0) / sw, (near[1] - y0) / sh)
+        f = found[_pick(found, near)]
+        lm = f.norm * (sw, sh, sw)  # MediaPipe's z shares x's normalisation
+        lm[:, 0] += x0
+        lm[:, 1] += y0
+        return Face(lm, f.blendshapes, f.pose, (w, h), len(found))
 
-    def _search(self, frame) -> Face | None:
+    def _search(self, frame, flip: bool = False) -> Face | None:
         h, w = frame.shape[:2]
         best = None
         for crop in _search_crops(w, h):
-            face = self._detect_in(self._image, frame, crop, None)
+            face = self._detect_in(self._task("image"), frame, crop, None, flip=flip)
             if face is not None and (best is None or face.height_px > best.height_px):
                 best = face
             if best is not None and crop[2] != min(w, h):  # a hit among the small crops: stop
                 break
         return best
 
-    def _detect_image(self, frame, near=None) -> Face | None:
-        face = self._detect_in(self._image, frame, None, None, near)
-        return face if face is not None else self._search(frame)
+    def _detect_image(self, frame, near=None, flip: bool = False) -> Face | None:
+        face = self._detect_in(self._task("image"), frame, None, None, near, flip)
+        return face if face is not None else self._search(frame, flip)
 
     def _detect_video(self, frame, t_ms: int, flip: bool) -> Face | None:
         """One frame through one pass's tracker. The region of interest is shared by both
         passes and kept in the real frame's coordinates."""
-        if self._video[flip] is None:
-            self._video[flip] = self._create("video")
+        task = self._task(flip)
         h, w = frame.shape[:2]
-        seen = cv2.flip(frame, 1) if flip else frame
         roi = self._roi
         if roi is not None and flip:
             roi = (w - roi[0] - roi[2], roi[1], roi[2])
         t = max(int(t_ms), self._last_ms[flip] + 1)  # MediaPipe demands strictly rising times
-        face = self._detect_in(self._video[flip], seen, roi, t)
+        face = self._detect_in(task, frame, roi, t, flip=flip)
         if face is None and roi is not None:
             t += 1
-            face = self._detect_in(self._video[flip], seen, None, t)
+            face = self._detect_in(task, frame, None, t, flip=flip)
         self._last_ms[flip] = t
         if face is None:
             self._since_search += 1
             if self._since_search >= SEARCH_EVERY_FRAMES:
                 self._since_search = 0
-                face = self._search(seen)
+                face = self._search(frame, flip)
         if face is not None and flip:
             face = replace(unmirror(face), mirrored_pass=True)
         self._roi = None if face is None else _roi_for(face, self._roi, w, h)
         return face
 
     def detect(self, frame_bgr: np.ndarray, t_ms: int | None = None) -> Face | None:
-        """Find the largest face in a BGR uint8 frame. In VIDEO mode pass the frame's time."""
-        if self._closed:
-            raise RuntimeError("Landmarker is closed")
-        if self.mode == "image":
-            face = self._detect_image(frame_bgr)
-            if not self.mirror_pass:
-                return face
-            # The mirrored pass must measure the same person: take the face nearest the first.
-            near = None
-            if face is not None:
-                near = (face.image_size[0] - face.landmarks[:, 0].mean(), face.landmarks[:, 1].mean())
-            flipped = self._detect_image(cv2.flip(frame_bgr, 1), near)
-            flipped = None if flipped is None else unmirror(flipped)
-            if face is None or flipped is None:
-                return face or flipped
-            return average(face, flipped)
-
+        """The largest face in a BGR uint8 picture, or None. A photo without t_ms; the next
+        frame of a video with its time in milliseconds."""
+        self._check_open()
+        video = self.mode == "video" or (self.mode is None and t_ms is not None)
+        if not video:
+            return self._detect_photo(frame_bgr)
         if t_ms is None:
             raise ValueError("VIDEO mode needs the frame's time in milliseconds")
+        if self._last_t is not None and t_ms < self._last_t:  # time went back: another video
+            self.new_video()
+        self._last_t = t_ms
         flip = self.mirror_pass and self._next_mirrored
         self._next_mirrored = not self._next_mirrored
         return self._detect_video(frame_bgr, t_ms, flip)
 
+    def _detect_photo(self, image) -> Face | None:
+        face = self._detect_image(image)
+        if not self.mirror_pass:
+            return face
+        # The mirrored pass must measure the same person: take the face nearest the first.
+        near = None
+        if face is not None:
+            near = (face.image_size[0] - face.landmarks[:, 0].mean(), face.landmarks[:, 1].mean())
+        flipped = self._detect_image(image, near, flip=True)
+        flipped = None if flipped is None else unmirror(flipped)
+        if face is None or flipped is None:
+            return face or flipped
+        return average(face, flipped)
+
     # -- resources -------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if not self._finalizer.alive:
+            raise RuntimeError("Landmarker is closed")
+
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        for landmarker in self._open:
-            landmarker.close()
-        self._open.clear()
+        self._finalizer()  # runs once: later calls do nothing
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _close_tasks(tasks: dict) -> None:
+    for kind, task in tasks.items():
+        if task is not None:
+            task.close()
+            tasks[kind] = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 
 
 def native_stderr_to_null() -> None:
@@ -34,10 +35,22 @@ def native_stderr_to_null() -> None:
     sys.stderr = open(saved, "w", buffering=1, encoding=encoding, errors="backslashreplace")  # noqa: SIM115
 
 
+# fd 2 is the whole process's: two threads inside native_stderr_silenced at once could leave it
+# on the terminal while one of them still counts on silence. One thread at a time, then; the
+# same thread may nest (each level saves and restores what it found).
+_SILENCE = threading.RLock()
+
+
 @contextlib.contextmanager
 def native_stderr_silenced():
     """Point fd 2 at the null device for the duration; Python's own sys.stderr is flushed
     first so nothing of ours is lost."""
+    with _SILENCE, _silenced():
+        yield
+
+
+@contextlib.contextmanager
+def _silenced():
     try:
         sys.stderr.flush()
     except (AttributeError, OSError, ValueError):
