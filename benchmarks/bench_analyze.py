@@ -54,13 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 import facetension  # noqa: E402
 from facetension.capture import to_bgr8  # noqa: E402
-from facetension.landmarks import (  # noqa: E402
-    MAX_FACES,
-    MIN_DETECTION_CONFIDENCE,
-    MIN_PRESENCE_CONFIDENCE,
-    MIN_TRACKING_CONFIDENCE,
-    load_model,
-)
+from facetension.landmarks import landmarker_options, load_model  # noqa: E402
 from facetension.quiet import native_stderr_silenced  # noqa: E402
 
 SOURCE = ROOT / "samples" / "practice_demo.mp4"
@@ -146,18 +140,9 @@ def timed(fn, *args) -> dict:
 
 def run_bare(frames, model: bytes) -> int:
     import mediapipe as mp
-    from mediapipe.tasks.python import BaseOptions, vision
+    from mediapipe.tasks.python import vision
 
-    options = vision.FaceLandmarkerOptions(
-        base_options=BaseOptions(model_asset_buffer=model),
-        running_mode=vision.RunningMode.VIDEO,
-        num_faces=MAX_FACES,
-        min_face_detection_confidence=MIN_DETECTION_CONFIDENCE,
-        min_face_presence_confidence=MIN_PRESENCE_CONFIDENCE,
-        min_tracking_confidence=MIN_TRACKING_CONFIDENCE,
-        output_face_blendshapes=True,
-        output_facial_transformation_matrixes=True,
-    )
+    options = landmarker_options(model, video=True)
     with native_stderr_silenced():
         landmarker = vision.FaceLandmarker.create_from_options(options)
     found = 0

@@ -53,6 +53,22 @@ SEARCH_EVERY_FRAMES = 6
 quiet_native = native_stderr_silenced  # one thread at a time: see quiet.py
 
 
+def landmarker_options(model: bytes, video: bool):
+    """MediaPipe's options for our task: the wrapper's and the benchmark's bare landmarker alike."""
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    return vision.FaceLandmarkerOptions(
+        base_options=BaseOptions(model_asset_buffer=model),
+        running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+        num_faces=MAX_FACES,
+        min_face_detection_confidence=MIN_DETECTION_CONFIDENCE,
+        min_face_presence_confidence=MIN_PRESENCE_CONFIDENCE,
+        min_tracking_confidence=MIN_TRACKING_CONFIDENCE,
+        output_face_blendshapes=True,
+        output_facial_transformation_matrixes=True,
+    )
+
+
 def bundled_model_path() -> Path:
     return Path(str(resources.files("facetension.data").joinpath("face_landmarker.task")))
 
@@ -162,7 +178,7 @@ class _Task:
     def __init__(self, model: bytes, video: bool):
         # Imported here so that importing facetension stays light and quiet.
         import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
+        from mediapipe.tasks.python import vision
         from mediapipe.tasks.python.components.containers.category_c import CategoryC
         from mediapipe.tasks.python.components.containers.landmark_c import NormalizedLandmarkC
         from mediapipe.tasks.python.vision.face_landmarker import FaceLandmarkerResultC
@@ -172,16 +188,7 @@ class _Task:
         self._result_type, self._image, self._srgb = FaceLandmarkerResultC, mp.Image, mp.ImageFormat.SRGB
         self.video = video
         self.used = False  # has it seen a frame (a VIDEO task then holds tracking state)
-        options = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=model),
-            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
-            num_faces=MAX_FACES,
-            min_face_detection_confidence=MIN_DETECTION_CONFIDENCE,
-            min_face_presence_confidence=MIN_PRESENCE_CONFIDENCE,
-            min_tracking_confidence=MIN_TRACKING_CONFIDENCE,
-            output_face_blendshapes=True,
-            output_facial_transformation_matrixes=True,
-        )
+        options = landmarker_options(model, video)
         try:
             with quiet_native():
                 self.task = vision.FaceLandmarker.create_from_options(options)
