@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -21,8 +22,9 @@ from .analysis import measured_frames
 from .errors import CameraError, InputError
 from .face_model import N_MESH
 from .landmarks import Landmarker
-from .overlay import Overlay
 from .logrecords import SampleRow, SessionSummary
+from .overlay import Overlay
+from .recap import recap
 from .session import Event, FrameInput, PracticeSession
 
 WINDOW = "facetension"
@@ -39,6 +41,12 @@ LIVE_REFINE_EVERY = 2
 # scales it (keeping its shape), so the loop draws at the camera's size.
 WINDOW_FLAGS = cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL
 WINDOW_MIN_WIDTH = 960  # the window opens at least this wide, for legible text
+# A session that ends (completed or stopped with q) leaves its summary in the window, on
+# the last frame, until a key is pressed, the window is closed, or this long has passed.
+SUMMARY_HOLD_S = 60.0
+SUMMARY_POLL_MS = 100
+SUMMARY_TITLE = "Session summary"
+SUMMARY_FOOTER = "Press any key to close"
 
 
 class Recorder(Protocol):
@@ -87,12 +95,24 @@ def face_brightness(image: np.ndarray, landmarks: np.ndarray | None) -> float | 
     return float(image[xy[:, 1], xy[:, 0]].mean())  # over B, G, R: close enough to grey
 
 
-def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, model_path=None,
-        realtime: bool = False, on_event: Callable[[Event], None] | None = None) -> Outcome:
+def run(
+    source,
+    session: PracticeSession,
+    recorder: Recorder,
+    *,
+    window: bool,
+    model_path=None,
+    realtime: bool = False,
+    on_event: Callable[[Event], None] | None = None,
+    summary_hold_s: float | None = None,
+) -> Outcome:
     """Run a practice session on a source (VideoSource or CameraSource) until it is done,
-    stopped, or the source ends or fails. Everything recorded is handed over as it comes."""
+    stopped, or the source ends or fails. Everything recorded is handed over as it comes.
+    In a window, a session done (completed or stopped) then shows its summary for up to
+    summary_hold_s (default SUMMARY_HOLD_S) or until a key is pressed."""
     overlay = Overlay()
     shown = False
+    last_image = None
     frames = 0
     elapsed = 0.0
     stop_reason, message = "source-ended", None
@@ -104,24 +124,32 @@ def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, m
             if on_event:
                 on_event(e)
 
+    finished = False  # the loop ended by itself (not by an error): a session done shows its summary
     try:
         with Landmarker("video", model_path) as lm:
             # In a window, measure each frame at once: it is shown a frame sooner than pipelined.
-            for frame, face, measure in measured_frames(source, lm, pipeline=not window,
-                                                        refine_every=LIVE_REFINE_EVERY):
+            for frame, face, measure in measured_frames(
+                source, lm, pipeline=not window, refine_every=LIVE_REFINE_EVERY
+            ):
                 frames += 1
                 elapsed = frame.t_s
                 if realtime:  # a file played like a camera
                     ahead = frame.t_s - (time.monotonic() - started)
                     if ahead > 0:
                         time.sleep(ahead)
-                inp = FrameInput(frame.t_s, face, measure, (frame.image.shape[1], frame.image.shape[0]),
-                                 face_brightness(frame.image, None if face is None else face.landmarks))
+                inp = FrameInput(
+                    frame.t_s,
+                    face,
+                    measure,
+                    (frame.image.shape[1], frame.image.shape[0]),
+                    face_brightness(frame.image, None if face is None else face.landmarks),
+                )
                 view, events, rows = session.update(inp)
                 emit(events)
                 for row in rows:
                     recorder.second(row)
                 if window:
+                    last_image = frame.image
                     landmarks = None if face is None else face.landmarks
                     picture = overlay.draw(frame.image, view, landmarks)
                     if not shown:
@@ -135,6 +163,7 @@ def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, m
                 if session.done:
                     stop_reason = "user" if session.stopped_early else "completed"
                     break
+        finished = True
     except CameraError as exc:
         stop_reason, message = "camera-lost", str(exc)
     except InputError as exc:
@@ -142,6 +171,13 @@ def run(source, session: PracticeSession, recorder: Recorder, *, window: bool, m
     finally:
         for row in session.flush():
             recorder.second(row)
+        if shown and finished and session.done and _visible():
+            s = session.summary()
+            lines = recap(s, None if s.completed else elapsed)  # the words the terminal's summary leads with
+            _hold(
+                overlay.summary(last_image, SUMMARY_TITLE, lines, SUMMARY_FOOTER),
+                SUMMARY_HOLD_S if summary_hold_s is None else summary_hold_s,
+            )
         if shown:
             cv2.destroyAllWindows()
             cv2.waitKey(1)
@@ -159,6 +195,22 @@ def _open_window(w: int, h: int) -> None:
     cv2.resizeWindow(WINDOW, int(round(w * k)), int(round(h * k)))
 
 
+def _visible() -> bool:
+    try:
+        return cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) >= 1
+    except cv2.error:
+        return False
+
+
+def _hold(picture: np.ndarray, hold_s: float) -> None:
+    """Show a picture until any key, the window closed, or hold_s."""
+    cv2.imshow(WINDOW, picture)
+    deadline = time.monotonic() + hold_s
+    while time.monotonic() < deadline:
+        if cv2.waitKey(SUMMARY_POLL_MS) != -1 or not _visible():
+            return
+
+
 def _keys(session: PracticeSession, overlay: Overlay, wait_ms: int = 1) -> None:
     """Read one key press; a closed window counts as q."""
     key = cv2.waitKey(wait_ms) & 0xFF
@@ -168,9 +220,5 @@ def _keys(session: PracticeSession, overlay: Overlay, wait_ms: int = 1) -> None:
         session.toggle_pause()
     elif key == KEY_MESH:
         overlay.show_mesh = not overlay.show_mesh
-    try:
-        if cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
-            session.stop()
-    except cv2.error:
+    if not _visible():
         session.stop()
-

@@ -7,25 +7,34 @@ It is drawn at the camera's own size (small frames are enlarged to MIN_WIDTH) in
 buffer reused from frame to frame: enlarging for the screen is the window's job (live.py
 opens it scalable), and a fresh full-size picture per frame would cost more than the
 drawing itself.
+
+Every piece of text sits on a plate: the picture under it darkened toward PLATE_GREY by
+PLATE_ALPHA, so that it stays legible over any room (WCAG contrast ≥ 4.5:1 over a white wall
+too; tests/test_overlay.py measures it on the rendered pixels). Where each text went is kept
+in Overlay.texts, for those tests.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
-from .session import PHASE_TITLES, View
+from .session import PHASE_TITLES, Phase, View
 from .tension import TENSION_REGIONS
-from .wording import REGION_SHORT
+from .wording import REGION_SHORT, clock
 
 REFERENCE_WIDTH = 640  # the layout below is in pixels of a 640-wide picture; wider ones scale it
 MIN_WIDTH = 640  # narrower frames are enlarged so that the text stays legible
-FONT = cv2.FONT_HERSHEY_SIMPLEX
+# The double-stroke Hershey font: single strokes at these sizes read badly ("eye" OCRs as
+# "cyc"), and thickness 2 fills the small letters' holes.
+FONT = cv2.FONT_HERSHEY_DUPLEX
+MESSAGE_FONT = cv2.FONT_HERSHEY_SIMPLEX  # large enough to be drawn at thickness 2
 WHITE = (255, 255, 255)
-DARK_GREY = 30  # bands are blended toward this grey (a grey, so one scalar does all channels)
 CALM = (120, 200, 90)  # BGR: green ...
 MID = (40, 190, 240)  # ... amber ...
 TENSE = (60, 60, 230)  # ... red, by tension
@@ -33,21 +42,34 @@ PACER = (230, 200, 120)
 MESH = (200, 230, 200)
 BAR_BACK = (80, 80, 80)
 RING = (90, 90, 90)
-MESSAGE_COLOURS = {"prompt": WHITE, "praise": (140, 240, 140), "check": (120, 220, 255),
-                   "warning": (120, 220, 255), "paused": WHITE}
-BAND_ALPHA, BOX_ALPHA, MESSAGE_ALPHA = 0.55, 0.5, 0.65
+MESSAGE_COLOURS = {
+    "prompt": WHITE,
+    "praise": (140, 240, 140),
+    "check": (120, 220, 255),
+    "warning": (120, 220, 255),
+    "paused": WHITE,
+}
+# Plates: over a white wall (255) a plate is 255·(1−α) + 16·α = 83, on which white text
+# reaches 7.7:1 and the green and amber messages 5.5:1 (WCAG asks 4.5:1).
+PLATE_GREY, PLATE_ALPHA = 16, 0.72
+SUMMARY_ALPHA = 0.8  # the summary screen dims the whole last frame
 COLOUR_STEPS = 100  # tension colours are looked up, not computed per bar and frame
 # Text and other fixed parts are drawn once into a sprite and pasted through a mask each
-# frame. Their anti-aliased edges are blended with this grey, about what a darkened band
-# shows behind them, instead of the live picture: invisible on the dark bands.
+# frame. Their anti-aliased edges are blended with this grey, about what a plate shows
+# behind them, instead of the live picture.
 SPRITE_BACK = 40
 SPRITE_MASK_LEVEL = 64  # coverage (of 255) from which a sprite pixel is pasted
+KEY_HINTS = ("q stop", "space pause", "m mesh")
+BUILT_IN_NOTE = "built-in baseline"  # tension measured against the defaults, not the person's own face
+SEPARATOR = "·"  # not in the Hershey fonts: drawn as a dot
+ASCII = str.maketrans({"→": "->", "–": "-", "—": "-", "’": "'"})  # neither are these
 
 
-def _darken(region: np.ndarray, alpha: float) -> None:
-    """Blend a region toward DARK_GREY in place, in uint8, without a temporary image."""
+def _darken(region: np.ndarray, alpha: float = PLATE_ALPHA) -> None:
+    """Blend a region toward PLATE_GREY in place, in uint8, without a temporary image
+    (convertScaleAbs: a fifth quicker than addWeighted, the same pixels)."""
     if region.size:
-        cv2.addWeighted(region, 1 - alpha, region, 0.0, DARK_GREY * alpha, dst=region)
+        cv2.convertScaleAbs(region, dst=region, alpha=1 - alpha, beta=PLATE_GREY * alpha)
 
 
 def _blend(a, b, f):
@@ -66,29 +88,44 @@ def tension_colour(v: float) -> tuple[int, int, int]:
     return _COLOURS[int(v * COLOUR_STEPS + 0.5)]
 
 
-@dataclass(frozen=True)
+class TextBox(NamedTuple):
+    """One piece of text on the picture: its colour and the box its letters fill."""
+
+    text: str
+    colour: tuple[int, int, int]
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1
+
+
+@dataclass(frozen=True, eq=False)
 class _Layout:
-    """Where everything goes on a picture of one size (computed once per size)."""
+    """Where everything goes on a picture of one size (computed once per size, so compared
+    and hashed by identity: the sprite caches keyed by it would otherwise hash all its fields per call)."""
 
     u: float  # the size unit: 1 on a 640-wide picture
+    margin: int
+    pad: int  # a plate reaches this far beyond its text
     top_band: int
-    title_at: tuple[int, int]
-    title_scale: float
+    title_y: int
     progress: tuple[int, int, int, int]  # x0, y0, x1, y1
+    instruction_y: int
+    text_scale: float
     columns: tuple[tuple[str, int], ...]  # (side, x0)
     col_w: int
     bar_x: tuple[int, int]  # offsets of the bar's ends from the column's x0
     bar_h: int
     gap: int
     bars_top: int
-    box_pad: int
     box_top: int
     box_bottom: int
-    header_scale: float
     label_scale: float
     pacer_centre: tuple[int, int]
     pacer_r: tuple[int, int]
-    pacer_label_scale: float
+    pacer_label_y: int
+    line: int  # line pitch of the small text (key hints, introduction)
+    small_scale: float
+    hints_y: int  # baseline of the last key hint
+    intro_y: int  # baseline of the introduction's last line
+    intro_room: int  # its width, between the key hints and the pacer
     message_band: int
     message_scale: float
     message_thick: int
@@ -99,15 +136,41 @@ class _Layout:
 def _layout(w: int, h: int) -> _Layout:
     u = w / REFERENCE_WIDTH
     s = lambda v: int(round(v * u))  # noqa: E731
-    col_w, pad, top, gap = s(118), s(5), s(56), s(21)
+    col_w, top_band, gap, band = s(124), s(64), s(18), s(52)
+    box_top = top_band + s(4)
+    bars_top = box_top + s(30)
+    r_max = s(34)
+    pacer_label_y = h - band - s(7)
     return _Layout(
-        u=u, top_band=s(34), title_at=(s(10), s(23)), title_scale=0.55 * u,
-        progress=(int(w * 0.55), s(12), w - s(10), s(22)),
-        columns=(("left", s(10)), ("right", w - col_w - s(10))), col_w=col_w, bar_x=(s(46), col_w),
-        bar_h=s(10), gap=gap, bars_top=top, box_pad=pad, box_top=top - s(26),
-        box_bottom=top + gap * len(TENSION_REGIONS) + s(4), header_scale=0.5 * u, label_scale=0.42 * u,
-        pacer_centre=(w - s(52), h - s(104)), pacer_r=(s(10), s(34)), pacer_label_scale=0.42 * u,
-        message_band=s(52), message_scale=0.8 * u, message_thick=max(2, s(2)), thick=max(1, s(1)),
+        u=u,
+        margin=s(10),
+        pad=max(3, s(4)),
+        top_band=top_band,
+        title_y=s(20),
+        progress=(s(10), s(31), w - s(10), s(35)),
+        instruction_y=s(55),
+        text_scale=0.5 * u,
+        columns=(("left", s(10)), ("right", w - col_w - s(10))),
+        col_w=col_w,
+        bar_x=(s(54), col_w),
+        bar_h=s(10),
+        gap=gap,
+        bars_top=bars_top,
+        box_top=box_top,
+        box_bottom=bars_top + gap * len(TENSION_REGIONS) + s(2),
+        label_scale=0.45 * u,
+        pacer_centre=(w - s(56), pacer_label_y - s(18) - r_max),
+        pacer_r=(s(10), r_max),
+        pacer_label_y=pacer_label_y,
+        line=s(17),
+        small_scale=0.45 * u,
+        hints_y=h - band - s(9),
+        intro_y=h - band - s(11),
+        intro_room=w - 2 * s(120),
+        message_band=band,
+        message_scale=0.8 * u,
+        message_thick=max(2, s(2)),
+        thick=max(1, s(1)),
     )
 
 
@@ -117,11 +180,12 @@ class Overlay:
 
     def __init__(self, show_mesh: bool = False):
         self.show_mesh = show_mesh
+        self.texts: list[TextBox] = []  # what the last draw wrote, and where
         self._canvas: np.ndarray | None = None
         self._enlarged: np.ndarray | None = None
 
-    def draw(self, frame_bgr: np.ndarray, view: View, landmarks: np.ndarray | None = None) -> np.ndarray:
-        """The mirrored frame with bars, prompt, pacer and progress drawn on it."""
+    def _mirrored(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, float]:
+        """The frame mirrored into the reused canvas (enlarged to MIN_WIDTH), and the factor."""
         h, w = frame_bgr.shape[:2]
         k = max(1.0, MIN_WIDTH / w)
         src = frame_bgr
@@ -131,14 +195,54 @@ class Overlay:
             src = cv2.resize(frame_bgr, size, dst=self._enlarged, interpolation=cv2.INTER_LINEAR)
         self._canvas = canvas = _buffer(self._canvas, (src.shape[1], src.shape[0]))
         cv2.flip(src, 1, dst=canvas)
+        self.texts.clear()
+        return canvas, k
+
+    def draw(self, frame_bgr: np.ndarray, view: View, landmarks: np.ndarray | None = None) -> np.ndarray:
+        """The mirrored frame with bars, prompt, pacer, progress and key hints drawn on it."""
+        canvas, k = self._mirrored(frame_bgr)
         lay = _layout(canvas.shape[1], canvas.shape[0])
         if self.show_mesh and landmarks is not None:
-            _mesh(canvas, landmarks, w, k)
-        _progress(canvas, view, lay)
-        _bars(canvas, view, lay)
-        _pacer(canvas, view, lay)
-        _message(canvas, view, lay)
+            _mesh(canvas, landmarks, frame_bgr.shape[1], k)
+        out = self.texts
+        _progress(canvas, view, lay, out)
+        _bars(canvas, view, lay, out)
+        _pacer(canvas, view, lay, out)
+        _hints(canvas, view, lay, out)
+        _intro(canvas, view, lay, out)
+        _message(canvas, view, lay, out)
         return canvas
+
+    def summary(self, frame_bgr: np.ndarray, title: str, lines: Sequence[str], footer: str) -> np.ndarray:
+        """The end of a session: the frame dimmed, with a title, the sentences (wrapped to the
+        width) and a footer, as one block in the middle. Drawn once, so nothing is cached."""
+        canvas, _ = self._mirrored(frame_bgr)
+        H, W = canvas.shape[:2]
+        lay = _layout(W, H)
+        _darken(canvas, SUMMARY_ALPHA)
+        s = lambda v: int(round(v * lay.u))  # noqa: E731
+        scale, left = 0.5 * lay.u, s(40)
+        rows = [(title, 0.7 * lay.u, s(34))]
+        for sentence in lines:
+            rows += [(part, scale, s(23)) for part in _wrap(sentence.translate(ASCII), scale, W - 2 * left)]
+            rows[-1] = (*rows[-1][:2], s(31))  # a little air between sentences
+        rows.append((footer, lay.small_scale, 0))
+        y = max(s(30), (H - sum(pitch for *_, pitch in rows)) // 2)
+        for text, sc, pitch in rows:
+            _text(canvas, text, (left, y), sc, self.texts, WHITE, lay.thick)
+            y += pitch
+        return canvas
+
+
+def _wrap(text: str, scale: float, width: int) -> list[str]:
+    """Words to lines no wider than width (a longer single word keeps its own line)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and cv2.getTextSize(f"{lines[-1]} {word}", FONT, scale, 1)[0][0] <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 @dataclass(frozen=True)
@@ -146,6 +250,11 @@ class _Sprite:
     image: np.ndarray  # (h, w, 3)
     mask: np.ndarray  # (h, w) uint8, non-zero where the sprite is drawn
     origin: tuple[int, int]  # the point of the sprite that is placed at the paste position
+
+
+@dataclass(frozen=True)
+class _TextSprite(_Sprite):
+    extent: tuple[int, int, int] = (0, 0, 0)  # the text's width, and its height above and below the baseline
 
 
 def _paste(canvas: np.ndarray, sprite: _Sprite, x: int, y: int) -> None:
@@ -156,61 +265,114 @@ def _paste(canvas: np.ndarray, sprite: _Sprite, x: int, y: int) -> None:
     cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(W, x0 + w), min(H, y0 + h)
     if cx1 > cx0 and cy1 > cy0:
         sx, sy = cx0 - x0, cy0 - y0
-        cv2.copyTo(sprite.image[sy:sy + cy1 - cy0, sx:sx + cx1 - cx0], sprite.mask[sy:sy + cy1 - cy0, sx:sx + cx1 - cx0],
-                   canvas[cy0:cy1, cx0:cx1])
+        cv2.copyTo(
+            sprite.image[sy : sy + cy1 - cy0, sx : sx + cx1 - cx0],
+            sprite.mask[sy : sy + cy1 - cy0, sx : sx + cx1 - cx0],
+            canvas[cy0:cy1, cx0:cx1],
+        )
 
 
-def _render(w: int, h: int, origin: tuple[int, int], draw) -> _Sprite:
-    """A sprite of w × h whose content draw(image, colour_or_None) paints; drawn once in
-    colour on SPRITE_BACK and once in white on black for the mask."""
+def _render(w: int, h: int, draw) -> tuple[np.ndarray, np.ndarray]:
+    """The image and mask of a w × h sprite whose content draw(image, as_mask) paints;
+    drawn once in colour on SPRITE_BACK and once in white on black for the mask."""
     image = np.full((h, w, 3), SPRITE_BACK, np.uint8)
     cover = np.zeros((h, w, 3), np.uint8)
     draw(image, False)
     draw(cover, True)
-    mask = ((cover.max(axis=2) >= SPRITE_MASK_LEVEL) * 255).astype(np.uint8)
-    return _Sprite(image, mask, origin)
+    return image, ((cover.max(axis=2) >= SPRITE_MASK_LEVEL) * 255).astype(np.uint8)
 
 
-@lru_cache(maxsize=64)
-def _text_sprite(text: str, scale: float, colour: tuple[int, int, int], thick: int) -> _Sprite:
+def _put(img, text: str, org: tuple[int, int], font: int, scale: float, colour, thick: int) -> int:
+    """putText, with SEPARATOR drawn as a dot; the width drawn."""
+    x, y = org
+    (space, th), _ = cv2.getTextSize(" ", font, scale, thick)  # the parts bring their own spaces
+    for i, part in enumerate(text.split(SEPARATOR)):
+        if i:
+            cv2.circle(img, (x + space // 2, y - th // 2), max(1, th // 6), colour, -1, cv2.LINE_AA)
+            x += space
+        cv2.putText(img, part, (x, y), font, scale, colour, thick, cv2.LINE_AA)
+        x += cv2.getTextSize(part, font, scale, thick)[0][0]
+    return x - org[0]
+
+
+@lru_cache(maxsize=128)
+def _text_sprite(text: str, scale: float, colour: tuple[int, int, int], thick: int, font: int = FONT) -> _TextSprite:
     """Text whose baseline starts at the sprite's origin, as putText places it."""
-    (tw, th), base = cv2.getTextSize(text, FONT, scale, thick)
+    (_, th), base = cv2.getTextSize(text, font, scale, thick)
+    tw = _put(np.zeros((1, 1, 3), np.uint8), text, (0, 0), font, scale, colour, thick)  # measured as drawn
     pad = thick + 2
     origin = (pad, pad + th)
+    image, mask = _render(
+        tw + 2 * pad,
+        th + base + 2 * pad,
+        lambda img, as_mask: _put(img, text, origin, font, scale, WHITE if as_mask else colour, thick),
+    )
+    return _TextSprite(image, mask, origin, (tw, th, base))
 
-    def draw(img, as_mask):
-        cv2.putText(img, text, origin, FONT, scale, WHITE if as_mask else colour, thick, cv2.LINE_AA)
 
-    return _render(tw + 2 * pad, th + base + 2 * pad, origin, draw)
+def _text(
+    canvas,
+    text,
+    at,
+    scale,
+    out: list[TextBox] | None = None,
+    colour=WHITE,
+    thick=1,
+    font=FONT,
+    align="left",
+    plate: bool = False,
+    pad: int = 0,
+) -> None:
+    """Paste text with its baseline at `at` (x is its left end, middle or right end by
+    `align`), on a plate of its own if asked, and list it in `out`."""
+    sprite = _text_sprite(text, scale, colour, thick, font)
+    tw, th, base = sprite.extent
+    x = at[0] - {"left": 0, "centre": tw // 2, "right": tw}[align]
+    box = (x, at[1] - th, x + tw, at[1] + base)
+    if plate:
+        _darken(canvas[max(0, box[1] - pad) : box[3] + pad, max(0, box[0] - pad) : box[2] + pad])
+    _paste(canvas, sprite, x, at[1])
+    if out is not None:
+        out.append(TextBox(text, colour, box))
+
+
+def _extent(text: str, scale: float, thick: int = 1, font: int = FONT) -> tuple[int, int, int]:
+    return _text_sprite(text, scale, WHITE, thick, font).extent
 
 
 @lru_cache(maxsize=8)
-def _column_sprite(side: str, lay: _Layout) -> _Sprite:
-    """A bar column's fixed parts: its header, the region labels and the bars' backgrounds.
-    Its origin is the column's top-left corner (x0, bars_top)."""
+def _column_sprite(side: str, lay: _Layout) -> tuple[_Sprite, tuple[TextBox, ...]]:
+    """A bar column's fixed parts: its header, the region labels and the bars' backgrounds,
+    with the boxes of its texts on the canvas. Its origin is the column's top-left corner
+    (x0, bars_top)."""
+    x0 = dict(lay.columns)[side]
     bx0, bx1 = lay.bar_x
-    w, h = lay.col_w + 1, lay.gap * len(TENSION_REGIONS) + lay.bars_top - lay.box_top
     dy = lay.bars_top - lay.box_top  # the header sits above the bars
+    w, h = lay.col_w + 1, lay.gap * len(TENSION_REGIONS) + dy
+    texts = [(f"Your {side}", (0, dy - round(9 * lay.u)), lay.text_scale)]
+    texts += [
+        (REGION_SHORT[r], (0, dy + i * lay.gap + lay.bar_h), lay.label_scale) for i, r in enumerate(TENSION_REGIONS)
+    ]
 
     def draw(img, as_mask):
-        col = (lambda c: WHITE) if as_mask else (lambda c: c)
-        cv2.putText(img, f"Your {side}", (0, dy - lay.box_pad * 2), FONT, lay.header_scale, col(WHITE), lay.thick,
-                    cv2.LINE_AA)
-        for i, region in enumerate(TENSION_REGIONS):
+        for text, org, scale in texts:
+            cv2.putText(img, text, org, FONT, scale, WHITE, lay.thick, cv2.LINE_AA)
+        for i in range(len(TENSION_REGIONS)):
             y = dy + i * lay.gap
-            cv2.putText(img, REGION_SHORT[region], (0, y + lay.bar_h), FONT, lay.label_scale, col(WHITE), 1, cv2.LINE_AA)
-            cv2.rectangle(img, (bx0, y), (bx1, y + lay.bar_h), col(BAR_BACK), -1)
+            cv2.rectangle(img, (bx0, y), (bx1, y + lay.bar_h), WHITE if as_mask else BAR_BACK, -1)
 
-    return _render(w, h, (0, dy), draw)
+    image, mask = _render(w, h, draw)
+    boxes = []
+    for text, (x, y), scale in texts:
+        tw, th, base = _extent(text, scale, lay.thick)
+        y += lay.bars_top - dy
+        boxes.append(TextBox(text, WHITE, (x0 + x, y - th, x0 + x + tw, y + base)))
+    return _Sprite(image, mask, (0, dy)), tuple(boxes)
 
 
 def _buffer(buf: np.ndarray | None, size: tuple[int, int]) -> np.ndarray:
     w, h = size
     return buf if buf is not None and buf.shape == (h, w, 3) else np.empty((h, w, 3), np.uint8)
-
-
-def _text(canvas, text, at, scale, colour=WHITE, thick=1):
-    _paste(canvas, _text_sprite(text, scale, colour, thick), *at)
 
 
 def _mesh(canvas, landmarks, w, k):
@@ -219,15 +381,36 @@ def _mesh(canvas, landmarks, w, k):
         cv2.circle(canvas, (int(x), int(y)), 1, MESH, -1, cv2.LINE_AA)
 
 
-def _progress(canvas, view: View, lay: _Layout):
-    _darken(canvas[: lay.top_band], BAND_ALPHA)
+def _progress(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
+    """The top band: the phase and its time left, the session's time left over the session's
+    progress bar, and what to do now."""
+    W = canvas.shape[1]
+    _darken(canvas[: lay.top_band])
     title = PHASE_TITLES[view.phase]
-    if view.baseline == "default" and view.phase.value not in ("check", "calibrate"):
-        title += "  (built-in baseline)"
-    _text(canvas, title, lay.title_at, lay.title_scale, thick=lay.thick)
+    if view.phase_left_s is not None and view.phase != Phase.DONE:
+        title += f" {SEPARATOR} {_left(view.phase_left_s)} left"
+    _text(canvas, title, (lay.margin, lay.title_y), lay.text_scale, out, thick=lay.thick)
+    if view.session_left_s is not None:
+        _text(
+            canvas,
+            f"session {_left(view.session_left_s)} left",
+            (W - lay.margin, lay.title_y),
+            lay.text_scale,
+            out,
+            thick=lay.thick,
+            align="right",
+        )
     x0, y0, x1, y1 = lay.progress
     cv2.rectangle(canvas, (x0, y0), (x1, y1), RING, -1)
     cv2.rectangle(canvas, (x0, y0), (x0 + int((x1 - x0) * view.session_progress), y1), PACER, -1)
+    if view.instruction:
+        scale = _fitted_scale(view.instruction, lay.text_scale, lay.thick, W - 2 * lay.margin)
+        _text(canvas, view.instruction, (lay.margin, lay.instruction_y), scale, out, thick=lay.thick)
+
+
+def _left(seconds: float) -> str:
+    """Time left, rounded up: '0:01 left' until it is all gone."""
+    return clock(-(-seconds // 1))
 
 
 @lru_cache(maxsize=8)
@@ -235,17 +418,29 @@ def _bar_slots(lay: _Layout) -> tuple:
     """Per column: its box, and each bar's key, left end, top, full length and bottom."""
     bx0, bx1 = lay.bar_x
     return tuple(
-        (side, x0, (max(0, lay.box_top), lay.box_bottom, max(0, x0 - lay.box_pad), x0 + lay.col_w + lay.box_pad),
-         tuple(((region, side), x0 + bx0, y, bx1 - bx0, y + lay.bar_h)
-               for region, y in zip(TENSION_REGIONS, range(lay.bars_top, lay.bars_top + lay.gap * len(TENSION_REGIONS), lay.gap))))
-        for side, x0 in lay.columns)
+        (
+            side,
+            x0,
+            (max(0, lay.box_top), lay.box_bottom, max(0, x0 - lay.pad), x0 + lay.col_w + lay.pad),
+            tuple(
+                ((region, side), x0 + bx0, y, bx1 - bx0, y + lay.bar_h)
+                for region, y in zip(
+                    TENSION_REGIONS, range(lay.bars_top, lay.bars_top + lay.gap * len(TENSION_REGIONS), lay.gap)
+                )
+            ),
+        )
+        for side, x0 in lay.columns
+    )
 
 
-def _bars(canvas, view: View, lay: _Layout):
+def _bars(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
     tension = view.tension
     for side, x0, (y0, y1, xa, xb), bars in _bar_slots(lay):
-        _darken(canvas[y0:y1, xa:xb], BOX_ALPHA)
-        _paste(canvas, _column_sprite(side, lay), x0, lay.bars_top)
+        _darken(canvas[y0:y1, xa:xb])
+        sprite, boxes = _column_sprite(side, lay)
+        _paste(canvas, sprite, x0, lay.bars_top)
+        if out is not None:
+            out.extend(boxes)
         for key, x, y, length, bottom in bars:
             v = tension.get(key)
             if v is not None:
@@ -262,37 +457,120 @@ def _ring_sprite(lay: _Layout) -> _Sprite:
     def draw(img, as_mask):
         cv2.circle(img, (c, c), r, WHITE if as_mask else RING, max(1, int(2 * lay.u)), cv2.LINE_AA)
 
-    return _render(2 * c + 1, 2 * c + 1, (c, c), draw)
+    return _Sprite(*_render(2 * c + 1, 2 * c + 1, draw), (c, c))
 
 
-def _pacer(canvas, view: View, lay: _Layout):
+def _pacer(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
     (cx, cy), (r_min, r_max) = lay.pacer_centre, lay.pacer_r
     _paste(canvas, _ring_sprite(lay), cx, cy)
     cv2.circle(canvas, (cx, cy), int(r_min + (r_max - r_min) * view.pacer), PACER, -1, cv2.LINE_AA)
-    tw = _text_width(view.pacer_label, lay.pacer_label_scale, 1)
-    _text(canvas, view.pacer_label, (cx - tw // 2, cy + r_max + int(16 * lay.u)), lay.pacer_label_scale)
+    _text(
+        canvas,
+        view.pacer_label,
+        (cx, lay.pacer_label_y),
+        lay.text_scale,
+        out,
+        thick=lay.thick,
+        align="centre",
+        plate=True,
+        pad=lay.pad,
+    )
 
 
-def _message(canvas, view: View, lay: _Layout):
+@lru_cache(maxsize=16)
+def _block_sprite(
+    lines: tuple[str, ...], scale: float, lay: _Layout, centred: bool
+) -> tuple[_Sprite, tuple[TextBox, ...]]:
+    """Lines of small text as one sprite, with its plate's margin; its origin is the first
+    line's baseline at the block's left end. The texts' boxes are relative to that origin."""
+    extents = [_extent(text, scale, lay.thick) for text in lines]
+    width = max(tw for tw, _, _ in extents)
+    p = lay.pad
+    top, bottom = extents[0][1] + p, (len(lines) - 1) * lay.line + extents[-1][2] + p
+    xs = [(width - tw) // 2 if centred else 0 for tw, _, _ in extents]
+
+    def draw(img, as_mask):
+        for text, x, i in zip(lines, xs, range(len(lines))):
+            cv2.putText(img, text, (p + x, top + i * lay.line), FONT, scale, WHITE, lay.thick, cv2.LINE_AA)
+
+    image, mask = _render(width + 2 * p, top + bottom, draw)
+    boxes = tuple(
+        TextBox(text, WHITE, (x, i * lay.line - th, x + tw, i * lay.line + base))
+        for text, x, (tw, th, base), i in zip(lines, xs, extents, range(len(lines)))
+    )
+    return _Sprite(image, mask, (p, top)), boxes
+
+
+@lru_cache(maxsize=16)
+def _placed_block(
+    lines: tuple[str, ...], scale: float, x: int, y_last: int, lay: _Layout, centred: bool
+) -> tuple[_Sprite, tuple[int, int], tuple[slice, slice], tuple[TextBox, ...]]:
+    """Where a block of lines goes: its sprite and paste point, its plate (the sprite's own
+    rectangle) and its texts' boxes on the picture, the last line's baseline at y_last and
+    its left end (or its middle) at x."""
+    sprite, boxes = _block_sprite(lines, scale, lay, centred)
+    h, w = sprite.mask.shape
+    x0, y0 = x - (w // 2 - sprite.origin[0] if centred else 0), y_last - (len(lines) - 1) * lay.line
+    ox, oy = x0 - sprite.origin[0], y0 - sprite.origin[1]
+    plate = (slice(max(0, oy), oy + h), slice(max(0, ox), ox + w))
+    return (
+        sprite,
+        (x0, y0),
+        plate,
+        tuple(TextBox(t, c, (bx0 + x0, by0 + y0, bx1 + x0, by1 + y0)) for t, c, (bx0, by0, bx1, by1) in boxes),
+    )
+
+
+def _block(
+    canvas, lines: tuple[str, ...], scale, x, y_last, lay: _Layout, out: list[TextBox] | None, centred=False
+) -> None:
+    """Lines of small text on one plate."""
+    sprite, at, plate, boxes = _placed_block(lines, scale, x, y_last, lay, centred)
+    _darken(canvas[plate])
+    _paste(canvas, sprite, *at)
+    if out is not None:
+        out.extend(boxes)
+
+
+def _hints(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
+    """The keys, always in the bottom-left corner (and whether the baseline is the built-in one)."""
+    # Not while the first session learns the relaxed face: there is no baseline yet.
+    built_in = view.baseline == "default" and view.phase not in (Phase.CHECK, Phase.CALIBRATE)
+    lines = ((BUILT_IN_NOTE,) if built_in else ()) + KEY_HINTS
+    _block(canvas, lines, lay.small_scale, lay.margin, lay.hints_y, lay, out)
+
+
+def _intro(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
+    """The first session's introduction, above the message band, between the key hints and the pacer."""
+    if not view.intro:
+        return
+    scale = min(_fitted_scale(line, lay.small_scale, lay.thick, lay.intro_room) for line in view.intro)
+    _block(canvas, view.intro, scale, canvas.shape[1] // 2, lay.intro_y, lay, out, centred=True)
+
+
+def _message(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
     if not view.message:
         return
     H, W = canvas.shape[:2]
-    scale = _fitted_scale(view.message, lay.message_scale, lay.message_thick, W - int(30 * lay.u))
-    _darken(canvas[H - lay.message_band:], MESSAGE_ALPHA)
-    tw = _text_width(view.message, scale, lay.message_thick)
-    _text(canvas, view.message, ((W - tw) // 2, H - int(19 * lay.u)), scale,
-          MESSAGE_COLOURS.get(view.message_kind, WHITE), lay.message_thick)
+    scale = _fitted_scale(view.message, lay.message_scale, lay.message_thick, W - int(30 * lay.u), MESSAGE_FONT)
+    _darken(canvas[H - lay.message_band :])
+    _text(
+        canvas,
+        view.message,
+        (W // 2, H - int(19 * lay.u)),
+        scale,
+        out,
+        MESSAGE_COLOURS.get(view.message_kind, WHITE),
+        lay.message_thick,
+        MESSAGE_FONT,
+        align="centre",
+    )
 
 
 @lru_cache(maxsize=256)
-def _text_width(text: str, scale: float, thick: int) -> int:
-    return cv2.getTextSize(text, FONT, scale, thick)[0][0]
-
-
-@lru_cache(maxsize=256)
-def _fitted_scale(text: str, scale: float, thick: int, max_w: int) -> float:
-    """Long prompts shrink to fit the width (down to 60 % of the normal size)."""
+def _fitted_scale(text: str, scale: float, thick: int, max_w: int, font: int = FONT) -> float:
+    """Long texts shrink to fit the width (down to 60 % of the normal size)."""
     floor = scale * 0.6
-    while _text_width(text, scale, thick) > max_w and scale * 0.9 >= floor:
+    while cv2.getTextSize(text, font, scale, thick)[0][0] > max_w and scale * 0.9 >= floor:
         scale *= 0.9
     return scale

@@ -15,11 +15,11 @@ from enum import Enum
 import numpy as np
 
 from .baselines import Baseline
-from .learn import MIN_CALIBRATION_S, baseline_from
 from .errors import NoUsableFaceError
 from .face import Face
-from .metrics import REGIONS, FrameMeasure, asymmetry_index
+from .learn import MIN_CALIBRATION_S, baseline_from
 from .logrecords import Measures, SampleRow, SessionSummary
+from .metrics import REGIONS, FrameMeasure, asymmetry_index
 from .tension import SIDES, TENSION_REGIONS
 from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
 
@@ -74,6 +74,21 @@ CHECK_MESSAGES = {
 FACE_LOST = "I can't see your face: come back into view when you're ready"
 TWO_FACES = "More than one face in view: following the largest"
 PAUSED = "Paused: press space to go on"
+# What to do, one short line per phase; {calibrate} and the like: that phase's length.
+PHASE_INSTRUCTIONS = {
+    Phase.CHECK: "Sit comfortably and face the screen",
+    Phase.CALIBRATE: "Let your face rest: I'm learning your relaxed face ({calibrate})",
+    Phase.BEFORE: "Sit still and let your face rest ({before})",
+    Phase.RELAX: "Follow the breathing circle; I'll tell you where to let go",
+    Phase.AFTER: "Rest once more, quite still ({after})",
+    Phase.DONE: "Well done",
+}
+# The first session (it learns the relaxed face) says first what will happen and for how long.
+INTRO = (
+    "Your first session takes about {total} in all:",
+    "I learn your relaxed face ({calibrate}), you rest ({before}),",
+    "relax with the circle ({relax}), then rest again ({after}).",
+)
 
 
 @dataclass(frozen=True)
@@ -99,15 +114,14 @@ class PracticeSettings:
     min_brightness: float = 60.0  # mean grey level over the face
 
     @classmethod
-    def fitted(cls, duration_s: float, calibrate: bool) -> "PracticeSettings":
+    def fitted(cls, duration_s: float, calibrate: bool) -> PracticeSettings:
         """Phase lengths for a recorded clip of `duration_s`: the whole loop fits in it
         (calibration ~22 %, before and after ~18 % each, the rest relaxation)."""
         usable = max(duration_s - 1.5, 6.0)  # the check, and a little slack at the end
         # The calibration needs at least MIN_CALIBRATION_S of still face (plus the tracker's start).
         cal = min(12.0, max(0.22 * usable, MIN_CALIBRATION_S + 1.0)) if calibrate else 0.0
         rest = min(20.0, 0.18 * usable)
-        return cls(relax_s=max(usable - cal - 2 * rest, 1.0), before_s=rest, after_s=rest,
-                   calibrate_s=max(cal, 1.0))
+        return cls(relax_s=max(usable - cal - 2 * rest, 1.0), before_s=rest, after_s=rest, calibrate_s=max(cal, 1.0))
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,10 @@ class View:
     tension: dict[Key, float]
     paused: bool
     baseline: str  # "personal" | "default"
+    phase_left_s: float | None = None  # time left in the phase (None: the check, which has no length)
+    session_left_s: float | None = None  # ... and in the whole session (active time: pauses stop it)
+    instruction: str = ""  # what to do in this phase, one short line
+    intro: tuple[str, ...] = ()  # the first session: what will happen and how long it takes
 
 
 @dataclass
@@ -161,25 +179,37 @@ class _Window:
         return median_measures(self.diffs, self.tension, self.index)
 
 
-def median_measures(diffs: list[dict[str, float]], tension: list[dict[Key, float]],
-                    index: list[float]) -> Measures:
+def median_measures(diffs: list[dict[str, float]], tension: list[dict[Key, float]], index: list[float]) -> Measures:
     """Per region (and side), the median over the frames that measured it; the asymmetry
     index of those medians; the median tension index."""
     asym = {r: float(np.median(v)) for r in REGIONS if (v := [d[r] for d in diffs if r in d])}
-    tens = {(r, s): float(np.median(v)) for r in TENSION_REGIONS for s in SIDES
-            if (v := [t[(r, s)] for t in tension if (r, s) in t])}
+    tens = {
+        (r, s): float(np.median(v))
+        for r in TENSION_REGIONS
+        for s in SIDES
+        if (v := [t[(r, s)] for t in tension if (r, s) in t])
+    }
     finite = [i for i in index if math.isfinite(i)]
-    return Measures(asym, tens, asymmetry_index(asym) if asym else None,
-                    float(np.median(finite)) if finite else None)
+    return Measures(asym, tens, asymmetry_index(asym) if asym else None, float(np.median(finite)) if finite else None)
 
 
 def prompt_text(region: str, side: str, table=PROMPTS) -> str:
     return table[region].format(side=side)
 
 
+def span(seconds: float) -> str:
+    """A phase's length as said in a sentence: '12 s' up to a minute and a half, then '5 min'."""
+    return f"{round(seconds)} s" if seconds < 90 else f"{round(seconds / 60)} min"
+
+
 class PracticeSession:
-    def __init__(self, settings: PracticeSettings = PracticeSettings(), baseline: Baseline | None = None,
-                 source_name: str = "camera", learn: bool = True):
+    def __init__(
+        self,
+        settings: PracticeSettings = PracticeSettings(),
+        baseline: Baseline | None = None,
+        source_name: str = "camera",
+        learn: bool = True,
+    ):
         """Without a baseline and with `learn`, the session first learns the relaxed face
         (CALIBRATE); without `learn` it measures against the built-in defaults."""
         self.s = settings
@@ -211,6 +241,15 @@ class PracticeSession:
         self._second_phase = Phase.CHECK
         self._last_values: dict[Key, float] = {}
         self.stopped_early = False
+        lengths = dict(
+            calibrate=span(settings.calibrate_s),
+            before=span(settings.before_s),
+            relax=span(settings.relax_s),
+            after=span(settings.after_s),
+        )
+        self._instructions = {p: text.format(**lengths) for p, text in PHASE_INSTRUCTIONS.items()}
+        total = settings.calibrate_s + settings.before_s + settings.relax_s + settings.after_s
+        self._intro = tuple(line.format(total=span(total), **lengths) for line in INTRO) if self._learn else ()
 
     # -- controls ------------------------------------------------------------------
     def toggle_pause(self) -> bool:
@@ -235,8 +274,12 @@ class PracticeSession:
         return self.phase == Phase.DONE
 
     def _phase_length(self) -> float:
-        return {Phase.CALIBRATE: self.s.calibrate_s, Phase.BEFORE: self.s.before_s, Phase.RELAX: self.s.relax_s,
-                Phase.AFTER: self.s.after_s}.get(self.phase, 0.0)
+        return {
+            Phase.CALIBRATE: self.s.calibrate_s,
+            Phase.BEFORE: self.s.before_s,
+            Phase.RELAX: self.s.relax_s,
+            Phase.AFTER: self.s.after_s,
+        }.get(self.phase, 0.0)
 
     # -- the frame loop --------------------------------------------------------------
     def update(self, f: FrameInput) -> tuple[View, list[Event], list[SampleRow]]:
@@ -318,8 +361,12 @@ class PracticeSession:
         if abs(cx / w - 0.5) > self.s.centre_tolerance or abs(cy / h - 0.5) > self.s.centre_tolerance:
             return "centre"
         m = f.measure
-        if m is None or "pose" in m.excluded or "out-of-frame" in m.excluded or \
-                max(abs(m.yaw_deg), abs(m.pitch_deg)) > self.s.max_angle_deg:
+        if (
+            m is None
+            or "pose" in m.excluded
+            or "out-of-frame" in m.excluded
+            or max(abs(m.yaw_deg), abs(m.pitch_deg)) > self.s.max_angle_deg
+        ):
             return "frontal"
         if f.brightness is not None and f.brightness < self.s.min_brightness:
             return "light"
@@ -372,7 +419,12 @@ class PracticeSession:
                 self._over_since.pop(key, None)
         held = {k: sample.values[k] for k, since in self._over_since.items() if t - since >= s.prompt_hold_s}
         if not held or t - self._last_prompt_t < s.prompt_gap_s:
-            if not held and self._message and self._message[1] == "prompt" and t - self._last_prompt_t >= s.prompt_gap_s:
+            if (
+                not held
+                and self._message
+                and self._message[1] == "prompt"
+                and t - self._last_prompt_t >= s.prompt_gap_s
+            ):
                 self._message = None  # nothing stands out: the pacer alone
             return
         # The tensest region and side whose prompt has not been said in the last 15 s.
@@ -415,10 +467,14 @@ class PracticeSession:
         """One second of session, for the log: medians over the second's measured frames."""
         frames = self._second
         measured = [(m, smp) for m, smp in frames if m is not None and m.usable and smp is not None]
-        values = median_measures([{r: v.diff for r, v in m.regions.items()} for m, _ in measured],
-                                 [smp.values for _, smp in measured], [smp.index for _, smp in measured])
-        return SampleRow(round(self._second_start, 3), values, len(measured) / max(len(frames), 1),
-                         self._second_phase.value)
+        values = median_measures(
+            [{r: v.diff for r, v in m.regions.items()} for m, _ in measured],
+            [smp.values for _, smp in measured],
+            [smp.index for _, smp in measured],
+        )
+        return SampleRow(
+            round(self._second_start, 3), values, len(measured) / max(len(frames), 1), self._second_phase.value
+        )
 
     def flush(self) -> list[SampleRow]:
         """The last, partial second (at the end of a session)."""
@@ -431,8 +487,12 @@ class PracticeSession:
         length = self._phase_length()
         progress = min(1.0, (self._active - self._phase_start) / length) if length > 0 else 0.0
         order = [Phase.CALIBRATE, Phase.BEFORE, Phase.RELAX, Phase.AFTER]
-        lengths = {Phase.CALIBRATE: self.s.calibrate_s if self._learn else 0.0,
-                   Phase.BEFORE: self.s.before_s, Phase.RELAX: self.s.relax_s, Phase.AFTER: self.s.after_s}
+        lengths = {
+            Phase.CALIBRATE: self.s.calibrate_s if self._learn else 0.0,
+            Phase.BEFORE: self.s.before_s,
+            Phase.RELAX: self.s.relax_s,
+            Phase.AFTER: self.s.after_s,
+        }
         total = sum(lengths.values())
         passed = 0.0
         for p in order:
@@ -441,6 +501,8 @@ class PracticeSession:
                 break
             passed += lengths[p] if self.phase != Phase.CHECK else 0.0
         session_progress = 1.0 if self.phase == Phase.DONE else (passed / total if total else 0.0)
+        phase_left = None if self.phase == Phase.CHECK else max(0.0, length - (self._active - self._phase_start))
+        session_left = 0.0 if self.phase == Phase.DONE else max(0.0, total - passed)
         cycle = 60.0 / self.s.breaths_per_min
         phase_t = (self._active % cycle) / cycle
         inhale = self.s.inhale_share
@@ -451,11 +513,34 @@ class PracticeSession:
         message, kind = self._message if self._message else (None, None)
         if self._paused:
             message, kind = PAUSED, "paused"
-        return View(self.phase, progress, session_progress, message, kind, pacer, label,
-                    dict(self._last_values), self._paused, self.tracker.baseline_kind)
+        # CHECK often passes in a second: the first session's explanation stays up while it
+        # learns the relaxed face, which asks only for a still face.
+        intro = self._intro if self.phase in (Phase.CHECK, Phase.CALIBRATE) else ()
+        return View(
+            self.phase,
+            progress,
+            session_progress,
+            message,
+            kind,
+            pacer,
+            label,
+            dict(self._last_values),
+            self._paused,
+            self.tracker.baseline_kind,
+            phase_left,
+            session_left,
+            self._instructions[self.phase],
+            intro,
+        )
 
     def summary(self) -> SessionSummary:
-        return SessionSummary(self._windows[Phase.BEFORE].summary(), self._windows[Phase.AFTER].summary(),
-                              len(self._twitches), self._relaxed_s, self._relax_elapsed,
-                              completed=self.phase == Phase.DONE and not self.stopped_early,
-                              baseline=self.tracker.baseline_kind, twitch_events=tuple(self._twitches))
+        return SessionSummary(
+            self._windows[Phase.BEFORE].summary(),
+            self._windows[Phase.AFTER].summary(),
+            len(self._twitches),
+            self._relaxed_s,
+            self._relax_elapsed,
+            completed=self.phase == Phase.DONE and not self.stopped_early,
+            baseline=self.tracker.baseline_kind,
+            twitch_events=tuple(self._twitches),
+        )

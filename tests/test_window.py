@@ -17,28 +17,32 @@ import pytest
 
 from facetension.analysis import analyze_image
 from facetension.landmarks import Landmarker
-from facetension.storage import Log
 from facetension.overlay import CALM, MID, PACER, TENSE
+from facetension.storage import Log
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "samples" / "practice_demo.mp4"
 WINDOW_WAIT_S = 30.0
 COLOUR_TOLERANCE = 40  # per channel, for anti-aliased and resampled pixels
-MIN_TEXT_PIXELS = 400
-MIRRORED_EYE_MM = 1.0  # the demo's narrowed eye (about 2.5 mm) read from the screen  # near-white pixels of a prompt in the message band
+MIN_TEXT_PIXELS = 400  # near-white pixels of a prompt in the message band
+SUMMARY_SEEN_S = 2.0  # after q, the summary screen is still up this long later (it waits for a key)
+MIRRORED_EYE_MM = 1.0  # the demo's narrowed eye (about 2.5 mm) read from the screen
 
 
 @pytest.fixture(scope="module")
 def display():
     for tool in ("Xvfb", "xdotool", "import"):
         assert shutil.which(tool), f"{tool} is missing: .ci/run installs it"
-    number = next(n for n in range(90, 120) if not Path(f"/tmp/.X11-unix/X{n}").exists())
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        assert time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.05)
+    # Xvfb picks a free display itself and writes its number once it is ready: other test
+    # runs on the same machine may be starting servers of their own at the same moment.
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    number = server.stdout.readline().strip()
+    assert number.isdigit(), "Xvfb did not start"
     yield f":{number}"
     server.terminate()
     server.wait(timeout=10)
@@ -46,15 +50,24 @@ def display():
 
 def start(display, *args):
     env = dict(os.environ, DISPLAY=display)
-    return subprocess.Popen([sys.executable, "-m", "facetension", "practice", "--source", str(DEMO), *args],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "facetension", "practice", "--source", str(DEMO), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def window_id(display, proc):
     deadline = time.monotonic() + WINDOW_WAIT_S
     while time.monotonic() < deadline and proc.poll() is None:
-        found = subprocess.run(["xdotool", "search", "--name", "^facetension$"], env=dict(os.environ, DISPLAY=display),
-                               capture_output=True, text=True).stdout.split()
+        found = subprocess.run(
+            ["xdotool", "search", "--name", "^facetension$"],
+            env=dict(os.environ, DISPLAY=display),
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         if found:
             return found[-1]
         time.sleep(0.1)
@@ -62,13 +75,14 @@ def window_id(display, proc):
 
 
 def screenshot(display, wid, path):
-    r = subprocess.run(["import", "-window", wid, str(path)], env=dict(os.environ, DISPLAY=display),
-                       capture_output=True)
+    r = subprocess.run(
+        ["import", "-window", wid, str(path)], env=dict(os.environ, DISPLAY=display), capture_output=True
+    )
     return cv2.imread(str(path)) if r.returncode == 0 and path.exists() else None
 
 
 def near(image, bgr):
-    return (np.abs(image.astype(int) - np.array(bgr)).max(axis=2) <= COLOUR_TOLERANCE)
+    return np.abs(image.astype(int) - np.array(bgr)).max(axis=2) <= COLOUR_TOLERANCE
 
 
 def test_window_shows_the_mirrored_face_bars_prompt_and_pacer(display, tmp_path):
@@ -81,7 +95,7 @@ def test_window_shows_the_mirrored_face_bars_prompt_and_pacer(display, tmp_path)
             shot = screenshot(display, wid, tmp_path / "shot.png")
             if shot is not None:
                 h = shot.shape[0]
-                text = int((shot[h - 60:, :, :].min(axis=2) > 220).sum())
+                text = int((shot[h - 60 :, :, :].min(axis=2) > 220).sum())
                 if text > best_text:
                     best, best_text = shot, text
                     if best_text > MIN_TEXT_PIXELS and time.monotonic() > deadline - 40 + 21:
@@ -101,16 +115,21 @@ def test_window_shows_the_mirrored_face_bars_prompt_and_pacer(display, tmp_path)
     assert seen.error is None and seen.regions["eye"].diff_mm > MIRRORED_EYE_MM
     # Bars in both side panels, coloured by tension.
     coloured = near(best, CALM) | near(best, MID) | near(best, TENSE)
-    assert coloured[: h // 2, : w // 5].sum() > 50 and coloured[: h // 2, -w // 5:].sum() > 50
+    assert coloured[: h // 2, : w // 5].sum() > 50 and coloured[: h // 2, -w // 5 :].sum() > 50
     # The pacer, bottom right.
-    assert near(best, PACER)[h // 2:, w // 2:].sum() > 200
+    assert near(best, PACER)[h // 2 :, w // 2 :].sum() > 200
 
 
 def test_q_ends_the_session_and_keeps_it(display):
     proc = start(display, "--realtime")
     wid = window_id(display, proc)
     time.sleep(3.0)
-    subprocess.run(["xdotool", "key", "--window", wid, "q"], env=dict(os.environ, DISPLAY=display), check=True)
+    env = dict(os.environ, DISPLAY=display)
+    subprocess.run(["xdotool", "key", "--window", wid, "q"], env=env, check=True)
+    time.sleep(SUMMARY_SEEN_S)
+    assert proc.poll() is None, "the window closed without showing the session's summary"
+    # Any key closes the summary. Its press closes the window, so sending the release fails.
+    subprocess.run(["xdotool", "key", "--window", wid, "Return"], env=env, capture_output=True)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Session summary: stopped early (user)" in out
