@@ -82,3 +82,22 @@ def test_a_clip_with_one_side_held_tense_is_warned_about(capsys, data_dir):
     out = capsys.readouterr().out
     assert "Warning: your eyes moved on one side more than the other" in out
     assert "consider recording again" in out
+
+
+def test_at_a_terminal_calibrate_asks_first_and_no_saves_nothing(capsys, data_dir, tmp_path, monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    frames, fps = make_clip((), 8.0)
+    clip = write_clip(frames, tmp_path / "rest.avi", fps)
+    monkeypatch.setattr("sys.stdin", Terminal("n\n"))
+    rc = main(["calibrate", "--source", str(clip)])
+    out = capsys.readouterr().out
+    assert rc == 1 and "Save this as your relaxed baseline? [Y/n]" in out and "Nothing was saved" in out
+    assert not (data_dir / "facetension.db").exists()
+    monkeypatch.setattr("sys.stdin", Terminal("\n"))  # Enter: yes, when nothing was warned about
+    assert main(["calibrate", "--source", str(clip)]) == 0
+    assert "Relaxed baseline saved" in capsys.readouterr().out
