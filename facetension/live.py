@@ -172,6 +172,7 @@ def run(
         for row in session.flush():
             recorder.second(row)
         if shown and finished and session.done and _visible():
+            getattr(source, "close", lambda: None)()  # the camera (and its light) is off while the summary waits
             s = session.summary()
             lines = recap(s, None if s.completed else elapsed)  # the words the terminal's summary leads with
             _hold(

@@ -98,8 +98,8 @@ class TextBox(NamedTuple):
 
 @dataclass(frozen=True, eq=False)
 class _Layout:
-    """Where everything goes on a picture of one size (computed once per size, so compared
-    and hashed by identity: the sprite caches keyed by it would otherwise hash all its fields per call)."""
+    """Where everything goes on a picture of one size. Computed once per size, so compared
+    and hashed by identity: the sprite caches keyed by it would hash all its fields per call."""
 
     u: float  # the size unit: 1 on a 640-wide picture
     margin: int
@@ -224,7 +224,7 @@ class Overlay:
         scale, left = 0.5 * lay.u, s(40)
         rows = [(title, 0.7 * lay.u, s(34))]
         for sentence in lines:
-            rows += [(part, scale, s(23)) for part in _wrap(sentence.translate(ASCII), scale, W - 2 * left)]
+            rows += [(part, scale, s(23)) for part in _wrap(sentence.translate(ASCII), scale, lay.thick, W - 2 * left)]
             rows[-1] = (*rows[-1][:2], s(31))  # a little air between sentences
         rows.append((footer, lay.small_scale, 0))
         y = max(s(30), (H - sum(pitch for *_, pitch in rows)) // 2)
@@ -234,11 +234,11 @@ class Overlay:
         return canvas
 
 
-def _wrap(text: str, scale: float, width: int) -> list[str]:
+def _wrap(text: str, scale: float, thick: int, width: int) -> list[str]:
     """Words to lines no wider than width (a longer single word keeps its own line)."""
     lines: list[str] = []
     for word in text.split():
-        if lines and cv2.getTextSize(f"{lines[-1]} {word}", FONT, scale, 1)[0][0] <= width:
+        if lines and cv2.getTextSize(f"{lines[-1]} {word}", FONT, scale, thick)[0][0] <= width:
             lines[-1] += f" {word}"
         else:
             lines.append(word)
@@ -386,20 +386,17 @@ def _progress(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None
     progress bar, and what to do now."""
     W = canvas.shape[1]
     _darken(canvas[: lay.top_band])
-    title = PHASE_TITLES[view.phase]
-    if view.phase_left_s is not None and view.phase != Phase.DONE:
-        title += f" {SEPARATOR} {_left(view.phase_left_s)} left"
-    _text(canvas, title, (lay.margin, lay.title_y), lay.text_scale, out, thick=lay.thick)
-    if view.session_left_s is not None:
-        _text(
-            canvas,
-            f"session {_left(view.session_left_s)} left",
-            (W - lay.margin, lay.title_y),
-            lay.text_scale,
-            out,
-            thick=lay.thick,
-            align="right",
-        )
+    timed = view.phase_left_s is not None and view.phase != Phase.DONE
+    sprite, boxes = _title_row(
+        view.phase,
+        _whole(view.phase_left_s) if timed else None,
+        None if view.session_left_s is None else _whole(view.session_left_s),
+        lay,
+        W,
+    )
+    _paste(canvas, sprite, 0, 0)
+    if out is not None:
+        out.extend(boxes)
     x0, y0, x1, y1 = lay.progress
     cv2.rectangle(canvas, (x0, y0), (x1, y1), RING, -1)
     cv2.rectangle(canvas, (x0, y0), (x0 + int((x1 - x0) * view.session_progress), y1), PACER, -1)
@@ -408,9 +405,35 @@ def _progress(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None
         _text(canvas, view.instruction, (lay.margin, lay.instruction_y), scale, out, thick=lay.thick)
 
 
-def _left(seconds: float) -> str:
-    """Time left, rounded up: '0:01 left' until it is all gone."""
-    return clock(-(-seconds // 1))
+def _whole(seconds: float) -> int:
+    """Time left in whole seconds, rounded up: '0:01 left' until it is all gone."""
+    return int(-(-seconds // 1))
+
+
+@lru_cache(maxsize=4)
+def _title_row(
+    phase: Phase, phase_left: int | None, session_left: int | None, lay: _Layout, w: int
+) -> tuple[_Sprite, tuple[TextBox, ...]]:
+    """The band's first row, '<phase> · 3:12 left' on the left and 'session 5:40 left' on the
+    right, as one sprite (its origin the picture's corner) and their boxes: both change
+    together, once a second, so one lookup and one paste a frame instead of two."""
+    left = PHASE_TITLES[phase] + ("" if phase_left is None else f" {SEPARATOR} {clock(phase_left)} left")
+    texts = [(left, False)] + ([] if session_left is None else [(f"session {clock(session_left)} left", True)])
+    placed = []
+    for text, right in texts:
+        sp = _text_sprite(text, lay.text_scale, WHITE, lay.thick)
+        placed.append((text, sp, w - lay.margin - sp.extent[0] if right else lay.margin))
+    top = lay.title_y - max(sp.origin[1] for _, sp, _ in placed)  # the sprite's first row on the picture
+    image = np.full((max(sp.mask.shape[0] for _, sp, _ in placed), w, 3), SPRITE_BACK, np.uint8)
+    mask = np.zeros(image.shape[:2], np.uint8)
+    boxes = []
+    for text, sp, x in placed:
+        (ox, oy), (sh, sw) = sp.origin, sp.mask.shape
+        rows, cols = slice(lay.title_y - oy - top, lay.title_y - oy - top + sh), slice(x - ox, x - ox + sw)
+        image[rows, cols], mask[rows, cols] = sp.image, sp.mask
+        tw, th, base = sp.extent
+        boxes.append(TextBox(text, WHITE, (x, lay.title_y - th, x + tw, lay.title_y + base)))
+    return _Sprite(image, mask, (0, -top)), tuple(boxes)
 
 
 @lru_cache(maxsize=8)
@@ -479,10 +502,11 @@ def _pacer(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
 
 @lru_cache(maxsize=16)
 def _block_sprite(
-    lines: tuple[str, ...], scale: float, lay: _Layout, centred: bool
-) -> tuple[_Sprite, tuple[TextBox, ...]]:
-    """Lines of small text as one sprite, with its plate's margin; its origin is the first
-    line's baseline at the block's left end. The texts' boxes are relative to that origin."""
+    lines: tuple[str, ...], scale: float, x: int, y_last: int, lay: _Layout, centred: bool
+) -> tuple[_Sprite, tuple[int, int], tuple[slice, slice], tuple[TextBox, ...]]:
+    """Lines of small text as one sprite, placed with the last line's baseline at y_last and
+    its left end (or its middle) at x: the sprite and where to paste it, its plate (the
+    sprite's own rectangle) and the texts' boxes on the picture."""
     extents = [_extent(text, scale, lay.thick) for text in lines]
     width = max(tw for tw, _, _ in extents)
     p = lay.pad
@@ -490,42 +514,24 @@ def _block_sprite(
     xs = [(width - tw) // 2 if centred else 0 for tw, _, _ in extents]
 
     def draw(img, as_mask):
-        for text, x, i in zip(lines, xs, range(len(lines))):
-            cv2.putText(img, text, (p + x, top + i * lay.line), FONT, scale, WHITE, lay.thick, cv2.LINE_AA)
+        for i, (text, dx) in enumerate(zip(lines, xs)):
+            cv2.putText(img, text, (p + dx, top + i * lay.line), FONT, scale, WHITE, lay.thick, cv2.LINE_AA)
 
     image, mask = _render(width + 2 * p, top + bottom, draw)
+    x0, y0 = x - (width // 2 if centred else 0), y_last - (len(lines) - 1) * lay.line  # the first line's start
+    plate = (slice(max(0, y0 - top), y0 + bottom), slice(max(0, x0 - p), x0 + width + p))
     boxes = tuple(
-        TextBox(text, WHITE, (x, i * lay.line - th, x + tw, i * lay.line + base))
-        for text, x, (tw, th, base), i in zip(lines, xs, extents, range(len(lines)))
+        TextBox(text, WHITE, (x0 + dx, y0 + i * lay.line - th, x0 + dx + tw, y0 + i * lay.line + base))
+        for i, (text, dx, (tw, th, base)) in enumerate(zip(lines, xs, extents))
     )
-    return _Sprite(image, mask, (p, top)), boxes
-
-
-@lru_cache(maxsize=16)
-def _placed_block(
-    lines: tuple[str, ...], scale: float, x: int, y_last: int, lay: _Layout, centred: bool
-) -> tuple[_Sprite, tuple[int, int], tuple[slice, slice], tuple[TextBox, ...]]:
-    """Where a block of lines goes: its sprite and paste point, its plate (the sprite's own
-    rectangle) and its texts' boxes on the picture, the last line's baseline at y_last and
-    its left end (or its middle) at x."""
-    sprite, boxes = _block_sprite(lines, scale, lay, centred)
-    h, w = sprite.mask.shape
-    x0, y0 = x - (w // 2 - sprite.origin[0] if centred else 0), y_last - (len(lines) - 1) * lay.line
-    ox, oy = x0 - sprite.origin[0], y0 - sprite.origin[1]
-    plate = (slice(max(0, oy), oy + h), slice(max(0, ox), ox + w))
-    return (
-        sprite,
-        (x0, y0),
-        plate,
-        tuple(TextBox(t, c, (bx0 + x0, by0 + y0, bx1 + x0, by1 + y0)) for t, c, (bx0, by0, bx1, by1) in boxes),
-    )
+    return _Sprite(image, mask, (p, top)), (x0, y0), plate, boxes
 
 
 def _block(
     canvas, lines: tuple[str, ...], scale, x, y_last, lay: _Layout, out: list[TextBox] | None, centred=False
 ) -> None:
-    """Lines of small text on one plate."""
-    sprite, at, plate, boxes = _placed_block(lines, scale, x, y_last, lay, centred)
+    """Lines of small text on one plate (see _block_sprite)."""
+    sprite, at, plate, boxes = _block_sprite(lines, scale, x, y_last, lay, centred)
     _darken(canvas[plate])
     _paste(canvas, sprite, *at)
     if out is not None:
