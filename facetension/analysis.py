@@ -19,6 +19,7 @@ from . import face_model as fm
 from .capture import Frame, VideoSource, kind_of, read_image, to_bgr8
 from .errors import InputError
 from .landmarks import Face, Landmarker
+from .logrecords import Key, median_index, median_tension
 from .metrics import REGIONS, FrameMeasure, asymmetry_index, measure, score
 from .refine import PixelRefiner, Split
 from .tension import SIDES, TENSION_REGIONS
@@ -64,7 +65,7 @@ class Analysis:
     exclusions: dict[str, int]
     error: str | None = None  # why nothing could be measured (None when something was)
     warnings: tuple[str, ...] = ()  # measured, but the person should know (a truncated video)
-    tension: dict[str, dict[str, float]] = field(default_factory=dict)  # region → side → 0..1
+    tension: dict[Key, float] = field(default_factory=dict)  # (region, side) → 0..1
     tension_index: float | None = None
     baseline: str = "default"  # "personal" | "default"
     events: tuple[TwitchEvent, ...] = ()
@@ -105,7 +106,11 @@ class Analysis:
             "asymmetry_index": r(self.asymmetry_index, 1),
             "exclusions": self.exclusions,
             "tension": {
-                "regions": {reg: {side: r(v, 3) for side, v in sides.items()} for reg, sides in self.tension.items()},
+                "regions": {
+                    reg: {side: r(self.tension[(reg, side)], 3) for side in SIDES if (reg, side) in self.tension}
+                    for reg in TENSION_REGIONS
+                    if any((reg, side) in self.tension for side in SIDES)
+                },
                 "index": r(self.tension_index, 1),
                 "baseline": self.baseline,
             },
@@ -205,20 +210,10 @@ def _robust(rows: list[tuple[bool, float]]) -> tuple[float, float]:
     return float(np.mean([np.median(g) for g in groups])), float(np.mean([_iqr(g) for g in groups]))
 
 
-def _tension_summary(timeline: list[TimelineRow]) -> tuple[dict, float | None]:
-    """Median over frames of the smoothed tension, per region and side, and of the index."""
+def _tension_summary(timeline: list[TimelineRow]) -> tuple[dict[Key, float], float | None]:
+    """Median over frames of the smoothed tension, per (region, side), and of the index."""
     samples = [row.tension for row in timeline if row.tension is not None]
-    out = {}
-    for region in TENSION_REGIONS:
-        sides = {}
-        for side in SIDES:
-            vals = [smp.values[(region, side)] for smp in samples if (region, side) in smp.values]
-            if vals:
-                sides[side] = float(np.median(vals))
-        if sides:
-            out[region] = sides
-    idx = [smp.index for smp in samples if np.isfinite(smp.index)]
-    return out, (float(np.median(idx)) if idx else None)
+    return median_tension([smp.values for smp in samples]), median_index([smp.index for smp in samples])
 
 
 def _summarise(

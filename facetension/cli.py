@@ -96,7 +96,9 @@ def _table(a: Analysis) -> str:
         lines.append(
             "    "
             + "  ".join(
-                f"{r} {a.tension[r]['left']:.2f}/{a.tension[r]['right']:.2f}" for r in TENSION_REGIONS if r in a.tension
+                f"{r} {a.tension[(r, 'left')]:.2f}/{a.tension[(r, 'right')]:.2f}"
+                for r in TENSION_REGIONS
+                if (r, "left") in a.tension and (r, "right") in a.tension
             )
             + "  (left/right)"
         )

@@ -19,7 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from .metrics import REGIONS
+import numpy as np
+
+from .metrics import REGIONS, asymmetry_index
 from .tension import SIDES, TENSION_REGIONS
 
 KINDS = ("practice", "calibrate", "analyze")
@@ -142,6 +144,35 @@ class Measures:
                 "index": self.tension_index,
             },
         }
+
+
+Key = tuple[str, str]  # (tension region, side)
+
+
+def median_tension(frames: list[Mapping[Key, float]]) -> dict[Key, float]:
+    """Per (region, side), the median over the frames that measured it."""
+    return {
+        (r, s): float(np.median(v))
+        for r in TENSION_REGIONS
+        for s in SIDES
+        if (v := [t[(r, s)] for t in frames if (r, s) in t])
+    }
+
+
+def median_index(values: list[float]) -> float | None:
+    """The median of the finite values (a frame's index is NaN when it measured nothing)."""
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.median(finite)) if finite else None
+
+
+def median_measures(
+    diffs: list[Mapping[str, float]], tension: list[Mapping[Key, float]], index: list[float]
+) -> Measures:
+    """Frames summarised as one Measures (a second's sample, a phase's before or after): per
+    region (and side) the median over the frames that measured it, the asymmetry index of
+    those medians, the median tension index."""
+    asym = {r: float(np.median(v)) for r in REGIONS if (v := [d[r] for d in diffs if r in d])}
+    return Measures(asym, median_tension(tension), asymmetry_index(asym) if asym else None, median_index(index))
 
 
 @dataclass(frozen=True)

@@ -12,18 +12,13 @@ import math
 from dataclasses import dataclass, field
 from enum import Enum
 
-import numpy as np
-
 from .baselines import Baseline
 from .errors import NoUsableFaceError
 from .face import Face
 from .learn import MIN_CALIBRATION_S, baseline_from
-from .logrecords import Measures, SampleRow, SessionSummary
-from .metrics import REGIONS, FrameMeasure, asymmetry_index
-from .tension import SIDES, TENSION_REGIONS
+from .logrecords import Key, Measures, SampleRow, SessionSummary, median_measures
+from .metrics import FrameMeasure
 from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
-
-Key = tuple[str, str]
 
 
 class Phase(str, Enum):
@@ -177,20 +172,6 @@ class _Window:
         if not self.diffs and not self.tension:
             return None
         return median_measures(self.diffs, self.tension, self.index)
-
-
-def median_measures(diffs: list[dict[str, float]], tension: list[dict[Key, float]], index: list[float]) -> Measures:
-    """Per region (and side), the median over the frames that measured it; the asymmetry
-    index of those medians; the median tension index."""
-    asym = {r: float(np.median(v)) for r in REGIONS if (v := [d[r] for d in diffs if r in d])}
-    tens = {
-        (r, s): float(np.median(v))
-        for r in TENSION_REGIONS
-        for s in SIDES
-        if (v := [t[(r, s)] for t in tension if (r, s) in t])
-    }
-    finite = [i for i in index if math.isfinite(i)]
-    return Measures(asym, tens, asymmetry_index(asym) if asym else None, float(np.median(finite)) if finite else None)
 
 
 def prompt_text(region: str, side: str, table=PROMPTS) -> str:

@@ -29,7 +29,7 @@ def landmarkers():
 
 
 def lr(a):
-    return {r: v["left"] - v["right"] for r, v in a.tension.items()}
+    return {r: a.tension[(r, "left")] - a.tension[(r, "right")] for r in TENSION_REGIONS if (r, "left") in a.tension}
 
 
 def chimeras(direct, name):
