@@ -8,7 +8,7 @@ buffer reused from frame to frame: enlarging for the screen is the window's job 
 opens it scalable), and a fresh full-size picture per frame would cost more than the
 drawing itself.
 
-Every piece of text sits on a plate: the picture under it darkened toward PLATE_GREY by
+Every piece of text sits on a plate (sprites.py): the picture under it darkened toward PLATE_GREY by
 PLATE_ALPHA, so that it stays legible over any room (WCAG contrast ≥ 4.5:1 over a white wall
 too; tests/test_overlay.py measures it on the rendered pixels). Where each text went is kept
 in Overlay.texts, for those tests.
@@ -19,22 +19,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
 
 import cv2
 import numpy as np
 
-from .session import PHASE_TITLES, Phase, View
+from .practice_words import PHASE_TITLES, Phase
+from .session import View
+from .sprites import (
+    ASCII,
+    FONT,
+    MESSAGE_FONT,
+    SEPARATOR,
+    SPRITE_BACK,
+    WHITE,
+    Sprite,
+    TextBox,
+    darken,
+    draw_text,
+    extent,
+    fitted_scale,
+    paste,
+    render,
+    text_sprite,
+    wrap,
+)
 from .tension import TENSION_REGIONS
 from .wording import REGION_SHORT, clock
 
 REFERENCE_WIDTH = 640  # the layout below is in pixels of a 640-wide picture; wider ones scale it
 MIN_WIDTH = 640  # narrower frames are enlarged so that the text stays legible
-# The double-stroke Hershey font: single strokes at these sizes read badly ("eye" OCRs as
-# "cyc"), and thickness 2 fills the small letters' holes.
-FONT = cv2.FONT_HERSHEY_DUPLEX
-MESSAGE_FONT = cv2.FONT_HERSHEY_SIMPLEX  # large enough to be drawn at thickness 2
-WHITE = (255, 255, 255)
 CALM = (120, 200, 90)  # BGR: green ...
 MID = (40, 190, 240)  # ... amber ...
 TENSE = (60, 60, 230)  # ... red, by tension
@@ -49,27 +62,10 @@ MESSAGE_COLOURS = {
     "warning": (120, 220, 255),
     "paused": WHITE,
 }
-# Plates: over a white wall (255) a plate is 255·(1−α) + 16·α = 83, on which white text
-# reaches 7.7:1 and the green and amber messages 5.5:1 (WCAG asks 4.5:1).
-PLATE_GREY, PLATE_ALPHA = 16, 0.72
 SUMMARY_ALPHA = 0.8  # the summary screen dims the whole last frame
 COLOUR_STEPS = 100  # tension colours are looked up, not computed per bar and frame
-# Text and other fixed parts are drawn once into a sprite and pasted through a mask each
-# frame. Their anti-aliased edges are blended with this grey, about what a plate shows
-# behind them, instead of the live picture.
-SPRITE_BACK = 40
-SPRITE_MASK_LEVEL = 64  # coverage (of 255) from which a sprite pixel is pasted
 KEY_HINTS = ("q stop", "space pause", "m mesh")
 BUILT_IN_NOTE = "built-in baseline"  # tension measured against the defaults, not the person's own face
-SEPARATOR = "·"  # not in the Hershey fonts: drawn as a dot
-ASCII = str.maketrans({"→": "->", "–": "-", "—": "-", "’": "'"})  # neither are these
-
-
-def _darken(region: np.ndarray, alpha: float = PLATE_ALPHA) -> None:
-    """Blend a region toward PLATE_GREY in place, in uint8, without a temporary image
-    (convertScaleAbs: a fifth quicker than addWeighted, the same pixels)."""
-    if region.size:
-        cv2.convertScaleAbs(region, dst=region, alpha=1 - alpha, beta=PLATE_GREY * alpha)
 
 
 def _blend(a, b, f):
@@ -86,14 +82,6 @@ _COLOURS = [_colour(i / COLOUR_STEPS) for i in range(COLOUR_STEPS + 1)]
 def tension_colour(v: float) -> tuple[int, int, int]:
     """Green at 0, amber at 0.5, red at 1 (v in 0..1)."""
     return _COLOURS[int(v * COLOUR_STEPS + 0.5)]
-
-
-class TextBox(NamedTuple):
-    """One piece of text on the picture: its colour and the box its letters fill."""
-
-    text: str
-    colour: tuple[int, int, int]
-    box: tuple[int, int, int, int]  # x0, y0, x1, y1
 
 
 @dataclass(frozen=True, eq=False)
@@ -219,129 +207,23 @@ class Overlay:
         canvas, _ = self._mirrored(frame_bgr)
         H, W = canvas.shape[:2]
         lay = _layout(W, H)
-        _darken(canvas, SUMMARY_ALPHA)
+        darken(canvas, SUMMARY_ALPHA)
         s = lambda v: int(round(v * lay.u))  # noqa: E731
         scale, left = 0.5 * lay.u, s(40)
         rows = [(title, 0.7 * lay.u, s(34))]
         for sentence in lines:
-            rows += [(part, scale, s(23)) for part in _wrap(sentence.translate(ASCII), scale, lay.thick, W - 2 * left)]
+            rows += [(part, scale, s(23)) for part in wrap(sentence.translate(ASCII), scale, lay.thick, W - 2 * left)]
             rows[-1] = (*rows[-1][:2], s(31))  # a little air between sentences
         rows.append((footer, lay.small_scale, 0))
         y = max(s(30), (H - sum(pitch for *_, pitch in rows)) // 2)
         for text, sc, pitch in rows:
-            _text(canvas, text, (left, y), sc, self.texts, WHITE, lay.thick)
+            draw_text(canvas, text, (left, y), sc, self.texts, WHITE, lay.thick)
             y += pitch
         return canvas
 
 
-def _wrap(text: str, scale: float, thick: int, width: int) -> list[str]:
-    """Words to lines no wider than width (a longer single word keeps its own line)."""
-    lines: list[str] = []
-    for word in text.split():
-        if lines and cv2.getTextSize(f"{lines[-1]} {word}", FONT, scale, thick)[0][0] <= width:
-            lines[-1] += f" {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
-@dataclass(frozen=True)
-class _Sprite:
-    image: np.ndarray  # (h, w, 3)
-    mask: np.ndarray  # (h, w) uint8, non-zero where the sprite is drawn
-    origin: tuple[int, int]  # the point of the sprite that is placed at the paste position
-
-
-@dataclass(frozen=True)
-class _TextSprite(_Sprite):
-    extent: tuple[int, int, int] = (0, 0, 0)  # the text's width, and its height above and below the baseline
-
-
-def _paste(canvas: np.ndarray, sprite: _Sprite, x: int, y: int) -> None:
-    """Paste a sprite with its origin at (x, y), clipped to the canvas."""
-    H, W = canvas.shape[:2]
-    h, w = sprite.mask.shape
-    x0, y0 = x - sprite.origin[0], y - sprite.origin[1]
-    cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(W, x0 + w), min(H, y0 + h)
-    if cx1 > cx0 and cy1 > cy0:
-        sx, sy = cx0 - x0, cy0 - y0
-        cv2.copyTo(
-            sprite.image[sy : sy + cy1 - cy0, sx : sx + cx1 - cx0],
-            sprite.mask[sy : sy + cy1 - cy0, sx : sx + cx1 - cx0],
-            canvas[cy0:cy1, cx0:cx1],
-        )
-
-
-def _render(w: int, h: int, draw) -> tuple[np.ndarray, np.ndarray]:
-    """The image and mask of a w × h sprite whose content draw(image, as_mask) paints;
-    drawn once in colour on SPRITE_BACK and once in white on black for the mask."""
-    image = np.full((h, w, 3), SPRITE_BACK, np.uint8)
-    cover = np.zeros((h, w, 3), np.uint8)
-    draw(image, False)
-    draw(cover, True)
-    return image, ((cover.max(axis=2) >= SPRITE_MASK_LEVEL) * 255).astype(np.uint8)
-
-
-def _put(img, text: str, org: tuple[int, int], font: int, scale: float, colour, thick: int) -> int:
-    """putText, with SEPARATOR drawn as a dot; the width drawn."""
-    x, y = org
-    (space, th), _ = cv2.getTextSize(" ", font, scale, thick)  # the parts bring their own spaces
-    for i, part in enumerate(text.split(SEPARATOR)):
-        if i:
-            cv2.circle(img, (x + space // 2, y - th // 2), max(1, th // 6), colour, -1, cv2.LINE_AA)
-            x += space
-        cv2.putText(img, part, (x, y), font, scale, colour, thick, cv2.LINE_AA)
-        x += cv2.getTextSize(part, font, scale, thick)[0][0]
-    return x - org[0]
-
-
-@lru_cache(maxsize=128)
-def _text_sprite(text: str, scale: float, colour: tuple[int, int, int], thick: int, font: int = FONT) -> _TextSprite:
-    """Text whose baseline starts at the sprite's origin, as putText places it."""
-    (_, th), base = cv2.getTextSize(text, font, scale, thick)
-    tw = _put(np.zeros((1, 1, 3), np.uint8), text, (0, 0), font, scale, colour, thick)  # measured as drawn
-    pad = thick + 2
-    origin = (pad, pad + th)
-    image, mask = _render(
-        tw + 2 * pad,
-        th + base + 2 * pad,
-        lambda img, as_mask: _put(img, text, origin, font, scale, WHITE if as_mask else colour, thick),
-    )
-    return _TextSprite(image, mask, origin, (tw, th, base))
-
-
-def _text(
-    canvas,
-    text,
-    at,
-    scale,
-    out: list[TextBox] | None = None,
-    colour=WHITE,
-    thick=1,
-    font=FONT,
-    align="left",
-    plate: bool = False,
-    pad: int = 0,
-) -> None:
-    """Paste text with its baseline at `at` (x is its left end, middle or right end by
-    `align`), on a plate of its own if asked, and list it in `out`."""
-    sprite = _text_sprite(text, scale, colour, thick, font)
-    tw, th, base = sprite.extent
-    x = at[0] - {"left": 0, "centre": tw // 2, "right": tw}[align]
-    box = (x, at[1] - th, x + tw, at[1] + base)
-    if plate:
-        _darken(canvas[max(0, box[1] - pad) : box[3] + pad, max(0, box[0] - pad) : box[2] + pad])
-    _paste(canvas, sprite, x, at[1])
-    if out is not None:
-        out.append(TextBox(text, colour, box))
-
-
-def _extent(text: str, scale: float, thick: int = 1, font: int = FONT) -> tuple[int, int, int]:
-    return _text_sprite(text, scale, WHITE, thick, font).extent
-
-
 @lru_cache(maxsize=8)
-def _column_sprite(side: str, lay: _Layout) -> tuple[_Sprite, tuple[TextBox, ...]]:
+def _column_sprite(side: str, lay: _Layout) -> tuple[Sprite, tuple[TextBox, ...]]:
     """A bar column's fixed parts: its header, the region labels and the bars' backgrounds,
     with the boxes of its texts on the canvas. Its origin is the column's top-left corner
     (x0, bars_top)."""
@@ -361,13 +243,13 @@ def _column_sprite(side: str, lay: _Layout) -> tuple[_Sprite, tuple[TextBox, ...
             y = dy + i * lay.gap
             cv2.rectangle(img, (bx0, y), (bx1, y + lay.bar_h), WHITE if as_mask else BAR_BACK, -1)
 
-    image, mask = _render(w, h, draw)
+    image, mask = render(w, h, draw)
     boxes = []
     for text, (x, y), scale in texts:
-        tw, th, base = _extent(text, scale, lay.thick)
+        tw, th, base = extent(text, scale, lay.thick)
         y += lay.bars_top - dy
         boxes.append(TextBox(text, WHITE, (x0 + x, y - th, x0 + x + tw, y + base)))
-    return _Sprite(image, mask, (0, dy)), tuple(boxes)
+    return Sprite(image, mask, (0, dy)), tuple(boxes)
 
 
 def _buffer(buf: np.ndarray | None, size: tuple[int, int]) -> np.ndarray:
@@ -385,7 +267,7 @@ def _progress(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None
     """The top band: the phase and its time left, the session's time left over the session's
     progress bar, and what to do now."""
     W = canvas.shape[1]
-    _darken(canvas[: lay.top_band])
+    darken(canvas[: lay.top_band])
     timed = view.phase_left_s is not None and view.phase != Phase.DONE
     sprite, boxes = _title_row(
         view.phase,
@@ -394,15 +276,15 @@ def _progress(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None
         lay,
         W,
     )
-    _paste(canvas, sprite, 0, 0)
+    paste(canvas, sprite, 0, 0)
     if out is not None:
         out.extend(boxes)
     x0, y0, x1, y1 = lay.progress
     cv2.rectangle(canvas, (x0, y0), (x1, y1), RING, -1)
     cv2.rectangle(canvas, (x0, y0), (x0 + int((x1 - x0) * view.session_progress), y1), PACER, -1)
     if view.instruction:
-        scale = _fitted_scale(view.instruction, lay.text_scale, lay.thick, W - 2 * lay.margin)
-        _text(canvas, view.instruction, (lay.margin, lay.instruction_y), scale, out, thick=lay.thick)
+        scale = fitted_scale(view.instruction, lay.text_scale, lay.thick, W - 2 * lay.margin)
+        draw_text(canvas, view.instruction, (lay.margin, lay.instruction_y), scale, out, thick=lay.thick)
 
 
 def _whole(seconds: float) -> int:
@@ -413,7 +295,7 @@ def _whole(seconds: float) -> int:
 @lru_cache(maxsize=4)
 def _title_row(
     phase: Phase, phase_left: int | None, session_left: int | None, lay: _Layout, w: int
-) -> tuple[_Sprite, tuple[TextBox, ...]]:
+) -> tuple[Sprite, tuple[TextBox, ...]]:
     """The band's first row, '<phase> · 3:12 left' on the left and 'session 5:40 left' on the
     right, as one sprite (its origin the picture's corner) and their boxes: both change
     together, once a second, so one lookup and one paste a frame instead of two."""
@@ -421,7 +303,7 @@ def _title_row(
     texts = [(left, False)] + ([] if session_left is None else [(f"session {clock(session_left)} left", True)])
     placed = []
     for text, right in texts:
-        sp = _text_sprite(text, lay.text_scale, WHITE, lay.thick)
+        sp = text_sprite(text, lay.text_scale, WHITE, lay.thick)
         placed.append((text, sp, w - lay.margin - sp.extent[0] if right else lay.margin))
     top = lay.title_y - max(sp.origin[1] for _, sp, _ in placed)  # the sprite's first row on the picture
     image = np.full((max(sp.mask.shape[0] for _, sp, _ in placed), w, 3), SPRITE_BACK, np.uint8)
@@ -433,7 +315,7 @@ def _title_row(
         image[rows, cols], mask[rows, cols] = sp.image, sp.mask
         tw, th, base = sp.extent
         boxes.append(TextBox(text, WHITE, (x, lay.title_y - th, x + tw, lay.title_y + base)))
-    return _Sprite(image, mask, (0, -top)), tuple(boxes)
+    return Sprite(image, mask, (0, -top)), tuple(boxes)
 
 
 @lru_cache(maxsize=8)
@@ -459,9 +341,9 @@ def _bar_slots(lay: _Layout) -> tuple:
 def _bars(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
     tension = view.tension
     for side, x0, (y0, y1, xa, xb), bars in _bar_slots(lay):
-        _darken(canvas[y0:y1, xa:xb])
+        darken(canvas[y0:y1, xa:xb])
         sprite, boxes = _column_sprite(side, lay)
-        _paste(canvas, sprite, x0, lay.bars_top)
+        paste(canvas, sprite, x0, lay.bars_top)
         if out is not None:
             out.extend(boxes)
         for key, x, y, length, bottom in bars:
@@ -472,7 +354,7 @@ def _bars(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
 
 
 @lru_cache(maxsize=8)
-def _ring_sprite(lay: _Layout) -> _Sprite:
+def _ring_sprite(lay: _Layout) -> Sprite:
     """The pacer's outer ring (a thick anti-aliased circle costs more than all the text)."""
     r = lay.pacer_r[1]
     c = r + 4
@@ -480,14 +362,14 @@ def _ring_sprite(lay: _Layout) -> _Sprite:
     def draw(img, as_mask):
         cv2.circle(img, (c, c), r, WHITE if as_mask else RING, max(1, int(2 * lay.u)), cv2.LINE_AA)
 
-    return _Sprite(*_render(2 * c + 1, 2 * c + 1, draw), (c, c))
+    return Sprite(*render(2 * c + 1, 2 * c + 1, draw), (c, c))
 
 
 def _pacer(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
     (cx, cy), (r_min, r_max) = lay.pacer_centre, lay.pacer_r
-    _paste(canvas, _ring_sprite(lay), cx, cy)
+    paste(canvas, _ring_sprite(lay), cx, cy)
     cv2.circle(canvas, (cx, cy), int(r_min + (r_max - r_min) * view.pacer), PACER, -1, cv2.LINE_AA)
-    _text(
+    draw_text(
         canvas,
         view.pacer_label,
         (cx, lay.pacer_label_y),
@@ -503,11 +385,11 @@ def _pacer(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
 @lru_cache(maxsize=16)
 def _block_sprite(
     lines: tuple[str, ...], scale: float, x: int, y_last: int, lay: _Layout, centred: bool
-) -> tuple[_Sprite, tuple[int, int], tuple[slice, slice], tuple[TextBox, ...]]:
+) -> tuple[Sprite, tuple[int, int], tuple[slice, slice], tuple[TextBox, ...]]:
     """Lines of small text as one sprite, placed with the last line's baseline at y_last and
     its left end (or its middle) at x: the sprite and where to paste it, its plate (the
     sprite's own rectangle) and the texts' boxes on the picture."""
-    extents = [_extent(text, scale, lay.thick) for text in lines]
+    extents = [extent(text, scale, lay.thick) for text in lines]
     width = max(tw for tw, _, _ in extents)
     p = lay.pad
     top, bottom = extents[0][1] + p, (len(lines) - 1) * lay.line + extents[-1][2] + p
@@ -517,14 +399,14 @@ def _block_sprite(
         for i, (text, dx) in enumerate(zip(lines, xs)):
             cv2.putText(img, text, (p + dx, top + i * lay.line), FONT, scale, WHITE, lay.thick, cv2.LINE_AA)
 
-    image, mask = _render(width + 2 * p, top + bottom, draw)
+    image, mask = render(width + 2 * p, top + bottom, draw)
     x0, y0 = x - (width // 2 if centred else 0), y_last - (len(lines) - 1) * lay.line  # the first line's start
     plate = (slice(max(0, y0 - top), y0 + bottom), slice(max(0, x0 - p), x0 + width + p))
     boxes = tuple(
         TextBox(text, WHITE, (x0 + dx, y0 + i * lay.line - th, x0 + dx + tw, y0 + i * lay.line + base))
         for i, (text, dx, (tw, th, base)) in enumerate(zip(lines, xs, extents))
     )
-    return _Sprite(image, mask, (p, top)), (x0, y0), plate, boxes
+    return Sprite(image, mask, (p, top)), (x0, y0), plate, boxes
 
 
 def _block(
@@ -532,8 +414,8 @@ def _block(
 ) -> None:
     """Lines of small text on one plate (see _block_sprite)."""
     sprite, at, plate, boxes = _block_sprite(lines, scale, x, y_last, lay, centred)
-    _darken(canvas[plate])
-    _paste(canvas, sprite, *at)
+    darken(canvas[plate])
+    paste(canvas, sprite, *at)
     if out is not None:
         out.extend(boxes)
 
@@ -550,7 +432,7 @@ def _intro(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
     """The first session's introduction, above the message band, between the key hints and the pacer."""
     if not view.intro:
         return
-    scale = min(_fitted_scale(line, lay.small_scale, lay.thick, lay.intro_room) for line in view.intro)
+    scale = min(fitted_scale(line, lay.small_scale, lay.thick, lay.intro_room) for line in view.intro)
     _block(canvas, view.intro, scale, canvas.shape[1] // 2, lay.intro_y, lay, out, centred=True)
 
 
@@ -558,9 +440,9 @@ def _message(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None)
     if not view.message:
         return
     H, W = canvas.shape[:2]
-    scale = _fitted_scale(view.message, lay.message_scale, lay.message_thick, W - int(30 * lay.u), MESSAGE_FONT)
-    _darken(canvas[H - lay.message_band :])
-    _text(
+    scale = fitted_scale(view.message, lay.message_scale, lay.message_thick, W - int(30 * lay.u), MESSAGE_FONT)
+    darken(canvas[H - lay.message_band :])
+    draw_text(
         canvas,
         view.message,
         (W // 2, H - int(19 * lay.u)),
@@ -571,12 +453,3 @@ def _message(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None)
         MESSAGE_FONT,
         align="centre",
     )
-
-
-@lru_cache(maxsize=256)
-def _fitted_scale(text: str, scale: float, thick: int, max_w: int, font: int = FONT) -> float:
-    """Long texts shrink to fit the width (down to 60 % of the normal size)."""
-    floor = scale * 0.6
-    while cv2.getTextSize(text, font, scale, thick)[0][0] > max_w and scale * 0.9 >= floor:
-        scale *= 0.9
-    return scale

@@ -4,7 +4,8 @@ as they happen, typed as they came, so whatever stops a session, what it recorde
 from __future__ import annotations
 
 from .logrecords import EVENT_KINDS, EventRow, SampleRow
-from .session import Event, Phase, PracticeSession
+from .practice_words import Phase
+from .session import Event, PracticeSession
 from .storage import Log
 
 

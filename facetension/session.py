@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
 
 from .baselines import Baseline
 from .errors import NoUsableFaceError
@@ -18,72 +17,22 @@ from .face import Face
 from .learn import MIN_CALIBRATION_S, baseline_from
 from .logrecords import Key, Measures, SampleRow, SessionSummary, median_measures
 from .metrics import FrameMeasure
-from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
-
-
-class Phase(str, Enum):
-    CHECK = "check"
-    CALIBRATE = "calibrate"
-    BEFORE = "before"
-    RELAX = "relax"
-    AFTER = "after"
-    DONE = "done"
-
-
-PHASE_TITLES = {
-    Phase.CHECK: "Getting ready",
-    Phase.CALIBRATE: "Learning your relaxed face",
-    Phase.BEFORE: "Resting measurement (before)",
-    Phase.RELAX: "Guided relaxation",
-    Phase.AFTER: "Resting measurement (after)",
-    Phase.DONE: "Done",
-}
-
-# Calm, specific prompts per region and side. "{side}" is the user's own side.
-PROMPTS = {
-    "brow": "Smooth your {side} brow",
-    "eye": "Let your {side} eye soften",
-    "cheek": "Let your {side} cheek go loose",
-    "mouth": "Let the {side} corner of your mouth drop",
-    "chin": "Let your chin relax",
-    "jaw": "Unclench your jaw",
-}
-PRAISE = {
-    "brow": "Good, your {side} brow is smoother",
-    "eye": "Good, your {side} eye is softer",
-    "cheek": "Good, your {side} cheek is looser",
-    "mouth": "Good, the {side} corner of your mouth is resting",
-    "chin": "Good, your chin is resting",
-    "jaw": "Good, your jaw is looser",
-}
-BILATERAL = {"chin", "jaw"}  # one prompt for both sides
-
-CHECK_MESSAGES = {
-    "no-face": "I can't see your face: sit in front of the camera",
-    "closer": "Move a little closer",
-    "back": "Move back a little",
-    "centre": "Move to the middle of the picture",
-    "frontal": "Face the screen",
-    "light": "More light from the front, please",
-}
-FACE_LOST = "I can't see your face: come back into view when you're ready"
-TWO_FACES = "More than one face in view: following the largest"
-PAUSED = "Paused: press space to go on"
-# What to do, one short line per phase; {calibrate} and the like: that phase's length.
-PHASE_INSTRUCTIONS = {
-    Phase.CHECK: "Sit comfortably and face the screen",
-    Phase.CALIBRATE: "Let your face rest: I'm learning your relaxed face ({calibrate})",
-    Phase.BEFORE: "Sit still and let your face rest ({before})",
-    Phase.RELAX: "Follow the breathing circle; I'll tell you where to let go",
-    Phase.AFTER: "Rest once more, quite still ({after})",
-    Phase.DONE: "Well done",
-}
-# The first session (it learns the relaxed face) says first what will happen and for how long.
-INTRO = (
-    "Your first session takes about {total} in all:",
-    "I learn your relaxed face ({calibrate}), you rest ({before}),",
-    "relax with the circle ({relax}), then rest again ({after}).",
+from .practice_words import (
+    BILATERAL,
+    CHECK_MESSAGES,
+    FACE_LOST,
+    INTRO,
+    PAUSED,
+    PHASE_INSTRUCTIONS,
+    PHASE_TITLES,
+    PRAISE,
+    PROMPTS,
+    TWO_FACES,
+    Phase,
+    prompt_text,
+    span,
 )
+from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
 
 
 @dataclass(frozen=True)
@@ -172,15 +121,6 @@ class _Window:
         if not self.diffs and not self.tension:
             return None
         return median_measures(self.diffs, self.tension, self.index)
-
-
-def prompt_text(region: str, side: str, table=PROMPTS) -> str:
-    return table[region].format(side=side)
-
-
-def span(seconds: float) -> str:
-    """A phase's length as said in a sentence: '12 s' up to a minute and a half, then '5 min'."""
-    return f"{round(seconds)} s" if seconds < 90 else f"{round(seconds / 60)} min"
 
 
 class PracticeSession:

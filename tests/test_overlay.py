@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 
 from facetension.landmarks import Landmarker
-from facetension.overlay import CALM, MESH, MID, MIN_WIDTH, PACER, TENSE, Overlay, _text_sprite
+from facetension.overlay import CALM, MESH, MID, MIN_WIDTH, PACER, TENSE, Overlay
+from facetension.practice_words import CHECK_MESSAGES, PAUSED, PHASE_INSTRUCTIONS, Phase
 from facetension.recap import CLOSE
-from facetension.session import CHECK_MESSAGES, PAUSED, PHASE_INSTRUCTIONS, Phase, PracticeSession, View
+from facetension.session import PracticeSession, View
+from facetension.sprites import text_sprite
 
 COLOUR_TOLERANCE = 40  # per channel, for anti-aliased pixels
 MIN_BAR_PIXELS = 100
@@ -145,10 +147,10 @@ def test_unchanged_text_is_not_drawn_again(frame):
     overlay = Overlay()
     v = view("Unclench your jaw")
     overlay.draw(frame, v)
-    misses = _text_sprite.cache_info().misses
+    misses = text_sprite.cache_info().misses
     for _ in range(3):
         overlay.draw(frame, v)
-    assert _text_sprite.cache_info().misses == misses
+    assert text_sprite.cache_info().misses == misses
 
 
 def test_the_mesh_is_drawn_only_when_switched_on(frame):

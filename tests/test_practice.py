@@ -8,7 +8,7 @@ import pytest
 
 from facetension.cli import main
 from facetension.errors import CameraError, InputError
-from facetension.session import CHECK_MESSAGES, FACE_LOST, TWO_FACES
+from facetension.practice_words import CHECK_MESSAGES, FACE_LOST, TWO_FACES
 from facetension.storage import Log
 
 from clirun import one_error_line

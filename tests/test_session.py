@@ -6,15 +6,8 @@ import pytest
 from facetension.baselines import Baseline
 from facetension.landmarks import BLENDSHAPE_NAMES, Face
 from facetension.metrics import measure
-from facetension.session import (
-    CHECK_MESSAGES,
-    FACE_LOST,
-    TWO_FACES,
-    FrameInput,
-    Phase,
-    PracticeSession,
-    PracticeSettings,
-)
+from facetension.practice_words import CHECK_MESSAGES, FACE_LOST, TWO_FACES, Phase
+from facetension.session import FrameInput, PracticeSession, PracticeSettings
 from facetension.tension import DEFAULT_REST, build_rest
 
 from synthetic import FOCAL_PX, IMAGE_SIZE, canonical_478, project

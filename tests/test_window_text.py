@@ -27,8 +27,9 @@ from test_window import DEMO, display, window_id  # noqa: F401  (display: the Xv
 
 from facetension.capture import VideoSource
 from facetension.live import SUMMARY_TITLE
+from facetension.practice_words import PHASE_TITLES, Phase, span
 from facetension.recap import CLOSE
-from facetension.session import PHASE_TITLES, Phase, PracticeSession, PracticeSettings, span
+from facetension.session import PracticeSession, PracticeSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "samples" / "screenshots"
