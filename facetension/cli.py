@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, argtypes, logcli, practice_cli, report_cli
+from . import __version__, argtypes, logcli, practice_cli, remind_cli, report_cli
 from .cli_common import add_db_option, add_measuring_options, load_baseline, write_baseline_file
 from .errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, FacetensionError, InputError, NoUsableFaceError
 from .metrics import REGIONS
@@ -273,16 +273,18 @@ def learnt_text(b, still, name: str) -> str:
 
 def cmd_status(args) -> int:
     """`facetension` alone: the last session, this week's, and what to do next."""
-    from datetime import timedelta
+    from datetime import date, timedelta
 
     from .errors import NoLogError
+    from .habit import habit_from, habit_sentence
     from .storage import Log
 
     try:
         with Log.open(None, readonly=True) as log:
             records = [r for r in log.sessions() if r.kind == "practice"]
+            days = log.practice_days()
     except NoLogError:
-        records = []
+        records, days = [], []
     print(f"facetension {__version__}. {NOT_A_DEVICE}")
     if not records:
         print("No practice sessions yet. Try it on the demo video: facetension demo")
@@ -293,6 +295,9 @@ def cmd_status(args) -> int:
     this_week = [r for r in records if datetime.fromisoformat(r.started_utc) >= week_ago]
     print(f"Last session: {last.started_local[:16].replace('T', ' ')} ({last.status}).")
     print(f"{count(len(this_week), 'session')} in the last 7 days.")
+    habit = habit_sentence(habit_from(days, date.today()))  # today: this computer's local date
+    if habit:
+        print(habit)
     print("Next: facetension practice  (your trends: facetension report)")
     return 0
 
@@ -342,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     practice_cli.register(sub)
     logcli.register(sub)
     report_cli.register(sub)
+    remind_cli.register(sub)
     return p
 
 

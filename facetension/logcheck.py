@@ -63,7 +63,7 @@ def check_tables(tables: dict[str, list[tuple]]) -> None:
         _text(r["app_version"], f"{where}: app_version", MAX_NAME_CHARS)
         if r["ended_utc"] is not None and _time(r["ended_utc"], f"{where}: ended_utc") < started:
             raise ValueError(f"{where}: it ends before it starts")
-        for col in ("duration_s", "relaxed_s", "relax_s"):
+        for col in ("duration_s", "relaxed_s", "relax_s", "massage_s"):
             _range(r[col], f"{where}: {col}", 0.0, MAX_SESSION_S)
         for col in ("completed", "interrupted"):
             _range(r[col], f"{where}: {col}", 0, 1)

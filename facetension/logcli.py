@@ -15,12 +15,14 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from . import __version__, argtypes, logexport, outputs
 from .cli_common import add_db_option, add_since_option
 from .errors import EXIT_FAILED as EXIT_NOT_CONFIRMED
 from .errors import EXIT_USAGE, InputError, LogNeedsUpgradeError, NoLogError, StorageError, UnknownSessionError
+from .habit import habit_from, habit_sentence
 from .metrics import REGIONS
 from .safetext import printable
 from .storage import (
@@ -239,14 +241,19 @@ def cmd_history(args) -> int:
         return 0
     with log:
         records = log.sessions(since=args.since, limit=args.limit)
+        days = log.practice_days()  # the habit is about now: all of them, whatever --since says
     try:
         if args.json:
             for r in records:
                 print(json.dumps(r.to_json()))  # ASCII: any control character is escaped
-        elif records:
-            print(history_text(records))
         else:
-            print("No sessions" + (f" since {args.since}." if args.since else " recorded yet."))
+            if records:
+                print(history_text(records))
+            else:
+                print("No sessions" + (f" since {args.since}." if args.since else " recorded yet."))
+            habit = habit_sentence(habit_from(days, date.today()))  # today: this computer's local date
+            if habit:
+                print(f"\n{habit}")
         sys.stdout.flush()
     except BrokenPipeError:
         return _stdout_gone()

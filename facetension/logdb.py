@@ -14,7 +14,7 @@ from pathlib import Path
 from .errors import LogNeedsUpgradeError, NoLogError, StorageError
 from .loglock import DIR_MODE, FILE_MODE, WriterLock
 from .logrecords import TIME_DECIMALS, iso_utc, parse_time, stored_number
-from .logschema import MIGRATIONS, MIN_READABLE_VERSION, SCHEMA_VERSION
+from .logschema import MIGRATIONS, MIN_READABLE_VERSION, SCHEMA_VERSION, read_compat
 
 DATA_DIR_ENV = "FACETENSION_DATA_DIR"  # overrides the platform's data folder
 DB_ENV = "FACETENSION_DB"
@@ -256,6 +256,8 @@ class LogBase:
                         f"the log {self.path} was made by an older facetension and must be upgraded: "
                         "run a command that writes to it (e.g. `facetension journal`) once."
                     )
+                for statement in read_compat(version):
+                    c.execute(statement)
                 c.execute("PRAGMA query_only = ON")
                 return
             if version and (problem := c.execute("PRAGMA quick_check(1)").fetchone()[0]) != "ok":

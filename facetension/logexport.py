@@ -44,12 +44,20 @@ from .logrecords import (
     validate_pain,
     validate_tag,
 )
-from .logschema import EVENT_COLUMNS, EXPORT_COLUMNS, EXPORT_TABLES, EXPORT_TYPES, SAMPLE_COLUMNS, SESSION_COLUMNS  # noqa: F401
+from .logschema import (  # noqa: F401
+    ADDED_SINCE_V1,  # noqa: I001
+    EVENT_COLUMNS,
+    EXPORT_COLUMNS,
+    EXPORT_TABLES,
+    EXPORT_TYPES,
+    SAMPLE_COLUMNS,
+    SESSION_COLUMNS,
+)
 from .logwriter import INSERT_EVENT, INSERT_SAMPLE
 from .outputs import FILE_MODE
 
 EXPORT_FORMAT = "facetension-log"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: the massage's columns (version 1 exports still import)
 CSV_META = "meta.csv"
 SAMPLES = "samples"  # the one table storage hands over already as text lines
 
@@ -193,7 +201,16 @@ def _check_format(fmt, version) -> None:
 
 def _typed(name: str, columns: tuple, rows, from_text: bool) -> list[tuple]:
     expected = EXPORT_COLUMNS[name]
-    if columns != expected:
+    older = tuple(c for c in expected if c not in ADDED_SINCE_V1.get(name, ()))
+    if columns == older != expected:  # a version 1 export: what it lacks is missing
+        at = [columns.index(c) if c in columns else None for c in expected]
+        rows = [
+            [None if i is None else row[i] for i in at]
+            if isinstance(row, (list, tuple)) and len(row) == len(older)
+            else row
+            for row in rows
+        ]
+    elif columns != expected:
         raise ValueError(f"{name}: expected the columns {', '.join(expected)}")
     convert = [_converter(col, kind, from_text) for col, kind in EXPORT_TYPES[name]]
     out = []

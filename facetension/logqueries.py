@@ -15,6 +15,7 @@ from .logrecords import (
     BUILTIN_TAGS,
     KEEP,
     MEASURE_COLUMNS,
+    PHASES,
     EventRow,
     Journal,
     Measures,
@@ -26,7 +27,7 @@ from .logrecords import (
     validate_pain,
     validate_tag,
 )
-from .logschema import EVENT_COLUMNS, SAMPLE_COLUMNS, SESSION_COLUMNS, SUMMARY_COLUMNS
+from .logschema import EVENT_COLUMNS, SAMPLE_COLUMNS, SESSION_COLUMNS
 
 
 class Queries:
@@ -174,7 +175,6 @@ class Queries:
                 for sid, n, last in c.execute("SELECT session_id, count(*), max(t_s) FROM samples GROUP BY session_id")
             }
         live = writer_pid(self.path) is not None or self._active is not None
-        first, n = SESSION_COLUMNS.index(SUMMARY_COLUMNS[0]), len(MEASURE_COLUMNS)
         out = []
         for r in rows:
             v = dict(zip(SESSION_COLUMNS, r))
@@ -204,8 +204,8 @@ class Queries:
                     v["twitches"],
                     v["relaxed_s"],
                     v["relax_s"],
-                    Measures.from_values(r[first : first + n]),
-                    Measures.from_values(r[first + n : first + 2 * n]),
+                    *(Measures.from_values([v[f"{p}_{c}"] for c in MEASURE_COLUMNS]) for p in PHASES),
+                    v["massage_s"],
                     Journal(r[-3], r[-2], tuple(tags.get(v["id"], ())), r[-1] or ""),
                     seconds,
                 )
@@ -289,3 +289,22 @@ class Queries:
         with _guard(self.path, "forget"):
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return len(ids)
+
+    # -- the habit ---------------------------------------------------------------------
+    def practice_days(self) -> list[date]:
+        """The local dates (the person's own calendar then: started_local) on which a practice
+        session began with some of it recorded, a finished one's duration or a second of
+        samples, stopped early or not: each once, oldest first. For habit.habit_from."""
+        with self._reading("read the sessions") as c:
+            rows = c.execute(
+                "SELECT DISTINCT substr(s.started_local, 1, 10) AS day FROM sessions s "
+                "WHERE s.kind = 'practice' AND (s.duration_s > 0 "
+                "OR EXISTS (SELECT 1 FROM samples WHERE session_id = s.id)) ORDER BY day"
+            ).fetchall()
+        days = []
+        for (day,) in rows:
+            try:
+                days.append(date.fromisoformat(day))
+            except (TypeError, ValueError):  # a damaged start time: the habit line is no place to say so
+                continue
+        return days

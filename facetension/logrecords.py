@@ -21,13 +21,16 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from .massage import ZONE_NAMES
 from .metrics import REGIONS, asymmetry_index
 from .tension import SIDES, TENSION_REGIONS
 
 KINDS = ("practice", "calibrate", "analyze")
 # Kinds are checked here, not by the schema, so a new one needs no migration.
-EVENT_KINDS = ("prompt", "praise", "warning", "twitch", "check", "phase")  # check: getting-ready advice
-PHASES = ("before", "after")
+# check: getting-ready advice; massage: a massage step (its zone, side, start and length); pain:
+# "this hurts" during the massage (its zone and side).
+EVENT_KINDS = ("prompt", "praise", "warning", "twitch", "check", "phase", "massage", "pain")
+PHASES = ("before", "after", "after_massage")  # the resting measurements a session keeps
 BUILTIN_TAGS = ("cold", "air-conditioning", "stress", "strong-emotion", "poor-sleep", "just-woke", "evening", "massage")
 TAG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")  # the user's own tags too: no ';' or spaces
 PAIN_RANGE = (0, 10)
@@ -72,6 +75,7 @@ DECIMALS = {  # every REAL column (by name, in any table) → its stored decimal
     "duration_s": TIME_DECIMALS,
     "relaxed_s": TIME_DECIMALS,
     "relax_s": TIME_DECIMALS,
+    "massage_s": TIME_DECIMALS,
     "quality": QUALITY_DECIMALS,
     "amplitude": TENSION_DECIMALS,
 }
@@ -211,7 +215,7 @@ class EventRow:
             raise ValueError(f"event kind must be one of {EVENT_KINDS}, got {self.kind!r}")
         if self.side not in (None, *SIDES):
             raise ValueError(f"event side must be one of {SIDES} or None, got {self.side!r}")
-        if self.region is not None and self.region not in (*REGIONS, *TENSION_REGIONS):
+        if self.region is not None and self.region not in (*REGIONS, *TENSION_REGIONS, *ZONE_NAMES):
             raise ValueError(f"event region {self.region!r} is not a region")
         if not (math.isfinite(self.t_s) and self.t_s >= 0) or len(self.text) > MAX_TEXT_CHARS:
             raise ValueError(f"event: bad time {self.t_s} or text longer than {MAX_TEXT_CHARS} characters")
@@ -232,6 +236,8 @@ class SessionSummary:
     completed: bool = False
     baseline: str = "default"  # what tension was measured against: "personal" | "default"
     twitch_events: tuple = ()  # tracker.TwitchEvent, in order
+    after_massage: Measures | None = None  # the resting measurement after a massage
+    massage_s: float | None = None  # time spent massaging (None: no massage)
 
 
 @dataclass(frozen=True)
@@ -280,6 +286,8 @@ class SessionRecord:
     relax_s: float | None
     before: Measures | None
     after: Measures | None
+    after_massage: Measures | None
+    massage_s: float | None
     journal: Journal
     samples: int  # seconds recorded
 
@@ -304,6 +312,8 @@ class SessionRecord:
             "samples": self.samples,
             "before": self.before.to_json() if self.before else None,
             "after": self.after.to_json() if self.after else None,
+            "after_massage": self.after_massage.to_json() if self.after_massage else None,
+            "massage_s": self.massage_s,
             "journal": self.journal.to_json(),
         }
 

@@ -7,6 +7,7 @@ from .logrecords import MEASURE_COLUMNS, PHASES
 
 # -- columns ---------------------------------------------------------------------------
 SUMMARY_COLUMNS = tuple(f"{p}_{c}" for p in PHASES for c in MEASURE_COLUMNS)
+_MASSAGE_COLUMNS = ("massage_s", *(f"after_massage_{c}" for c in MEASURE_COLUMNS))  # added by version 3
 SAMPLE_COLUMNS = ("session_id", "t_s", "phase", *MEASURE_COLUMNS, "quality")
 EVENT_COLUMNS = ("session_id", "seq", "t_s", "kind", "region", "side", "text", "duration_s", "amplitude")
 SESSION_COLUMNS = (
@@ -26,7 +27,8 @@ SESSION_COLUMNS = (
     "twitches",
     "relaxed_s",
     "relax_s",
-    *SUMMARY_COLUMNS,
+    *(c for c in SUMMARY_COLUMNS if c not in _MASSAGE_COLUMNS),
+    *_MASSAGE_COLUMNS,
 )
 
 
@@ -117,12 +119,38 @@ def _v2() -> tuple[str, ...]:
     )
 
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_v1(), _v2())  # MIGRATIONS[v - 1] takes the schema to version v
+def _v3() -> tuple[str, ...]:
+    """Version 3: the guided massage. Its length, and the resting measurement after it (the
+    measures' columns spelt out, as in _v1). Its steps and pain reports are events (kinds
+    "massage" and "pain"), its seconds samples (phase "after_massage"). Frozen."""
+    regions = ("brow", "eye", "mouth_corner", "mouth_excursion", "nose")
+    tension = ("brow", "eye", "cheek", "mouth", "chin", "jaw")
+    measures = (
+        [f"{r}_diff_mm" for r in regions]
+        + [f"{r}_{s}_tension" for r in tension for s in ("left", "right")]
+        + ["asymmetry_index", "tension_index"]
+    )
+    return ("ALTER TABLE sessions ADD COLUMN massage_s REAL CHECK (massage_s >= 0)",) + tuple(
+        f"ALTER TABLE sessions ADD COLUMN after_massage_{m} REAL" for m in measures
+    )
+
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_v1(), _v2(), _v3())  # MIGRATIONS[v - 1] takes the schema to version v
 SCHEMA_VERSION = len(MIGRATIONS)
 # The oldest schema a read-only open still reads: a migration that only adds tables leaves
 # every query of the older ones working (a missing table reads as empty), so history, export
 # and the report work on an old log without upgrading it.
 MIN_READABLE_VERSION = 1
+
+
+def read_compat(version: int) -> tuple[str, ...]:
+    """For a read-only open of an older log (which must not be changed): temporary views that
+    give its tables the columns later versions added, empty. Unqualified names find the temp
+    schema first, so every query reads through them."""
+    if version >= 3:
+        return ()
+    added = ", ".join(f"NULL AS {c}" for c in _MASSAGE_COLUMNS)
+    return (f"CREATE TEMP VIEW sessions AS SELECT *, {added} FROM main.sessions",)
 
 
 # -- the export's tables ------------------------------------------------------------------
@@ -148,7 +176,7 @@ EXPORT_TYPES = {
         ("twitches", "i?"),
         ("relaxed_s", "r?"),
         ("relax_s", "r?"),
-        *((c, "r?") for c in SUMMARY_COLUMNS),
+        *((c, "r?") for c in SESSION_COLUMNS[SESSION_COLUMNS.index("relax_s") + 1 :]),
         ("pain_before", "i?"),
         ("pain_after", "i?"),
         ("tags", "t"),
@@ -174,4 +202,6 @@ EXPORT_TYPES = {
     ),
 }
 EXPORT_COLUMNS = {name: tuple(c for c, _ in cols) for name, cols in EXPORT_TYPES.items()}
+# Columns newer exports have and version 1's lack: an old export reads them as missing.
+ADDED_SINCE_V1 = {"sessions": _MASSAGE_COLUMNS}
 EXPORT_TABLES = tuple(EXPORT_TYPES)  # baselines, sessions, samples, events: the order rows refer back

@@ -195,11 +195,15 @@ class SessionWriting:
             ["ended_utc = ?", "duration_s = ?", "completed = ?", "interrupted = 0"],
             [iso_utc(ended), stored_number(duration, TIME_DECIMALS), int(bool(completed))],
         )
-        for phase, m in (("before", summary.before), ("after", summary.after)):
+        for phase, m in (
+            ("before", summary.before),
+            ("after", summary.after),
+            ("after_massage", summary.after_massage),
+        ):
             if m is not None:
                 sets += [f"{phase}_{col} = ?" for col in MEASURE_COLUMNS]
                 values += m.values()
-        for name in ("relaxed_s", "relax_s"):
+        for name in ("relaxed_s", "relax_s", "massage_s"):
             if getattr(summary, name) is not None:
                 sets.append(f"{name} = ?")
                 values.append(stored_number(getattr(summary, name), TIME_DECIMALS))

@@ -12,6 +12,8 @@ class Phase(str, Enum):
     CHECK = "check"
     CALIBRATE = "calibrate"
     BEFORE = "before"
+    MASSAGE = "massage"
+    AFTER_MASSAGE = "after_massage"
     RELAX = "relax"
     AFTER = "after"
     DONE = "done"
@@ -21,6 +23,8 @@ PHASE_TITLES = {
     Phase.CHECK: "Getting ready",
     Phase.CALIBRATE: "Learning your relaxed face",
     Phase.BEFORE: "Resting measurement (before)",
+    Phase.MASSAGE: "Gentle self-massage",
+    Phase.AFTER_MASSAGE: "Resting measurement (after massage)",
     Phase.RELAX: "Guided relaxation",
     Phase.AFTER: "Resting measurement (after)",
     Phase.DONE: "Done",
@@ -52,6 +56,7 @@ CHECK_MESSAGES = {
     "centre": "Move to the middle of the picture",
     "frontal": "Face the screen",
     "light": "More light from the front, please",
+    "covered": "Something covers your face: take your hands down when you're ready",
 }
 FACE_LOST = "I can't see your face: come back into view when you're ready"
 TWO_FACES = "More than one face in view: following the largest"
@@ -61,6 +66,8 @@ PHASE_INSTRUCTIONS = {
     Phase.CHECK: "Sit comfortably and face the screen",
     Phase.CALIBRATE: "Let your face rest: I'm learning your relaxed face ({calibrate})",
     Phase.BEFORE: "Sit still and let your face rest ({before})",
+    Phase.MASSAGE: "Follow the highlighted zone; light pressure, it should feel pleasant",
+    Phase.AFTER_MASSAGE: "Hands down, and let your face rest ({after_massage})",
     Phase.RELAX: "Follow the breathing circle; I'll tell you where to let go",
     Phase.AFTER: "Rest once more, quite still ({after})",
     Phase.DONE: "Well done",
@@ -71,6 +78,20 @@ INTRO = (
     "I learn your relaxed face ({calibrate}), you rest ({before}),",
     "relax with the circle ({relax}), then rest again ({after}).",
 )
+INTRO_MASSAGE = (  # ... and with a massage
+    "Your first session takes about {total} in all:",
+    "I learn your relaxed face ({calibrate}), you rest ({before}),",
+    "massage ({massage}), rest ({after_massage}), relax ({relax}), rest ({after}).",
+)
+# Before the "after massage" measurement: hands away, and a face still for a moment.
+SETTLE = "Rest your hands in your lap and let your face settle"
+# The evening wind-down: a slower pacer and quieter words, for the night's and the
+# morning's pains.
+EVENING_INSTRUCTIONS = {
+    Phase.RELAX: "Follow the slow circle; let the day go",
+    Phase.AFTER: "Rest once more, quite still ({after})",
+    Phase.DONE: "Well done. Rest gently now",
+}
 
 
 def prompt_text(region: str, side: str, table=PROMPTS) -> str:

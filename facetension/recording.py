@@ -21,13 +21,15 @@ class LogRecorder:
         self.log.add_sample(self.session_id, row)
 
     def event(self, e: Event) -> None:
-        if e.phase is Phase.RELAX:
+        if not e.logged:
+            return
+        if e.phase in (Phase.MASSAGE, Phase.RELAX):
             # The 'before' window has just ended: keep it now, in case the session is cut short.
             before = self.session.summary().before
             if before is not None:
                 self.log.save_before(self.session_id, before)
         kind = e.kind if e.kind in EVENT_KINDS else "warning"
-        duration = None if e.twitch is None else e.twitch.duration_s
+        duration = e.duration_s if e.twitch is None else e.twitch.duration_s
         amplitude = None if e.twitch is None else e.twitch.amplitude
         self.log.add_event(
             self.session_id, EventRow(max(e.t_s, 0.0), kind, e.region, e.side, e.text, duration, amplitude)

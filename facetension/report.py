@@ -11,10 +11,11 @@ import base64
 import html
 import io
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
+from .habit import MONTHS, WEEKDAYS, Habit, day_label, habit_json
 from .safetext import printable
 from .trends import Point, Slope, mdc95, spearman, trends, trigger_effects, weekly
 from .wording import NOT_A_DEVICE, RED_FLAGS, REGION_NAMES, REGION_SHORT, count
@@ -28,8 +29,10 @@ TITLES = {
 }
 
 
-def build(points: list[Point], zones: set[str] | None = None) -> dict:
-    """Every number of the report, for --json and for the page."""
+def build(points: list[Point], zones: set[str] | None = None, habit: Habit | None = None) -> dict:
+    """Every number of the report, for --json and for the page. habit: the days practised up
+    to today (all of them, whatever the points' --since), for the habit line and the calendar
+    strip; None leaves them out."""
     points = sorted(points, key=lambda p: p.local_start)
     done = [p for p in points if p.completed]
     notes = []
@@ -77,6 +80,7 @@ def build(points: list[Point], zones: set[str] | None = None) -> dict:
         },
         "pain_vs_tension": None if pain is None else dict(zip(("rho", "low", "high", "n"), pain)),
         "notes": notes,
+        "habit": None if habit is None else habit_json(habit),
     }
 
 
@@ -125,6 +129,8 @@ def terminal(r: dict) -> str:
         f"{count(r['sessions'], 'session')} ({r['completed']} completed; {sources(r)})"
         + (f", {r['first'][:10]} to {r['last'][:10]}" if r["first"] else ""),
     ]
+    if r["habit"] and r["habit"]["sentence"]:
+        lines.append(r["habit"]["sentence"])
     weeks = r["weekly"]
     if weeks:
         lines.append("asymmetry by week  " + sparkline([w["asymmetry_index"] for w in weeks]))
@@ -236,12 +242,45 @@ table { border-collapse: collapse; font-size: 0.85em; }
 td, th { padding: 0.2em 0.6em; border-bottom: 1px solid #ddd; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 img { max-width: 100%; } .note { background: #f4f1e8; padding: 0.5em 0.8em; border-radius: 4px; }
+.strip { border-collapse: separate; border-spacing: 3px; margin: 0.4em 0; }
+.strip th, .strip td { padding: 0; border: 0; }
+.strip th { font-weight: normal; font-size: 0.7em; color: #666; text-align: center; }
+.strip th[scope=row] { text-align: right; padding-right: 0.5em; white-space: nowrap; }
+.day { display: block; width: 1.05em; height: 1.05em; box-sizing: border-box; border-radius: 3px;
+  background: #f1f1f1; border: 1px solid #dddddd; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+.day.on { background: #4a8f7b; border-color: #3f7a69; }
+.day.today { box-shadow: 0 0 0 2px #9fb8c8; }
 @media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } img { page-break-inside: avoid; } }
 """
 
 
 def _fmt(v, digits=1) -> str:
     return "–" if v is None else f"{v:.{digits}f}"
+
+
+def _calendar_html(h: dict) -> str:
+    """The days practised as small squares, a week a row, Monday to Sunday: practised days
+    filled in a calm green, the others plain. Every day is named for screen readers and on
+    hover ('Monday 2 March 2026: practised'); the sentence above says it in words."""
+    e = html.escape
+    days = [(date.fromisoformat(c["date"]), c["practised"]) for c in h["calendar"]]
+    today = date.fromisoformat(h["today"])
+    rows = [
+        "<table class='strip'><tr><td></td>"
+        + "".join(f"<th scope='col' abbr='{e(d)}'>{e(d[:3])}</th>" for d in WEEKDAYS)
+        + "</tr>"
+    ]
+    for i in range(0, len(days), 7):
+        week = days[i : i + 7]
+        cells = [
+            f"<td><span class='day{' on' if done else ''}{' today' if d == today else ''}' role='img' "
+            f"title='{e(day_label(d, done))}' aria-label='{e(day_label(d, done))}'></span></td>"
+            for d, done in week
+        ]
+        cells += ["<td></td>"] * (7 - len(week))  # the days of this week still to come
+        monday = week[0][0]
+        rows.append(f"<tr><th scope='row'>{monday.day} {MONTHS[monday.month - 1][:3]}</th>{''.join(cells)}</tr>")
+    return "".join(rows) + "</table>"
 
 
 def render_html(points: list[Point], r: dict) -> str:
@@ -258,6 +297,15 @@ def render_html(points: list[Point], r: dict) -> str:
     ]
     for note in r["notes"]:
         parts.append(f"<p class='note'>{e(note)}</p>")
+    habit = r["habit"]
+    if habit and habit["calendar"]:  # nothing to show before the first practice
+        parts.append("<h2>Days you practised</h2>")
+        if habit["sentence"]:
+            parts.append(f"<p class='habit'>{e(habit['sentence'])}</p>")
+        parts.append(_calendar_html(habit))
+        parts.append(
+            "<p><small>A filled square is a day you practised; each row is a week, Monday to Sunday.</small></p>"
+        )
     enough = r["completed"] >= 2 and len({p.local_start.date() for p in points if p.completed}) > 1
     if enough:
         parts.append("<h2>Are things getting better?</h2><ul>")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import outputs, report
 from .cli_common import add_db_option, add_since_option
+from .habit import Habit, habit_from
 from .storage import Log
 from .trends import Point
 
@@ -39,10 +40,17 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
     return points, {r.tz for r in records}
 
 
+def habit_now(log: Log) -> Habit:
+    """The habit as of today, this computer's local date: every practice day in the log,
+    whatever --since says (the habit is about now)."""
+    return habit_from(log.practice_days(), date.today())
+
+
 def cmd_report(args) -> int:
     with Log.open(args.db, readonly=True) as log:
         points, zones = points_from(log, args.since)
-    numbers = report.build(points, zones)
+        habit = habit_now(log)
+    numbers = report.build(points, zones, habit)
     if args.json:
         print(json.dumps(numbers, default=str))
         return 0
@@ -57,7 +65,8 @@ def cmd_report(args) -> int:
 def cmd_trend(args) -> int:
     with Log.open(args.db, readonly=True) as log:
         points, zones = points_from(log, args.since)
-    print(report.terminal(report.build(points, zones)))
+        habit = habit_now(log)
+    print(report.terminal(report.build(points, zones, habit)))
     return 0
 
 

@@ -3,124 +3,42 @@
 Pure session logic: frames' measurements and times come in, a view to draw and events to
 log go out. No I/O, no clock, no window: the live loop (live.py) does those.
 
-    CHECK → (CALIBRATE, first time only) → BEFORE → RELAX → AFTER → DONE
+    CHECK → (CALIBRATE, first time only) → BEFORE → (MASSAGE → AFTER_MASSAGE) → RELAX → AFTER → DONE
+
+The massage (massage.py guides it) measures nothing: hands are on the face. The "after
+massage" measurement starts once the face has been clear and still for settle_s.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from .baselines import Baseline
 from .errors import NoUsableFaceError
-from .face import Face
-from .learn import MIN_CALIBRATION_S, baseline_from
-from .logrecords import Key, Measures, SampleRow, SessionSummary, median_measures
+from .learn import baseline_from
+from .logrecords import Key, SampleRow, SessionSummary, median_measures
+from .massage import PAIN_ADVICE, PLEASANT, MassageGuide, Step, plan
 from .metrics import FrameMeasure
+from .practice_types import Event, FrameInput, PracticeSettings, View, Window
 from .practice_words import (
     BILATERAL,
     CHECK_MESSAGES,
+    EVENING_INSTRUCTIONS,
     FACE_LOST,
     INTRO,
+    INTRO_MASSAGE,
     PAUSED,
     PHASE_INSTRUCTIONS,
     PHASE_TITLES,
     PRAISE,
     PROMPTS,
+    SETTLE,
     TWO_FACES,
     Phase,
     prompt_text,
     span,
 )
 from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
-
-
-@dataclass(frozen=True)
-class PracticeSettings:
-    relax_s: float = 300.0
-    before_s: float = 20.0
-    after_s: float = 20.0
-    calibrate_s: float = 12.0  # first session only: learn the relaxed face
-    check_hold_s: float = 1.0  # the check must pass this long without a break
-    prompt_gap_s: float = 6.0  # at most one prompt every 6 s ...
-    same_prompt_gap_s: float = 15.0  # ... and the same one not again within 15 s
-    prompt_threshold: float = 0.15  # tension above the baseline that earns a prompt (rest noise: < 0.07)
-    prompt_hold_s: float = 1.0  # ... held this long (a passing twitch is not held tension)
-    praise_fraction: float = 0.5  # praise when the prompted tension has halved ...
-    praise_window_s: float = 20.0  # ... within this long of the prompt
-    breaths_per_min: float = 6.0
-    inhale_share: float = 0.4  # in for 4 s, out for 6 s
-    relaxed_index: float = 10.0  # tension index at or below this counts as relaxed
-    max_angle_deg: float = 15.0
-    min_face_share: float = 0.2  # face height over frame height
-    max_face_share: float = 0.8
-    centre_tolerance: float = 0.25  # face centre within ±25 % of the frame from the middle
-    min_brightness: float = 60.0  # mean grey level over the face
-
-    @classmethod
-    def fitted(cls, duration_s: float, calibrate: bool) -> PracticeSettings:
-        """Phase lengths for a recorded clip of `duration_s`: the whole loop fits in it
-        (calibration ~22 %, before and after ~18 % each, the rest relaxation)."""
-        usable = max(duration_s - 1.5, 6.0)  # the check, and a little slack at the end
-        # The calibration needs at least MIN_CALIBRATION_S of still face (plus the tracker's start).
-        cal = min(12.0, max(0.22 * usable, MIN_CALIBRATION_S + 1.0)) if calibrate else 0.0
-        rest = min(20.0, 0.18 * usable)
-        return cls(relax_s=max(usable - cal - 2 * rest, 1.0), before_s=rest, after_s=rest, calibrate_s=max(cal, 1.0))
-
-
-@dataclass(frozen=True)
-class FrameInput:
-    """One frame, as the live loop saw it."""
-
-    t_s: float
-    face: Face | None
-    measure: FrameMeasure | None
-    frame_size: tuple[int, int]  # (width, height)
-    brightness: float | None  # mean grey over the face box, 0..255
-
-
-@dataclass(frozen=True)
-class Event:
-    t_s: float
-    kind: str  # "prompt" | "praise" | "warning" | "check" | "twitch" | "phase"
-    text: str  # what the person reads
-    region: str | None = None
-    side: str | None = None
-    phase: Phase | None = None  # a "phase" event: the phase entered
-    twitch: TwitchEvent | None = None  # a "twitch" event: what the tracker found
-
-
-@dataclass(frozen=True)
-class View:
-    phase: Phase
-    phase_progress: float  # 0..1
-    session_progress: float  # 0..1 over the whole session
-    message: str | None  # the current prompt, check advice or warning
-    message_kind: str | None
-    pacer: float  # 0..1 breath size
-    pacer_label: str  # "breathe in" | "breathe out"
-    tension: dict[Key, float]
-    paused: bool
-    baseline: str  # "personal" | "default"
-    phase_left_s: float | None = None  # time left in the phase (None: the check, which has no length)
-    session_left_s: float | None = None  # ... and in the whole session (active time: pauses stop it)
-    instruction: str = ""  # what to do in this phase, one short line
-    intro: tuple[str, ...] = ()  # the first session: what will happen and how long it takes
-
-
-@dataclass
-class _Window:
-    """Frames collected for a resting measurement."""
-
-    diffs: list = field(default_factory=list)
-    tension: list = field(default_factory=list)
-    index: list = field(default_factory=list)
-
-    def summary(self) -> Measures | None:
-        """Medians over the window's frames; None when nothing was measured."""
-        if not self.diffs and not self.tension:
-            return None
-        return median_measures(self.diffs, self.tension, self.index)
 
 
 class PracticeSession:
@@ -146,7 +64,10 @@ class PracticeSession:
         self._paused = False
         self._check_ok_since: float | None = None
         self._calib: list = []
-        self._windows = {Phase.BEFORE: _Window(), Phase.AFTER: _Window()}
+        self._windows = {Phase.BEFORE: Window(), Phase.AFTER_MASSAGE: Window(), Phase.AFTER: Window()}
+        self._guide: MassageGuide | None = None
+        self._clear_since: float | None = None  # after the massage: face clear and still since
+        self._settled = False
         self._over_since: dict[Key, float] = {}
         self._last_prompt_t = -math.inf
         self._last_said: dict[str, float] = {}
@@ -165,23 +86,47 @@ class PracticeSession:
         lengths = dict(
             calibrate=span(settings.calibrate_s),
             before=span(settings.before_s),
+            massage=span(settings.massage_s),
+            after_massage=span(settings.after_massage_s),
             relax=span(settings.relax_s),
             after=span(settings.after_s),
         )
-        self._instructions = {p: text.format(**lengths) for p, text in PHASE_INSTRUCTIONS.items()}
-        total = settings.calibrate_s + settings.before_s + settings.relax_s + settings.after_s
-        self._intro = tuple(line.format(total=span(total), **lengths) for line in INTRO) if self._learn else ()
+        words = {**PHASE_INSTRUCTIONS, **(EVENING_INSTRUCTIONS if settings.evening else {})}
+        self._instructions = {p: text.format(**lengths) for p, text in words.items()}
+        total = sum(self._lengths().values())
+        intro = INTRO_MASSAGE if settings.massage_s else INTRO
+        self._intro = tuple(line.format(total=span(total), **lengths) for line in intro) if self._learn else ()
 
     # -- controls ------------------------------------------------------------------
     def toggle_pause(self) -> bool:
         self._paused = not self._paused
         return self._paused
 
-    def stop(self) -> None:
-        """The user ends the session (q, Esc, window closed)."""
+    def stop(self) -> list[Event]:
+        """The user ends the session (q, Esc, window closed); a massage step cut short is
+        logged with the time spent on it."""
+        events: list[Event] = []
         if self.phase != Phase.DONE:
+            if self.phase == Phase.MASSAGE and self._guide is not None:
+                self._step_event(self._guide.stop(self._active), events)
             self.stopped_early = True
             self.phase = Phase.DONE
+        return events
+
+    def pain(self) -> list[Event]:
+        """'This hurts' (p) during the massage: advice, and on to the next zone."""
+        if self.phase != Phase.MASSAGE or self._guide is None or self._paused:
+            return []
+        ended = self._guide.pain(self._active)
+        if ended is None:
+            return []
+        events: list[Event] = []
+        self._step_event(ended, events)
+        t = self._last_t or 0.0
+        events.append(Event(t, "pain", PAIN_ADVICE, ended[0].zone, ended[0].side))
+        self._message = (PAIN_ADVICE, "warning")
+        self._next_step(t, events)
+        return events
 
     @property
     def paused(self) -> bool:
@@ -194,13 +139,22 @@ class PracticeSession:
     def done(self) -> bool:
         return self.phase == Phase.DONE
 
-    def _phase_length(self) -> float:
+    def _lengths(self) -> dict[Phase, float]:
+        """The planned phases' lengths, in order (a massage's as planned once it starts)."""
+        massage = self._guide.total_s if self._guide is not None else self.s.massage_s
         return {
-            Phase.CALIBRATE: self.s.calibrate_s,
+            Phase.CALIBRATE: self.s.calibrate_s if self._learn else 0.0,
             Phase.BEFORE: self.s.before_s,
+            Phase.MASSAGE: massage,
+            Phase.AFTER_MASSAGE: self.s.after_massage_s if self.s.massage_s else 0.0,
             Phase.RELAX: self.s.relax_s,
             Phase.AFTER: self.s.after_s,
-        }.get(self.phase, 0.0)
+        }
+
+    def _phase_length(self) -> float:
+        if self.phase == Phase.CALIBRATE:
+            return self.s.calibrate_s
+        return self._lengths().get(self.phase, 0.0)
 
     # -- the frame loop --------------------------------------------------------------
     def update(self, f: FrameInput) -> tuple[View, list[Event], list[SampleRow]]:
@@ -220,13 +174,17 @@ class PracticeSession:
         if self.phase == Phase.CHECK:
             self._check(f, events)
             return self._view(), events, rows
+        if self.phase == Phase.MASSAGE:  # hands on the face: nothing is measured
+            self.tracker.update(None, f.t_s)
+            self._massage(f.t_s, events)
+            return self._view(), events, rows
 
         problem = self._problem(f)
         usable = problem is None
         reading = None
         if usable:
             reading = Reading.of(f.face, f.measure)
-        if problem and not self._face_lost:
+        if problem and not self._face_lost and (self.phase != Phase.AFTER_MASSAGE or self._settled):
             self._face_lost = True
             text = FACE_LOST if problem == "no-face" else CHECK_MESSAGES[problem]
             self._message = (text, "warning")
@@ -243,6 +201,9 @@ class PracticeSession:
                 self._twitches.append(e)
                 events.append(Event(e.t_s, "twitch", f"twitch: {e.side} {e.region}", e.region, e.side, twitch=e))
             self._last_values = sample.values
+        if self.phase == Phase.AFTER_MASSAGE and not self._settled:
+            self._settle(f, sample, usable, events)
+            return self._view(), events, rows
         self._collect(f, sample, usable)
         if self.phase == Phase.RELAX and sample is not None:
             self._relax_elapsed += dt
@@ -272,6 +233,8 @@ class PracticeSession:
         """What stops this frame from being measured, as a CHECK_MESSAGES key."""
         if f.face is None:
             return "no-face"
+        if f.measure is not None and "covered" in f.measure.excluded:
+            return "covered"
         w, h = f.frame_size
         share = f.face.height_px / h
         cx, cy = f.face.centre_px
@@ -310,13 +273,66 @@ class PracticeSession:
             self.tracker = TensionTracker.for_baseline(self.baseline)
             self._calib = []
             self._enter(Phase.BEFORE, t_s, events)
-        elif self.phase == Phase.BEFORE:
+        elif self.phase == Phase.BEFORE and self.s.massage_s > 0:
+            self._start_massage(t_s, events)
+        elif self.phase in (Phase.BEFORE, Phase.AFTER_MASSAGE):
+            self._message = None
             self._enter(Phase.RELAX, t_s, events)
         elif self.phase == Phase.RELAX:
             self._message = None
             self._enter(Phase.AFTER, t_s, events)
         elif self.phase == Phase.AFTER:
             self._enter(Phase.DONE, t_s, events)
+
+    # -- the massage -------------------------------------------------------------------
+    def _start_massage(self, t: float, events: list[Event]) -> None:
+        before = self._windows[Phase.BEFORE].summary()
+        steps, step_s = plan(before.tension if before else {}, self.s.massage_s)
+        self._guide = MassageGuide(steps, step_s)
+        self._enter(Phase.MASSAGE, t, events)
+        self._message = (PLEASANT, "check")
+        events.append(Event(t, "check", PLEASANT))
+        self._guide.tick(self._active)
+        self._next_step(t, events)
+
+    def _massage(self, t: float, events: list[Event]) -> None:
+        for ended in self._guide.tick(self._active):
+            self._step_event(ended, events, t)
+            self._next_step(t, events)
+        if self._guide.finished:
+            self._message = (SETTLE, "check")
+            self._clear_since, self._settled = None, False
+            self._enter(Phase.AFTER_MASSAGE, t, events)
+            events.append(Event(t, "check", SETTLE))
+
+    def _next_step(self, t: float, events: list[Event]) -> None:
+        """Say the step that starts now (logged when it ends, with its length)."""
+        state = self._guide.state(self._active)
+        if state is not None:
+            events.append(Event(t, "massage", state.step.how, state.step.zone, state.step.side, logged=False))
+
+    def _step_event(self, ended: tuple[Step, float, float, bool] | None, events: list[Event], t=None) -> None:
+        """A step that ended, for the log: its zone, side, start (session time) and length."""
+        if ended is None:
+            return
+        step, start, duration, _ = ended
+        now = self._last_t if t is None else t
+        at = max(0.0, (now or 0.0) - (self._active - start))  # active time → the frames' time
+        events.append(Event(at, "massage", step.title, step.zone, step.side, duration_s=round(duration, 3)))
+
+    def _settle(self, f: FrameInput, sample: TensionSample | None, usable: bool, events: list[Event]) -> None:
+        """After the massage: wait for a face clear of hands and still for settle_s, then
+        start the phase's clock and measure."""
+        still = usable and not (sample is not None and sample.moving)  # a blink is still (its sample: None)
+        if not still:
+            self._clear_since = None
+            return
+        if self._clear_since is None:
+            self._clear_since = self._active
+        if self._active - self._clear_since >= self.s.settle_s:
+            self._settled = True
+            self._phase_start = self._active
+            self._message = None
 
     # -- coaching ----------------------------------------------------------------------
     def _coach(self, sample: TensionSample, t: float, events: list[Event]) -> None:
@@ -373,7 +389,7 @@ class PracticeSession:
         window.index.append(sample.index)
 
     def _per_second(self, t: float, measure: FrameMeasure | None, sample: TensionSample | None) -> list[SampleRow]:
-        if self.phase in (Phase.CHECK, Phase.DONE):
+        if self.phase in (Phase.CHECK, Phase.DONE, Phase.MASSAGE):  # the massage: hands on the face
             return []
         if self._second_start is None:
             self._second_start, self._second_phase = t, self.phase
@@ -406,23 +422,21 @@ class PracticeSession:
     # -- output ------------------------------------------------------------------------
     def _view(self) -> View:
         length = self._phase_length()
-        progress = min(1.0, (self._active - self._phase_start) / length) if length > 0 else 0.0
-        order = [Phase.CALIBRATE, Phase.BEFORE, Phase.RELAX, Phase.AFTER]
-        lengths = {
-            Phase.CALIBRATE: self.s.calibrate_s if self._learn else 0.0,
-            Phase.BEFORE: self.s.before_s,
-            Phase.RELAX: self.s.relax_s,
-            Phase.AFTER: self.s.after_s,
-        }
+        waiting = self.phase == Phase.AFTER_MASSAGE and not self._settled
+        in_phase = 0.0 if waiting else self._active - self._phase_start
+        if self.phase == Phase.MASSAGE and self._guide is not None:
+            in_phase = length - self._guide.left_s(self._active)
+        progress = min(1.0, in_phase / length) if length > 0 else 0.0
+        lengths = self._lengths()
         total = sum(lengths.values())
         passed = 0.0
-        for p in order:
+        for p in lengths:
             if p == self.phase:
                 passed += progress * lengths[p]
                 break
             passed += lengths[p] if self.phase != Phase.CHECK else 0.0
         session_progress = 1.0 if self.phase == Phase.DONE else (passed / total if total else 0.0)
-        phase_left = None if self.phase == Phase.CHECK else max(0.0, length - (self._active - self._phase_start))
+        phase_left = None if self.phase == Phase.CHECK else max(0.0, length - in_phase)
         session_left = 0.0 if self.phase == Phase.DONE else max(0.0, total - passed)
         cycle = 60.0 / self.s.breaths_per_min
         phase_t = (self._active % cycle) / cycle
@@ -452,6 +466,7 @@ class PracticeSession:
             session_left,
             self._instructions[self.phase],
             intro,
+            self._guide.state(self._active) if self.phase == Phase.MASSAGE and self._guide else None,
         )
 
     def summary(self) -> SessionSummary:
@@ -464,4 +479,6 @@ class PracticeSession:
             completed=self.phase == Phase.DONE and not self.stopped_early,
             baseline=self.tracker.baseline_kind,
             twitch_events=tuple(self._twitches),
+            after_massage=self._windows[Phase.AFTER_MASSAGE].summary(),
+            massage_s=None if self._guide is None else sum(d for _, _, d, _ in self._guide.done_steps),
         )

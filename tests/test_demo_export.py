@@ -8,13 +8,14 @@ from pathlib import Path
 from facetension.cli import main
 
 DEMO = Path(__file__).resolve().parents[1] / "samples" / "demo.db"
-JSON_SHA256 = "f9a7e51d658ddeaa617059725fe29daad460c9815cb99296d5364c0f6722925e"
+# Export version 2 (the massage): meta.csv and sessions.csv changed; the other tables did not.
+JSON_SHA256 = "a91aa8264ec4145749ca52e6d3bc6d1ede249904a5f5e9856916bb68e7cfd610"
 CSV_SHA256 = {
     "baselines.csv": "3d94f237080745ba61d9cab84616aae97aa63d3af5da773826a32fdc93243e95",
     "events.csv": "69b46f7b245a7064356c0e9b4415cd86c6a385a0847b02f43f8e10048624512e",
-    "meta.csv": "add86a95a6b4a5df669501f740c76200081f2547961739a4e84789cffff65ceb",
+    "meta.csv": "1773a9fd4c57a2d62d143d5dcf4687904d51ce92ae2bd79ad7e4547ce27fc316",
     "samples.csv": "31fa403284650a08e4aa0d77ead0b62bcc82f0774ad97c08ce6b5e3969adbd3f",
-    "sessions.csv": "1dde3172ce442cd5cac7dfd4442804c677f1a6077d1fb71fc497ce4bda5e7de0",
+    "sessions.csv": "97fc96e6c104906286e5a344a459451ee72137b1030b9ad8eef83c504492e7d0",
 }
 
 
@@ -30,3 +31,47 @@ def test_the_demo_log_exports_to_the_same_bytes(tmp_path, capsys):
     assert _sha(tmp_path / "a.json") == JSON_SHA256
     assert {p.name: _sha(p) for p in (tmp_path / "csv").iterdir()} == CSV_SHA256
     assert _sha(db) == _sha(DEMO)
+
+
+def test_a_log_written_by_the_previous_version_migrates_without_loss(tmp_path, capsys):
+    """samples/demo.db was written by an earlier facetension (schema 1, before the settings
+    table and the massage). Read-only it is read as it is; the first write upgrades it to
+    the current schema, and every row survives."""
+    import sqlite3
+
+    from facetension.storage import SCHEMA_VERSION, Log
+
+    db = tmp_path / "demo.db"
+    shutil.copy(DEMO, db)
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 1 < SCHEMA_VERSION
+    assert main(["export", "--db", str(db), "--format", "json", "--out", str(tmp_path / "old.json")]) == 0
+    assert _sha(db) == _sha(DEMO)  # reading did not upgrade it
+    with Log.open(db) as log:  # a writer: upgrades
+        assert len(log.sessions()) == 40
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert main(["export", "--db", str(db), "--format", "json", "--out", str(tmp_path / "new.json")]) == 0
+    assert _sha(tmp_path / "new.json") == _sha(tmp_path / "old.json") == JSON_SHA256
+
+
+def test_a_version_1_export_still_imports(tmp_path, capsys):
+    """An export made before the massage (version 1: no massage columns) imports, and the log
+    it makes exports exactly as the one it came from."""
+    import json
+
+    from facetension.logschema import ADDED_SINCE_V1
+
+    db = tmp_path / "demo.db"
+    shutil.copy(DEMO, db)
+    assert main(["export", "--db", str(db), "--format", "json", "--out", str(tmp_path / "a.json")]) == 0
+    doc = json.loads((tmp_path / "a.json").read_text())
+    table = doc["tables"]["sessions"]
+    keep = [i for i, c in enumerate(table["columns"]) if c not in ADDED_SINCE_V1["sessions"]]
+    assert len(keep) == len(table["columns"]) - len(ADDED_SINCE_V1["sessions"])
+    table["columns"] = [table["columns"][i] for i in keep]
+    table["rows"] = [[row[i] for i in keep] for row in table["rows"]]
+    doc["version"] = 1
+    (tmp_path / "v1.json").write_text(json.dumps(doc))
+    fresh = tmp_path / "fresh.db"
+    assert main(["import", str(tmp_path / "v1.json"), "--db", str(fresh)]) == 0
+    assert main(["export", "--db", str(fresh), "--format", "json", "--out", str(tmp_path / "b.json")]) == 0
+    assert _sha(tmp_path / "b.json") == JSON_SHA256

@@ -17,6 +17,7 @@ import pytest
 from facetension import logcli, storage
 from facetension.cli import main
 from facetension.errors import InputError, StorageError
+from facetension.logexport import EXPORT_VERSION
 from facetension.metrics import REGIONS
 from facetension.storage import (
     BUILTIN_TAGS,
@@ -240,7 +241,7 @@ def test_csv_export_loads_with_a_plain_pandas_read_csv(capsys, db, tmp_path):
 def test_json_export_to_stdout(capsys, db):
     rc, out, _ = run(capsys, "export", "--format", "json")
     doc = json.loads(out)
-    assert rc == 0 and (doc["format"], doc["version"]) == ("facetension-log", 1)
+    assert rc == 0 and (doc["format"], doc["version"]) == ("facetension-log", EXPORT_VERSION)
     assert list(doc) == ["format", "version", "app_version", "tables"]
     samples = doc["tables"]["samples"]
     assert samples["columns"] == list(EXPORT_COLUMNS["samples"]) and len(samples["rows"]) == 15
