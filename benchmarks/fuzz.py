@@ -712,7 +712,7 @@ class Gen:
         }
 
     def practice(self) -> None:
-        live = ["--no-window", "--no-journal", "--db", f"{CASE}/log.db"]
+        live = ["--no-window", "--no-journal", "--no-checkin", "--db", f"{CASE}/log.db"]
         for name, (src, expect) in self.sources().items():
             self.add(Case("practice", name, ["practice", "--source", str(src), *live], expect))
         demo = faststart((SAMPLES / "practice_demo.mp4").read_bytes())
@@ -785,6 +785,7 @@ class Gen:
                         "0.05",
                         "--no-window",
                         "--no-journal",
+                        "--no-checkin",
                         "--db",
                         f"{CASE}/log.db",
                     ],
@@ -818,6 +819,7 @@ class Gen:
                         value,
                         "--no-window",
                         "--no-journal",
+                        "--no-checkin",
                         "--db",
                         f"{CASE}/log.db",
                     ],
@@ -1473,7 +1475,7 @@ class Gen:
                     Case(
                         "db",
                         f"{vname}: practice",
-                        ["practice", "--source", clip, "--no-window", "--no-journal", "--db", f"{CASE}/log.db"],
+                        ["practice", "--source", clip, "--no-window", "--no-journal", "--no-checkin", "--db", f"{CASE}/log.db"],
                         "fail",
                         guard="failure",
                     )

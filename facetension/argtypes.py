@@ -10,6 +10,7 @@ from datetime import date
 MAX_SESSION_NUMBER = 2**63 - 1  # SQLite's INTEGER
 MAX_CAMERA_INDEX = 63  # OpenCV reads -1 as "any camera", and some backends crash on it
 MAX_PRACTICE_MINUTES = 120.0  # a guided relaxation is minutes long; hours is surely a typo
+MAX_MASSAGE_MINUTES = 30  # gentle massage: a few minutes is plenty
 MAX_CALIBRATE_SECONDS = 600.0
 MAX_LIMIT = 10**6
 
@@ -72,6 +73,10 @@ def limit(text: str) -> int:
 
 def minutes(text: str) -> float:
     return _positive(text, "the minutes", MAX_PRACTICE_MINUTES)
+
+
+def massage_minutes(text: str) -> float:
+    return _positive(text, "the massage's minutes", MAX_MASSAGE_MINUTES)
 
 
 def seconds(text: str) -> float:

@@ -28,6 +28,7 @@ TITLE = "Before we start"
 PAIN_QUESTION = "Pain now, 0 (none) to 10 (worst): type the number"
 TAG_QUESTION = "What is today like? Press a letter to mark it:"
 FOOTER = "Enter: start    s: skip"
+MARKED = "  - yes"  # after a marked tag (words, not a tick: the window's font has none)
 
 
 @dataclass
@@ -64,7 +65,7 @@ class CheckIn:
     def lines(self) -> list[str]:
         """What the window shows (the overlay wraps none of it: each fits a 640-wide picture)."""
         pain = "-" if self.pain is None else str(self.pain)
-        marks = [f"[{'x' if tag in self.tags else ' '}] {key} {tag}" for key, tag in TAG_KEYS.items()]
+        marks = [f"{key}: {tag}{MARKED if tag in self.tags else ''}" for key, tag in TAG_KEYS.items()]
         return [PAIN_QUESTION, f"Pain now: {pain}", TAG_QUESTION, *marks]
 
 

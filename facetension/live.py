@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from .analysis import measured_frames
+from .checkin import FOOTER, TIMEOUT_S, TITLE, CheckIn
 from .errors import CameraError, InputError
 from .face_model import N_MESH
 from .landmarks import Landmarker
@@ -32,6 +33,9 @@ BRIGHTNESS_EVERY = 6  # every 6th mesh point (78 pixels) for the face's brightne
 KEY_QUIT = {ord("q"), 27}  # q, Esc
 KEY_PAUSE = ord(" ")
 KEY_MESH = ord("m")
+KEY_PAIN = ord("p")  # during the massage: "this hurts"
+KEY_ENTER = {10, 13}
+CHECKIN_POLL_MS = 50
 PAUSE_POLL_MS = 50
 # The pixel refinement (the costliest metric) reads every other frame; the frame between
 # applies its split of lids and brows, 33 ms old at 30 fps, to its own mesh: the readings
@@ -105,11 +109,15 @@ def run(
     realtime: bool = False,
     on_event: Callable[[Event], None] | None = None,
     summary_hold_s: float | None = None,
+    checkin: CheckIn | None = None,
+    on_checkin: Callable[[CheckIn], None] | None = None,
 ) -> Outcome:
     """Run a practice session on a source (VideoSource or CameraSource) until it is done,
     stopped, or the source ends or fails. Everything recorded is handed over as it comes.
     In a window, a session done (completed or stopped) then shows its summary for up to
-    summary_hold_s (default SUMMARY_HOLD_S) or until a key is pressed."""
+    summary_hold_s (default SUMMARY_HOLD_S) or until a key is pressed. With a window and a
+    `checkin`, the first frame holds while the person answers it (on_checkin gets the
+    answers at once, so they are kept whatever happens next)."""
     overlay = Overlay()
     shown = False
     last_image = None
@@ -148,6 +156,13 @@ def run(
                 emit(events)
                 for row in rows:
                     recorder.second(row)
+                if window and checkin is not None and not checkin.done:
+                    if not shown:
+                        _open_window(*_size(overlay.checkin_screen(frame.image, checkin.lines(), TITLE, FOOTER)))
+                        shown = True
+                    _checkin(frame.image, checkin, overlay, session)
+                    if on_checkin:
+                        on_checkin(checkin)
                 if window:
                     last_image = frame.image
                     landmarks = None if face is None else face.landmarks
@@ -156,10 +171,10 @@ def run(
                         _open_window(picture.shape[1], picture.shape[0])
                     cv2.imshow(WINDOW, picture)
                     shown = True
-                    _keys(session, overlay)
+                    emit(_keys(session, overlay))
                     while session.paused and not session.done:  # hold the picture until space
                         cv2.imshow(WINDOW, overlay.draw(frame.image, session.view(), landmarks))
-                        _keys(session, overlay, PAUSE_POLL_MS)
+                        emit(_keys(session, overlay, PAUSE_POLL_MS))
                 if session.done:
                     stop_reason = "user" if session.stopped_early else "completed"
                     break
@@ -169,6 +184,8 @@ def run(
     except InputError as exc:
         stop_reason, message = "source-failed", str(exc)
     finally:
+        if not session.done:  # the source ended or failed: a massage step under way is kept
+            emit(session.stop())
         for row in session.flush():
             recorder.second(row)
         if shown and finished and session.done and _visible():
@@ -212,14 +229,43 @@ def _hold(picture: np.ndarray, hold_s: float) -> None:
             return
 
 
-def _keys(session: PracticeSession, overlay: Overlay, wait_ms: int = 1) -> None:
-    """Read one key press; a closed window counts as q."""
+def _keys(session: PracticeSession, overlay: Overlay, wait_ms: int = 1) -> list[Event]:
+    """Read one key press; a closed window counts as q. The events it caused."""
     key = cv2.waitKey(wait_ms) & 0xFF
+    events: list[Event] = []
     if key in KEY_QUIT:
-        session.stop()
+        events += session.stop()
     elif key == KEY_PAUSE:
         session.toggle_pause()
     elif key == KEY_MESH:
         overlay.show_mesh = not overlay.show_mesh
+    elif key == KEY_PAIN:
+        events += session.pain()
     if not _visible():
-        session.stop()
+        events += session.stop()
+    return events
+
+
+def _size(picture: np.ndarray) -> tuple[int, int]:
+    return picture.shape[1], picture.shape[0]
+
+
+def _checkin(image: np.ndarray, checkin: CheckIn, overlay: Overlay, session: PracticeSession) -> None:
+    """The check-in on the held first frame, until Enter, s, q (which ends the session too),
+    the window closed, or TIMEOUT_S without an answer."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while not checkin.done:
+        cv2.imshow(WINDOW, overlay.checkin_screen(image, checkin.lines(), TITLE, FOOTER))
+        key = cv2.waitKey(CHECKIN_POLL_MS)
+        if key != -1:
+            deadline = time.monotonic() + TIMEOUT_S  # someone is answering
+            key &= 0xFF
+        if key in KEY_QUIT or not _visible():
+            checkin.key("s")
+            session.stop()
+        elif key in KEY_ENTER:
+            checkin.key("\r")
+        elif 32 < key < 127:
+            checkin.key(chr(key))
+        elif time.monotonic() > deadline:
+            checkin.key("\r")  # what was answered so far is kept

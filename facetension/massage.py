@@ -11,6 +11,7 @@ do nothing but hurry the person).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ MAX_STEP_S = 30.0  # longer ones, on a long massage, leave room for a second rou
 @dataclass(frozen=True)
 class Zone:
     name: str  # as the log keeps it
-    title: str  # as the person reads it
+    title: str  # as the person reads it; "{side}" is the person's own side
     region: str  # the tension region (tension.TENSION_REGIONS) whose "before" orders it
     sided: bool  # one step per side, or one for both
     how: str  # what to do; "{side}" is the person's own side
@@ -32,19 +33,21 @@ class Zone:
 # Top to bottom, as a massage therapist would go when nothing stands out.
 ZONES = (
     Zone("forehead", "forehead", "brow", False, "Slow small circles across your forehead with your fingertips"),
-    Zone("temple", "temple", "brow", True, "Slow small circles on your {side} temple, very light"),
-    Zone("eye", "around the eye", "eye", True, "Close your eyes; stroke very lightly around your {side} eye"),
-    Zone("cheek", "cheek", "cheek", True, "Slow small circles on your {side} cheek with two fingertips"),
-    Zone("jaw", "jaw muscle", "jaw", True, "Circles on your {side} jaw muscle, below the cheekbone; teeth apart"),
+    Zone("temple", "{side} temple", "brow", True, "Slow small circles on your {side} temple, very light"),
+    Zone("eye", "around the {side} eye", "eye", True, "Close your eyes; stroke very lightly around your {side} eye"),
+    Zone("cheek", "{side} cheek", "cheek", True, "Slow small circles on your {side} cheek with two fingertips"),
+    Zone(
+        "jaw", "{side} jaw muscle", "jaw", True, "Circles on your {side} jaw muscle, below the cheekbone; teeth apart"
+    ),
     Zone("mouth", "around the mouth", "mouth", False, "Light strokes around your mouth, from the middle outwards"),
     Zone("chin", "chin", "chin", False, "Small circles on your chin with two fingertips"),
     Zone("neck", "neck", "jaw", False, "Stroke gently down the sides of your neck, one hand at a time"),
-    Zone("ear", "behind the ear", "jaw", True, "Small circles behind your {side} ear, light pressure"),
+    Zone("ear", "behind the {side} ear", "jaw", True, "Small circles behind your {side} ear, light pressure"),
 )
 ZONE_NAMES = tuple(z.name for z in ZONES)
 BY_NAME = {z.name: z for z in ZONES}
 
-PLEASANT = "Massage should feel pleasant: light pressure. If it hurts, press less or stop (p)"
+PLEASANT = "Massage should feel pleasant. If it hurts, press less or stop (p)"
 PAIN_ADVICE = "Press more lightly, or leave this zone out. Moving on to the next one"
 NEXT = "Next: {title}"
 
@@ -56,8 +59,7 @@ class Step:
 
     @property
     def title(self) -> str:
-        z = BY_NAME[self.zone]
-        return z.title if self.side is None else f"{self.side} {z.title}"
+        return BY_NAME[self.zone].title.format(side=self.side or "")
 
     @property
     def how(self) -> str:
@@ -86,8 +88,9 @@ def plan(before: Mapping[tuple[str, str], float | None], total_s: float) -> tupl
         else:
             first = max(SIDES, key=lambda s: (level(z, s), s == "left"))
             steps += [Step(z.name, first), Step(z.name, "right" if first == "left" else "left")]
-    step_s = min(MAX_STEP_S, max(MIN_STEP_S, total_s / len(steps)))
-    keep = max(1, min(len(steps), int(total_s / step_s + 1e-9)))
+    rounds = math.ceil(total_s / (len(steps) * MAX_STEP_S))  # a long massage goes round again
+    steps *= rounds
+    keep = max(1, min(len(steps), int(total_s / MIN_STEP_S + 1e-9)))  # short: the least tense left out
     return tuple(steps[:keep]), total_s / keep
 
 

@@ -23,6 +23,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from .overlay_face import MESH, ZONE, draw_mesh, draw_zone  # noqa: F401  (MESH, ZONE: the tests' colours)
 from .practice_words import PHASE_TITLES, Phase
 from .session import View
 from .sprites import (
@@ -52,7 +53,6 @@ CALM = (120, 200, 90)  # BGR: green ...
 MID = (40, 190, 240)  # ... amber ...
 TENSE = (60, 60, 230)  # ... red, by tension
 PACER = (230, 200, 120)
-MESH = (200, 230, 200)
 BAR_BACK = (80, 80, 80)
 RING = (90, 90, 90)
 MESSAGE_COLOURS = {
@@ -65,6 +65,7 @@ MESSAGE_COLOURS = {
 SUMMARY_ALPHA = 0.8  # the summary screen dims the whole last frame
 COLOUR_STEPS = 100  # tension colours are looked up, not computed per bar and frame
 KEY_HINTS = ("q stop", "space pause", "m mesh")
+CHECKIN_KEYS = (170, 220, 255)
 BUILT_IN_NOTE = "built-in baseline"  # tension measured against the defaults, not the person's own face
 
 
@@ -191,14 +192,35 @@ class Overlay:
         canvas, k = self._mirrored(frame_bgr)
         lay = _layout(canvas.shape[1], canvas.shape[0])
         if self.show_mesh and landmarks is not None:
-            _mesh(canvas, landmarks, frame_bgr.shape[1], k)
+            draw_mesh(canvas, landmarks, frame_bgr.shape[1], k)
         out = self.texts
+        if view.massage is not None and landmarks is not None:
+            draw_zone(canvas, landmarks, view.massage.step, frame_bgr.shape[1], k)
         _progress(canvas, view, lay, out)
         _bars(canvas, view, lay, out)
         _pacer(canvas, view, lay, out)
         _hints(canvas, view, lay, out)
         _intro(canvas, view, lay, out)
+        _steps(canvas, view, lay, out)
         _message(canvas, view, lay, out)
+        return canvas
+
+    def checkin_screen(self, frame_bgr: np.ndarray, lines: Sequence[str], title: str, footer: str) -> np.ndarray:
+        """The check-in over the person's own picture, dimmed: the questions and the answers
+        so far, one line each, on the left."""
+        canvas, _ = self._mirrored(frame_bgr)
+        H, W = canvas.shape[:2]
+        lay = _layout(W, H)
+        darken(canvas, SUMMARY_ALPHA)
+        s = lambda v: int(round(v * lay.u))  # noqa: E731
+        y = s(40)
+        draw_text(canvas, title, (s(40), y), 0.7 * lay.u, self.texts, WHITE, lay.thick)
+        y += s(34)
+        for line in lines:
+            scale = fitted_scale(line, 0.5 * lay.u, lay.thick, W - s(80))
+            draw_text(canvas, line, (s(40), y), scale, self.texts, WHITE, lay.thick)
+            y += s(24)
+        draw_text(canvas, footer, (s(40), y + s(10)), 0.5 * lay.u, self.texts, CHECKIN_KEYS, lay.thick)
         return canvas
 
     def summary(self, frame_bgr: np.ndarray, title: str, lines: Sequence[str], footer: str) -> np.ndarray:
@@ -257,10 +279,19 @@ def _buffer(buf: np.ndarray | None, size: tuple[int, int]) -> np.ndarray:
     return buf if buf is not None and buf.shape == (h, w, 3) else np.empty((h, w, 3), np.uint8)
 
 
-def _mesh(canvas, landmarks, w, k):
-    pts = np.stack([(w - landmarks[:, 0]) * k, landmarks[:, 1] * k], axis=1).astype(int)
-    for x, y in pts[::2]:  # every other point: light enough to see the face through
-        cv2.circle(canvas, (int(x), int(y)), 1, MESH, -1, cv2.LINE_AA)
+def _steps(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
+    """The massage step: which, how, time left, and the next one, above the message band."""
+    g = view.massage
+    if g is None:
+        return
+    lines = (
+        f"{g.index + 1} of {g.count}: {g.step.title} {SEPARATOR} {clock(-(-g.step_left_s // 1))} left",
+        g.step.how,
+        *((f"Next: {g.next_step.title}",) if g.next_step else ()),
+        "p: this hurts",
+    )
+    scale = min(fitted_scale(line, lay.small_scale, lay.thick, lay.intro_room) for line in lines)
+    _block(canvas, lines, scale, canvas.shape[1] // 2, lay.intro_y, lay, out, centred=True)
 
 
 def _progress(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):

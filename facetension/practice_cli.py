@@ -31,9 +31,14 @@ EXIT_INCOMPLETE = {
     "source-ended": InputError.exit_code,
 }
 MAX_CAMERA_INDEX = 8  # `cameras` tries indices 0..7
+EVENING_BREATHS_PER_MIN = 5.0  # the evening wind-down's slower pacer ...
+EVENING_RELAX_S = 180.0  # ... and shorter relaxation
+CHECKIN_INTRO = "Before we start: how are you today? (Enter skips a question, s skips the check-in.)"
 
 
 def print_event(e: Event) -> None:
+    if e.kind == "massage" and e.logged:  # a step's end, for the log: its start was said
+        return
     if e.kind == "phase":
         print(f"{clock(e.t_s, floor=True)}  — {e.text} —", flush=True)
     else:
@@ -78,6 +83,8 @@ def summary_text(s: SessionSummary, outcome: Outcome) -> str:
             f"  {REGION_NAMES[region]:22}{_num(b and b.diffs.get(region), 1, True):>12}"
             f"{_num(a and a.diffs.get(region), 1, True):>12}"
         )
+    if s.after_massage is not None:
+        lines += _massage_lines(s)
     if s.relax_s:
         lines.append(f"Time relaxed: {s.relaxed_s:.0f} s of {s.relax_s:.0f} s of guided relaxation.")
     if s.twitch_events:
@@ -93,6 +100,56 @@ def summary_text(s: SessionSummary, outcome: Outcome) -> str:
     return "\n".join(lines)
 
 
+def _massage_lines(s: SessionSummary) -> list[str]:
+    """Before and after the massage, per region, in plain words."""
+    b, m = s.before, s.after_massage
+    lines = ["", f"{'':24}{'before':>12}{'after massage':>15}"]
+    lines.append(f"{'tension index (0–100)':24}{_num(b and b.tension_index, 0):>12}{_num(m.tension_index, 0):>15}")
+    for region in TENSION_REGIONS:
+        lines.append(f"  {REGION_NAMES[region]:22}{_pair(b, region):>12}{_pair(m, region):>15}")
+    lines.append(
+        f"{'asymmetry index (0–100)':24}{_num(b and b.asymmetry_index, 0):>12}{_num(m.asymmetry_index, 0):>15}"
+    )
+    return lines
+
+
+def _terminal_checkin(log, session_id: int, read=input) -> bool:
+    """The check-in's questions at a terminal; True when something was answered."""
+    from .logcli import prompt_journal
+
+    print(CHECKIN_INTRO, flush=True)
+
+    def ask(prompt: str) -> str:
+        answer = read(prompt)
+        if answer.strip().lower() == "s":
+            raise EOFError  # skip the rest
+        return answer
+
+    j = prompt_journal(log, session_id, ("pain_before", "tags"), read=ask)
+    return j.pain_before is not None or bool(j.tags)
+
+
+def _save_checkin(log, session_id: int, checkin, evening: bool) -> None:
+    tags = set(checkin.tags) | ({"evening"} if evening else set())
+    if checkin.answered or evening:
+        log.set_journal(session_id, pain_before=checkin.pain, tags=sorted(tags))
+
+
+def _settings(args, source, baseline):
+    from .capture import VideoSource
+    from .session import PracticeSettings
+
+    massage_s = (args.massage or 0.0) * 60.0
+    given = dict(breaths_per_min=EVENING_BREATHS_PER_MIN, evening=True) if args.evening else {}
+    if args.minutes is not None:
+        return PracticeSettings(relax_s=args.minutes * 60.0, massage_s=massage_s, **given)
+    if isinstance(source, VideoSource) and source.declared_frames:
+        learn = baseline is None and not args.no_baseline
+        return PracticeSettings.fitted(source.declared_frames / source.fps, learn, massage_s, **given)
+    relax = dict(relax_s=EVENING_RELAX_S) if args.evening else {}
+    return PracticeSettings(massage_s=massage_s, **relax, **given)
+
+
 def _departure(log, session_id: int) -> str | None:
     """The session against the person's own recent range (trends.departure)."""
     from .report_cli import points_from
@@ -101,6 +158,17 @@ def _departure(log, session_id: int) -> str | None:
     points, _ = points_from(log)
     now = next((p for p in points if p.session_id == session_id), None)
     return None if now is None or not now.completed else departure(points, now)
+
+
+def _habit(log) -> None:
+    """'Practised 5 of the last 7 days', gently (habit.py)."""
+    from datetime import date
+
+    from .habit import habit_from, habit_sentence
+
+    text = habit_sentence(habit_from(log.practice_days(), date.today()))  # this computer's local date
+    if text:
+        print(text, flush=True)
 
 
 def _open_source(args):
@@ -115,12 +183,13 @@ def _open_source(args):
 
 def cmd_practice(args) -> int:
     from . import __version__
-    from .capture import CameraSource, VideoSource
+    from .capture import CameraSource
+    from .checkin import CheckIn
     from .cli_common import load_baseline
     from .landmarks import load_model
     from .live import display_available, run
     from .recording import LogRecorder
-    from .session import PracticeSession, PracticeSettings
+    from .session import PracticeSession
     from .storage import Log, local_timezone
 
     window = not args.no_window
@@ -131,13 +200,7 @@ def cmd_practice(args) -> int:
     _, model_sha = load_model(args.model)
     source, name = _open_source(args)
     with source, Log.open(args.db) as log:
-        if args.minutes is not None:
-            settings = PracticeSettings(relax_s=args.minutes * 60.0)
-        elif isinstance(source, VideoSource) and source.declared_frames:
-            learn = baseline is None and not args.no_baseline
-            settings = PracticeSettings.fitted(source.declared_frames / source.fps, calibrate=learn)
-        else:
-            settings = PracticeSettings()
+        settings = _settings(args, source, baseline)
         first_run_notice(log, datetime.now(timezone.utc).isoformat(timespec="seconds"))
         session = PracticeSession(settings, baseline, name, learn=not args.no_baseline)
         if baseline is None and not args.no_baseline:
@@ -148,6 +211,19 @@ def cmd_practice(args) -> int:
         sid = log.start_session(
             "practice", name, started, tz, __version__, model_sha, baseline_id, utc_offset_min=offset
         )
+        checkin = None if args.no_checkin else CheckIn()
+        checked_in = False
+        if checkin is not None and not window:
+            checked_in = sys.stdin.isatty() and _terminal_checkin(log, sid)
+            checkin = None
+        if args.evening and checkin is None:
+            _save_checkin(log, sid, CheckIn(done=True), evening=True)
+
+        def saved(answers) -> None:
+            nonlocal checked_in
+            _save_checkin(log, sid, answers, args.evening)
+            checked_in = answers.answered
+
         outcome = run(
             source,
             session,
@@ -156,6 +232,8 @@ def cmd_practice(args) -> int:
             model_path=args.model,
             realtime=args.realtime,
             on_event=None if window else print_event,
+            checkin=checkin,
+            on_checkin=saved,
         )
         log.finish_session(sid, datetime.now(timezone.utc), outcome.completed, outcome.summary)
         if session.new_baseline is not None:
@@ -174,11 +252,12 @@ def cmd_practice(args) -> int:
             print(note, flush=True)
         if not getattr(args, "demo", False):
             print(f"Saved in your log as session {sid}.", flush=True)
+            _habit(log)
         if not args.no_journal and sys.stdin.isatty():
-            from .logcli import prompt_journal
+            from .logcli import JOURNAL_FIELDS, prompt_journal
 
-            print("How is your face today? (Enter skips a question.)")
-            prompt_journal(log, sid)
+            print("How is your face now? (Enter skips a question.)")
+            prompt_journal(log, sid, ("pain_after",) if checked_in else JOURNAL_FIELDS)
     if outcome.stop_reason in EXIT_INCOMPLETE:
         print(f"facetension: {outcome.message}; the session is kept as incomplete", file=sys.stderr)
         return EXIT_INCOMPLETE[outcome.stop_reason]
@@ -211,6 +290,9 @@ def cmd_demo(args) -> int:
             no_window=args.no_window,
             realtime=args.realtime,
             no_journal=True,
+            no_checkin=True,
+            massage=None,
+            evening=False,
             model=None,
             baseline=None,
             no_baseline=False,
@@ -250,6 +332,16 @@ def register(sub) -> None:
     p.add_argument("--no-window", action="store_true", help="print prompts and the summary in the terminal")
     p.add_argument("--realtime", action="store_true", help="play a video at its own pace, like a camera")
     p.add_argument("--no-journal", action="store_true", help="do not ask for pain and triggers at the end")
+    p.add_argument("--no-checkin", action="store_true", help="do not ask for pain and the day's triggers first")
+    p.add_argument(
+        "--massage",
+        type=argtypes.massage_minutes,
+        metavar="MINUTES",
+        help="a guided gentle self-massage after the first rest (3 is a good start; default none)",
+    )
+    p.add_argument(
+        "--evening", action="store_true", help="the evening wind-down: a slower pacer, a shorter session, calm words"
+    )
     add_measuring_options(p)
     p.set_defaults(func=cmd_practice)
     d = sub.add_parser(

@@ -21,22 +21,48 @@ def _where(region: str, side: str) -> str:
     return f"your {side} {REGION_NAMES[region]}"
 
 
+def _eased(b, a) -> list[tuple[float, tuple[str, str]]]:
+    """The one or two (region, side) whose tension fell most, by at least MIN_CHANGE."""
+    changes = sorted(
+        (
+            (b.tension[k] - a.tension[k], k)
+            for k in ((r, sd) for r in TENSION_REGIONS for sd in SIDES)
+            if k in b.tension and k in a.tension
+        ),
+        reverse=True,
+    )
+    return [(d, k) for d, k in changes if d >= MIN_CHANGE][:MAX_CHANGES]
+
+
+def massage_effect(s: SessionSummary) -> list[str]:
+    """The massage's effect, before → after it, in plain words (none without both)."""
+    b, m = s.before, s.after_massage
+    if b is None or m is None:
+        return []
+    out = []
+    for _, (region, side) in _eased(b, m):
+        where = _where(region, side)
+        out.append(
+            f"After the massage {where} was looser: tension {b.tension[(region, side)]:.2f} → "
+            f"{m.tension[(region, side)]:.2f}."
+        )
+    if not out and b.tension_index is not None and m.tension_index is not None:
+        out.append(
+            f"The massage left your face's tension about where it was (index {b.tension_index:.0f} → "
+            f"{m.tension_index:.0f}); that is worth knowing too."
+        )
+    return out
+
+
 def recap(s: SessionSummary, stopped_after_s: float | None = None) -> list[str]:
     """The sentences, in the order a person reads them."""
     out = []
     if stopped_after_s is not None:
         out.append(f"Stopped after {clock(stopped_after_s)}.")
     b, a = s.before, s.after
+    out += massage_effect(s)
     if b is not None and a is not None:
-        changes = sorted(
-            (
-                (b.tension[k] - a.tension[k], k)
-                for k in ((r, sd) for r in TENSION_REGIONS for sd in SIDES)
-                if k in b.tension and k in a.tension
-            ),
-            reverse=True,
-        )
-        eased = [(d, k) for d, k in changes if d >= MIN_CHANGE][:MAX_CHANGES]
+        eased = _eased(b, a)
         for _, (region, side) in eased:
             where = _where(region, side)
             out.append(

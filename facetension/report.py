@@ -3,6 +3,11 @@
 Charts are PNGs embedded as data URLs, so the page loads nothing from anywhere and prints
 as it shows. Every edge case (an empty log, one session, a single day, gaps, several time
 zones, incomplete sessions) gets an honest sentence instead of a misleading chart.
+
+The massage effect (trends.massage_effect) is said in plain sentences, the same in the
+page, in --json ("massage") and as one line of `trend`. With no massage in the log, the
+page and --json carry one calm sentence that shows how to try it, and `trend` leaves the
+line out: its summary stays short for whoever does not massage.
 """
 
 from __future__ import annotations
@@ -17,7 +22,20 @@ import numpy as np
 
 from .habit import MONTHS, WEEKDAYS, Habit, day_label, habit_json
 from .safetext import printable
-from .trends import Point, Slope, mdc95, spearman, trends, trigger_effects, weekly
+from .trends import (
+    MIN_GROUP,
+    MIN_PAIRED,
+    MIN_REGION_PAIRED,
+    MassageEffect,
+    Point,
+    Slope,
+    massage_effect,
+    mdc95,
+    spearman,
+    trends,
+    trigger_effects,
+    weekly,
+)
 from .wording import NOT_A_DEVICE, RED_FLAGS, REGION_NAMES, REGION_SHORT, count
 
 GAP_WEEKS = 3  # a pause longer than this is pointed out
@@ -79,6 +97,7 @@ def build(points: list[Point], zones: set[str] | None = None, habit: Habit | Non
             "asymmetry_index": [asdict(e) for e in trigger_effects(points, "asymmetry_index")],
         },
         "pain_vs_tension": None if pain is None else dict(zip(("rho", "low", "high", "n"), pain)),
+        "massage": massage_json(massage_effect(points)),
         "notes": notes,
         "habit": None if habit is None else habit_json(habit),
     }
@@ -97,6 +116,71 @@ def headline(slope: Slope | None, weeks: int) -> str:
         f"{span}, your resting asymmetry {word} by {abs(slope.per_week):.1f} points a week "
         f"(95 % interval {near:.1f} to {far:.1f})."
     )
+
+
+NO_MASSAGE = "No completed sessions with a massage yet: try `facetension practice --massage 3`."
+
+
+def massage_json(m: MassageEffect) -> dict:
+    return {
+        "sessions_with": m.sessions_with,
+        "sessions_without": m.sessions_without,
+        "min_sessions": MIN_PAIRED,  # with a massage, for its effect
+        "min_sessions_region": MIN_REGION_PAIRED,
+        "min_sessions_each": MIN_GROUP,  # with and without, for the gain's comparison
+        "effect": None if m.index is None else asdict(m.index),  # tension index, before − after massage
+        "regions": [asdict(e) for e in m.regions],
+        "gain": None if m.gain is None else asdict(m.gain),  # relaxation gain, with − without
+        "sentences": massage_sentences(m),
+    }
+
+
+def _minus(v: float) -> str:
+    """One decimal, with a real minus sign, and never '−0.0'."""
+    text = f"{v:.1f}"
+    return "0.0" if text == "-0.0" else text.replace("-", "−")
+
+
+def _one_way(v: float, low: float, high: float) -> tuple[bool, str, str, str]:
+    """(v >= 0, |v|, and the interval turned the same way round), formatted: 'fell by 6.1
+    (95 % interval 4.9 to 7.3)' and 'rose by 6.1 (...)' read alike."""
+    up = v >= 0
+    v, low, high = (v, low, high) if up else (-v, -high, -low)
+    return up, _minus(v), _minus(low), _minus(high)
+
+
+def massage_sentences(m: MassageEffect) -> list[str]:
+    """The massage effect in words: what the massage itself did, then how the whole session's
+    relaxation gain compares with and without one."""
+    if m.sessions_with == 0:
+        return [NO_MASSAGE]
+    e, g = m.index, m.gain
+    if e is None:
+        first = (
+            f"Not enough sessions with a massage yet to tell its effect: it needs {MIN_PAIRED} completed "
+            f"sessions with a resting measurement before and after the massage "
+            f"({count(m.sessions_with, 'session')} with a massage so far)."
+        )
+    else:
+        up, v, low, high = _one_way(e.fall, e.low, e.high)
+        unclear = "" if e.low > 0 or e.high < 0 else ", so no clear change yet"
+        first = (
+            f"In the {count(e.n, 'session')} with a massage, tension {'fell' if up else 'rose'} by {v} points "
+            f"(95 % interval {low} to {high}{unclear}) from before to after the massage."
+        )
+    if g is None:
+        second = (
+            f"Comparing the whole session's relaxation gain with and without massage needs {MIN_GROUP} "
+            f"completed sessions of each (so far {m.sessions_with} with, {m.sessions_without} without)."
+        )
+    else:
+        up, v, low, high = _one_way(g.difference, g.low, g.high)
+        unclear = "" if g.low > 0 or g.high < 0 else ", not a clear difference yet"
+        second = (
+            f"With massage, the whole session's relaxation gain was {v} points {'larger' if up else 'smaller'} "
+            f"(95 % interval {low} to {high}{unclear}; {g.n_with} sessions with, {g.n_without} without)."
+        )
+    return [first, second]
 
 
 def sources(r: dict) -> str:
@@ -142,6 +226,8 @@ def terminal(r: dict) -> str:
         lines.append(
             f"A change smaller than {r['mdc95_asymmetry_index']:.1f} points cannot be told from measurement noise."
         )
+    if r["massage"]["sessions_with"]:
+        lines.append("Massage: " + " ".join(r["massage"]["sentences"]))
     lines += r["notes"]
     if r["incomplete"]:
         lines.append("Incomplete: " + ", ".join(t.replace("T", " ") for t in r["incomplete"]))
@@ -283,6 +369,37 @@ def _calendar_html(h: dict) -> str:
     return "".join(rows) + "</table>"
 
 
+def _massage_html(m: dict) -> list[str]:
+    """The 'Massage effect' section: the sentences, then a small table of the massage's own
+    effect (the index, then each region with enough sessions). Plain, no colours."""
+    e = html.escape
+    parts = ["<h2>Massage effect</h2>"] + [f"<p class='massage'>{e(s)}</p>" for s in m["sentences"]]
+    if m["effect"]:
+        rows = [("tension index", m["effect"])] + [
+            (f"{REGION_NAMES.get(g['name'], g['name'])} (tenser side)", g) for g in m["regions"]
+        ]
+        parts.append(
+            "<table class='massage'><tr><th></th><th>sessions</th><th>before</th><th>after massage</th>"
+            "<th>fall</th><th>95 % interval</th></tr>"
+            + "".join(
+                f"<tr><td>{e(name)}</td><td>{g['n']}</td><td>{_minus(g['before'])}</td><td>{_minus(g['after'])}</td>"
+                f"<td>{_minus(g['fall'])}</td><td>{_minus(g['low'])} to {_minus(g['high'])}</td></tr>"
+                for name, g in rows
+            )
+            + "</table>"
+        )
+    if m["sessions_with"]:
+        parts.append(
+            "<p><small>In points of the tension index (0 to 100), resting measurements of completed "
+            "sessions. The fall is before minus after the massage, averaged over sessions, with its 95 % "
+            "interval (Student's t). A region is shown once "
+            f"{m['min_sessions_region']} sessions measured it. The relaxation gain is before minus after "
+            "the whole session; its comparison goes by the massage the session guided, not by the "
+            "<em>massage</em> tag, and the days you chose to massage may differ in other ways too.</small></p>"
+        )
+    return parts
+
+
 def render_html(points: list[Point], r: dict) -> str:
     e = html.escape
     parts = [
@@ -348,6 +465,7 @@ def render_html(points: list[Point], r: dict) -> str:
             f"<p>Pain and tension: Spearman ρ = {pvt['rho']:.2f} (95 % interval {pvt['low']:.2f} to "
             f"{pvt['high']:.2f}, {count(pvt['n'], 'session')}).</p>"
         )
+    parts += _massage_html(r["massage"])
     if r["weekly"]:
         regions = sorted({g for w in r["weekly"] for g in w["diffs"]})
         parts.append(

@@ -9,8 +9,19 @@ from pathlib import Path
 from . import outputs, report
 from .cli_common import add_db_option, add_since_option
 from .habit import Habit, habit_from
-from .storage import Log
+from .storage import Log, Measures
+from .tension import INDEX_SCALE
 from .trends import Point
+
+
+def region_tension(m: Measures | None) -> dict[str, float]:
+    """Tension region → its tenser side, in index points: each region as the tension index
+    counts it (tension.tension_index), so a region's change reads on the index's own scale."""
+    out: dict[str, float] = {}
+    for (region, _side), v in m.tension.items() if m else ():
+        if v is not None:
+            out[region] = max(out.get(region, 0.0), INDEX_SCALE * v)
+    return out
 
 
 def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[str]]:
@@ -19,7 +30,7 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
     gaps = log.before_half_gaps([r.id for r in records])
     points = []
     for r in records:
-        b, a = r.before, r.after
+        b, a, m = r.before, r.after, r.after_massage
         points.append(
             Point(
                 local_start=datetime.fromisoformat(r.started_local).replace(tzinfo=None),
@@ -35,6 +46,10 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
                 half_gap=gaps.get(r.id),
                 session_id=r.id,
                 from_video=not r.source.startswith("camera"),
+                massage_s=r.massage_s,
+                tension_after_massage=m.tension_index if m else None,
+                tension_regions=region_tension(b),
+                tension_regions_after_massage=region_tension(m),
             )
         )
     return points, {r.tz for r in records}

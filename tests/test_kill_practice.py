@@ -65,6 +65,7 @@ def _one_run(tmp: Path, delay_s: float) -> float:
             "--realtime",
             "--no-window",
             "--no-journal",
+            "--no-checkin",
             "--db",
             str(db),
         ],

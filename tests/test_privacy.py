@@ -295,6 +295,7 @@ def test_practice_under_strace_opens_no_network_socket(tmp_path):
         SAMPLES / "practice_demo.mp4",
         "--no-window",
         "--no-journal",
+        "--no-checkin",
         "--db",
         tmp_path / "log.db",
     )

@@ -51,7 +51,7 @@ def display():
 def start(display, *args):
     env = dict(os.environ, DISPLAY=display)
     return subprocess.Popen(
-        [sys.executable, "-m", "facetension", "practice", "--source", str(DEMO), *args],
+        [sys.executable, "-m", "facetension", "practice", "--source", str(DEMO), "--no-checkin", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -97,10 +97,14 @@ class Screen:
         assert image is not None and image.any(), f"no picture in the screenshot {path}"
         return image
 
-    def practice(self, clip: Path, db: Path, hold_s: float | None = None) -> subprocess.Popen:
+    def practice(self, clip: Path, db: Path, hold_s: float | None = None, *more: str) -> subprocess.Popen:
         """`facetension practice` on a clip played like a camera, into a fresh log (so it is a
-        first session); hold_s shortens the summary screen's hold (live.SUMMARY_HOLD_S)."""
-        args = ["practice", "--source", str(clip), "--realtime", "--no-journal", "--db", str(db)]
+        first session); hold_s shortens the summary screen's hold (live.SUMMARY_HOLD_S). No
+        check-in unless `more` asks for one (--checkin)."""
+        checkin = "--checkin" in more
+        more = tuple(m for m in more if m != "--checkin")
+        args = ["practice", "--source", str(clip), "--realtime", "--no-journal", "--db", str(db), *more]
+        args += [] if checkin else ["--no-checkin"]
         code = (
             "import sys; from facetension import cli, live; live.SUMMARY_HOLD_S = float(sys.argv[1]); "
             "sys.argv[1:2] = []; sys.exit(cli.run())"
