@@ -36,7 +36,7 @@ CANONICAL_BOXES = {
 # Rings drawn a little larger than the landmarks they follow (face-axis x, y factors): the
 # eye zone is around the eye, not on it; the mouth zone around the lips.
 EYE_GROWTH = (1.5, 2.6)
-MOUTH_GROWTH = (1.3, 1.8)
+MOUTH_GROWTH = (1.6, 2.6)
 # Outside the mesh, in face heights (forehead top to chin).
 NECK_DEPTH = 0.35  # the neck shown below the chin
 NECK_NARROWING = 0.08  # each side of the neck inside the jaw's angle

@@ -40,6 +40,7 @@ from .sprites import (
     extent,
     fitted_scale,
     paste,
+    put,
     render,
     text_sprite,
     wrap,
@@ -66,6 +67,7 @@ SUMMARY_ALPHA = 0.8  # the summary screen dims the whole last frame
 COLOUR_STEPS = 100  # tension colours are looked up, not computed per bar and frame
 KEY_HINTS = ("q stop", "space pause", "m mesh")
 CHECKIN_KEYS = (170, 220, 255)
+STEP_PANEL_SHARE = 0.3  # the massage step's text: this share of the picture's width, on the left
 BUILT_IN_NOTE = "built-in baseline"  # tension measured against the defaults, not the person's own face
 
 
@@ -197,7 +199,8 @@ class Overlay:
         if view.massage is not None and landmarks is not None:
             draw_zone(canvas, landmarks, view.massage.step, frame_bgr.shape[1], k)
         _progress(canvas, view, lay, out)
-        _bars(canvas, view, lay, out)
+        if view.massage is None:  # the massage measures nothing: its step is shown there instead
+            _bars(canvas, view, lay, out)
         _pacer(canvas, view, lay, out)
         _hints(canvas, view, lay, out)
         _intro(canvas, view, lay, out)
@@ -280,18 +283,24 @@ def _buffer(buf: np.ndarray | None, size: tuple[int, int]) -> np.ndarray:
 
 
 def _steps(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
-    """The massage step: which, how, time left, and the next one, above the message band."""
+    """The massage step, where the left bars are while measuring (nothing is measured during
+    the massage, and the face in the middle stays clear for its zone): which step, its time
+    left, how, the next one, and the key for "this hurts"."""
     g = view.massage
     if g is None:
         return
-    lines = (
-        f"{g.index + 1} of {g.count}: {g.step.title} {SEPARATOR} {clock(-(-g.step_left_s // 1))} left",
-        g.step.how,
-        *((f"Next: {g.next_step.title}",) if g.next_step else ()),
+    width = int(canvas.shape[1] * STEP_PANEL_SHARE)
+    scale = lay.label_scale
+    lines = [
+        f"Step {g.index + 1} of {g.count}, {clock(-(-g.step_left_s // 1))} left:",
+        *wrap(g.step.title[0].upper() + g.step.title[1:], scale, lay.thick, width),
+        "",
+        *wrap(g.step.how, scale, lay.thick, width),
+        "",
+        *(wrap(f"Next: {g.next_step.title}", scale, lay.thick, width) if g.next_step else []),
         "p: this hurts",
-    )
-    scale = min(fitted_scale(line, lay.small_scale, lay.thick, lay.intro_room) for line in lines)
-    _block(canvas, lines, scale, canvas.shape[1] // 2, lay.intro_y, lay, out, centred=True)
+    ]
+    _block(canvas, tuple(lines), scale, lay.margin, lay.box_top + len(lines) * lay.line, lay, out)
 
 
 def _progress(canvas, view: View, lay: _Layout, out: list[TextBox] | None = None):
@@ -428,7 +437,7 @@ def _block_sprite(
 
     def draw(img, as_mask):
         for i, (text, dx) in enumerate(zip(lines, xs)):
-            cv2.putText(img, text, (p + dx, top + i * lay.line), FONT, scale, WHITE, lay.thick, cv2.LINE_AA)
+            put(img, text, (p + dx, top + i * lay.line), FONT, scale, WHITE, lay.thick)
 
     image, mask = render(width + 2 * p, top + bottom, draw)
     x0, y0 = x - (width // 2 if centred else 0), y_last - (len(lines) - 1) * lay.line  # the first line's start
