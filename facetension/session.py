@@ -309,7 +309,9 @@ class PracticeSession:
         """Say the step that starts now (logged when it ends, with its length)."""
         state = self._guide.state(self._active)
         if state is not None:
-            events.append(Event(t, "massage", state.step.how, state.step.zone, state.step.side, logged=False))
+            title = state.step.title[0].upper() + state.step.title[1:]
+            text = f"{title}: {state.step.how[0].lower()}{state.step.how[1:]}"
+            events.append(Event(t, "massage", text, state.step.zone, state.step.side, logged=False))
 
     def _step_event(self, ended: tuple[Step, float, float, bool] | None, events: list[Event], t=None) -> None:
         """A step that ended, for the log: its zone, side, start (session time) and length."""
