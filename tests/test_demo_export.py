@@ -75,3 +75,36 @@ def test_a_version_1_export_still_imports(tmp_path, capsys):
     assert main(["import", str(tmp_path / "v1.json"), "--db", str(fresh)]) == 0
     assert main(["export", "--db", str(fresh), "--format", "json", "--out", str(tmp_path / "b.json")]) == 0
     assert _sha(tmp_path / "b.json") == JSON_SHA256
+
+
+SCHEMA2 = Path(__file__).resolve().parent / "data" / "logs" / "schema2.db"
+
+
+def test_a_log_written_by_the_code_before_the_massage_migrates_without_loss(tmp_path, capsys):
+    """tests/data/logs/schema2.db was written by the commit before the massage (624d17b, schema
+    2: a baseline, six journaled sessions and one left unfinished). Upgrading it keeps every
+    row, and everything it held exports the same before and after."""
+    import json
+    import sqlite3
+
+    from facetension.logschema import ADDED_SINCE_V1
+    from facetension.storage import SCHEMA_VERSION, Log
+
+    db = tmp_path / "old.db"
+    shutil.copy(SCHEMA2, db)
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == 2
+    assert main(["export", "--db", str(db), "--format", "json", "--out", str(tmp_path / "old.json")]) == 0
+    with Log.open(db) as log:
+        records = log.sessions()
+        assert len(records) == 7 and sum(r.journal.note.startswith("day") for r in records) == 6
+    assert sqlite3.connect(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert main(["export", "--db", str(db), "--format", "json", "--out", str(tmp_path / "new.json")]) == 0
+    old, new = (json.loads((tmp_path / f"{n}.json").read_text())["tables"] for n in ("old", "new"))
+    assert old["samples"] == new["samples"] and old["events"] == new["events"] and old["baselines"] == new["baselines"]
+    cols = old["sessions"]["columns"]
+    for a, b in zip(old["sessions"]["rows"], new["sessions"]["rows"]):
+        a, b = dict(zip(cols, a)), dict(zip(cols, b))
+        assert all(a[c] is None and b[c] is None for c in ADDED_SINCE_V1["sessions"])
+        if a["ended_utc"] is not None:  # the unfinished one is now marked interrupted: the rest is unchanged
+            assert a == b
+    assert len(new["samples"]["rows"]) == 128 and len(new["events"]["rows"]) == 14
