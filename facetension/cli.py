@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, argtypes, logcli, practice_cli, remind_cli, report_cli
+from . import __version__, argtypes, logcli, practice_cli, remind_cli, report_cli, settings_cli
 from .cli_common import add_db_option, add_measuring_options, load_baseline, write_baseline_file
 from .errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, FacetensionError, InputError, NoUsableFaceError
 from .metrics import REGIONS
@@ -348,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     logcli.register(sub)
     report_cli.register(sub)
     remind_cli.register(sub)
+    settings_cli.register(sub)
     return p
 
 

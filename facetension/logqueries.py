@@ -308,3 +308,35 @@ class Queries:
             except (TypeError, ValueError):  # a damaged start time: the habit line is no place to say so
                 continue
         return days
+
+    # -- the regions' repeatability (the report's MDC95 in mm) ---------------------------
+    def before_half_gaps_by_region(self, session_ids: Iterable[int]) -> dict[int, dict[str, float]]:
+        """Per session and region: the mean left − right difference over the first half of its
+        'before' seconds minus over the second half, as before_half_gaps does for the index."""
+        ids = [int(i) for i in session_ids]
+        if not ids:
+            return {}
+        regions = [c.removesuffix("_diff_mm") for c in MEASURE_COLUMNS if c.endswith("_diff_mm")]
+        halves = ", ".join(
+            f"avg(CASE WHEN s.t_s < m.mid THEN s.{r}_diff_mm END) "
+            f"- avg(CASE WHEN s.t_s >= m.mid THEN s.{r}_diff_mm END)"
+            for r in regions
+        )
+        out: dict[int, dict[str, float]] = {}
+        with self._reading("read the samples") as c:
+            for chunk in range(0, len(ids), 500):  # SQLite's limit on parameters
+                part = ids[chunk : chunk + 500]
+                marks = ", ".join("?" * len(part))
+                rows = c.execute(
+                    f"""SELECT s.session_id, {halves}
+                        FROM samples s JOIN (SELECT session_id, (min(t_s) + max(t_s)) / 2 AS mid FROM samples
+                                             WHERE phase = 'before' AND session_id IN ({marks})
+                                             GROUP BY session_id) m ON m.session_id = s.session_id
+                        WHERE s.phase = 'before' GROUP BY s.session_id""",
+                    part,
+                ).fetchall()
+                for sid, *gaps in rows:
+                    found = {r: g for r, g in zip(regions, gaps) if g is not None}
+                    if found:
+                        out[sid] = found
+        return out

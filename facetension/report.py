@@ -4,6 +4,9 @@ Charts are PNGs embedded as data URLs, so the page loads nothing from anywhere a
 as it shows. Every edge case (an empty log, one session, a single day, gaps, several time
 zones, incomplete sessions) gets an honest sentence instead of a misleading chart.
 
+Each region is trended by its signed left − right toward the person's own symmetry
+(symmetry.py; words, --json "symmetry" and its chart in report_symmetry.py).
+
 The massage effect (trends.massage_effect) is said in plain sentences, the same in the
 page, in --json ("massage") and as one line of `trend`. With no massage in the log, the
 page and --json carry one calm sentence that shows how to try it, and `trend` leaves the
@@ -21,7 +24,9 @@ from datetime import date, timedelta
 import numpy as np
 
 from .habit import MONTHS, WEEKDAYS, Habit, day_label, habit_json
+from .report_symmetry import regions_figure, symmetry_html, symmetry_json, terminal_lines
 from .safetext import printable
+from .symmetry import ZERO, AffectedSide, Reference, affected_side, region_trends
 from .trends import (
     MIN_GROUP,
     MIN_PAIRED,
@@ -43,14 +48,20 @@ SPARK = "▁▂▃▄▅▆▇█"
 TITLES = {
     "asymmetry_index": "Resting asymmetry index",
     "tension_before": "Tension index (before practice)",
-    **{f"diff:{r}": f"Size of the left-right difference, {name}" for r, name in REGION_NAMES.items()},
 }
 
 
-def build(points: list[Point], zones: set[str] | None = None, habit: Habit | None = None) -> dict:
+def build(
+    points: list[Point],
+    zones: set[str] | None = None,
+    habit: Habit | None = None,
+    side: AffectedSide | None = None,
+    reference: Reference = ZERO,
+) -> dict:
     """Every number of the report, for --json and for the page. habit: the days practised up
     to today (all of them, whatever the points' --since), for the habit line and the calendar
-    strip; None leaves them out."""
+    strip; None leaves them out. side: the affected side (None: inferred from these points);
+    reference: what symmetric means for this person, per region."""
     points = sorted(points, key=lambda p: p.local_start)
     done = [p for p in points if p.completed]
     notes = []
@@ -79,6 +90,7 @@ def build(points: list[Point], zones: set[str] | None = None, habit: Habit | Non
             "each is shown at its own local time."
         )
     slopes = trends(points)
+    side = side or affected_side(None, points, reference)
     pain = spearman([p.pain_before for p in done], [p.tension_before for p in done])
     weeks = (points[-1].local_start - points[0].local_start).days // 7 + 1 if points else 0
     return {
@@ -92,6 +104,7 @@ def build(points: list[Point], zones: set[str] | None = None, habit: Habit | Non
         "weekly": weekly(done),
         "trends": {k: asdict(v) for k, v in slopes.items()},
         "mdc95_asymmetry_index": mdc95(done),
+        "symmetry": symmetry_json(region_trends(points, reference, side), side, reference),
         "trigger_effects": {
             "tension_before": [asdict(e) for e in trigger_effects(points, "tension_before")],
             "asymmetry_index": [asdict(e) for e in trigger_effects(points, "asymmetry_index")],
@@ -226,6 +239,7 @@ def terminal(r: dict) -> str:
         lines.append(
             f"A change smaller than {r['mdc95_asymmetry_index']:.1f} points cannot be told from measurement noise."
         )
+    lines += terminal_lines(r["symmetry"])
     if r["massage"]["sessions_with"]:
         lines.append("Massage: " + " ".join(r["massage"]["sentences"]))
     lines += r["notes"]
@@ -282,21 +296,8 @@ def _trend_figure(points: list[Point], attr: str, title: str, slope: Slope | Non
     return fig
 
 
-def _regions_chart(points: list[Point]):
-    import matplotlib.pyplot as plt
-
-    done = [p for p in points if p.completed]
-    regions = sorted({r for p in done for r in p.diffs})
-    fig, axes = plt.subplots(1, max(len(regions), 1), figsize=(7.5, 1.9), sharey=True, squeeze=False)
-    for ax, region in zip(axes[0], regions):
-        pts = [(p.local_start, p.diffs[region]) for p in done if region in p.diffs]
-        ax.plot([a for a, _ in pts], [b for _, b in pts], ".", ms=3, color="#4477aa")
-        ax.axhline(0, color="#888", lw=0.8)
-        ax.set_title(region.replace("_", " "), fontsize=8)
-        ax.tick_params(labelsize=6)
-        ax.set_xticks([])
-    axes[0][0].set_ylabel("left − right (mm)", fontsize=7)
-    return _png(fig)
+def _regions_chart(points: list[Point], sym: dict):
+    return _png(regions_figure(points, sym))
 
 
 def _effects_chart(effects: list[dict]):
@@ -438,12 +439,7 @@ def render_html(points: list[Point], r: dict) -> str:
         for attr in ("asymmetry_index", "tension_before"):
             chart = _trend_chart(points, attr, TITLES[attr], slopes.get(attr))
             parts.append(f"<img alt='{e(TITLES[attr])} over time' src='{chart}'>")
-        parts.append("<h2>Region by region</h2><ul>")
-        for key, s in r["trends"].items():
-            if key.startswith("diff:"):
-                parts.append(f"<li>{e(sentence(key, s, unit='mm'))}</li>")
-        parts.append("</ul>")
-        parts.append(f"<img alt='Asymmetry per region over time' src='{_regions_chart(points)}'>")
+        parts += symmetry_html(r["symmetry"], _regions_chart(points, r["symmetry"]))
     effects = r["trigger_effects"]["tension_before"]
     parts.append("<h2>What makes it worse?</h2>")
     if effects:

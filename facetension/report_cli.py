@@ -1,4 +1,10 @@
-"""`facetension report` and `facetension trend`: the log's history as trends."""
+"""`facetension report` and `facetension trend`: the log's history as trends.
+
+The regions are trended toward the person's own symmetry (symmetry.py): the reference is the
+newest personal baseline in the log (their calibrated relaxed face), the affected side their
+setting (`facetension settings`, key AFFECTED_SIDE_KEY), else inferred from their first
+sessions: from the whole log, whatever --since says (the first sessions are the earliest).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,14 @@ from pathlib import Path
 
 from . import outputs, report
 from .cli_common import add_db_option, add_since_option
+from .errors import StorageError
 from .habit import Habit, habit_from
 from .storage import Log, Measures
+from .symmetry import ZERO, AffectedSide, Reference, affected_side, reference_from
 from .tension import INDEX_SCALE
 from .trends import Point
+
+AFFECTED_SIDE_KEY = "affected_side"  # settings: "left", "right" or "none"; absent or "auto": inferred
 
 
 def region_tension(m: Measures | None) -> dict[str, float]:
@@ -28,6 +38,7 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
     """One trends.Point per practice session in the log, in its own local time."""
     records = [r for r in log.sessions(since=since) if r.kind == "practice"]
     gaps = log.before_half_gaps([r.id for r in records])
+    region_gaps = log.before_half_gaps_by_region([r.id for r in records])
     points = []
     for r in records:
         b, a, m = r.before, r.after, r.after_massage
@@ -44,6 +55,7 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
                 tags=r.journal.tags,
                 completed=r.status == "completed",
                 half_gap=gaps.get(r.id),
+                half_gaps=region_gaps.get(r.id, {}),
                 session_id=r.id,
                 from_video=not r.source.startswith("camera"),
                 massage_s=r.massage_s,
@@ -55,17 +67,43 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
     return points, {r.tz for r in records}
 
 
+def personal_reference(log: Log) -> Reference:
+    """What symmetric means for this person: their newest calibrated relaxed face, else 0. A
+    baseline the log cannot read leaves the report at 0 (measuring says what is wrong with it)."""
+    try:
+        found = [b for _, b in log.baselines() if b.rest.personal]
+    except StorageError:
+        return ZERO
+    return reference_from(found[-1]) if found else ZERO
+
+
+def symmetry_context(log: Log, points: list[Point] | None = None) -> tuple[AffectedSide, Reference]:
+    """The affected side and the reference for the regions' trends. points: the whole log's
+    (None: read here), which the side is inferred from when the person has not set it."""
+    reference = personal_reference(log)
+    setting = log.setting(AFFECTED_SIDE_KEY)
+    if points is None and setting not in ("left", "right", "none"):
+        points, _ = points_from(log)
+    return affected_side(setting, points or [], reference), reference
+
+
 def habit_now(log: Log) -> Habit:
     """The habit as of today, this computer's local date: every practice day in the log,
     whatever --since says (the habit is about now)."""
     return habit_from(log.practice_days(), date.today())
 
 
-def cmd_report(args) -> int:
+def _read(args) -> tuple[list[Point], dict]:
+    """The points (from --since on) and the report's numbers."""
     with Log.open(args.db, readonly=True) as log:
         points, zones = points_from(log, args.since)
+        side, reference = symmetry_context(log, None if args.since else points)
         habit = habit_now(log)
-    numbers = report.build(points, zones, habit)
+    return points, report.build(points, zones, habit, side, reference)
+
+
+def cmd_report(args) -> int:
+    points, numbers = _read(args)
     if args.json:
         print(json.dumps(numbers, default=str))
         return 0
@@ -78,10 +116,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_trend(args) -> int:
-    with Log.open(args.db, readonly=True) as log:
-        points, zones = points_from(log, args.since)
-        habit = habit_now(log)
-    print(report.terminal(report.build(points, zones, habit)))
+    print(report.terminal(_read(args)[1]))
     return 0
 
 

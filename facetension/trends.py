@@ -4,10 +4,15 @@ Input is one `Point` per session (the report builds them from the log). Nothing 
 a file or a clock, so the statistics are tested on constructed histories with known truth.
 
 - Slope: Theil–Sen (the median of all pairwise slopes), per week, with the 95 % interval
-  from the distribution of Kendall's S (Sen 1968). A verdict of "improving" or "worsening"
-  is given only when that interval excludes zero.
+  from the distribution of Kendall's S (Sen 1968): its bounds are the slopes of ranks
+  symmetric about the median, so a mirrored history (every value negated) gets exactly the
+  mirrored slope and interval. A verdict of "improving" or "worsening" is given only when
+  that interval excludes zero. Here for the asymmetry index and the tension index; each
+  region's signed left − right difference is trended toward the person's own symmetry in
+  symmetry.py, with the same slope.
 - Minimal detectable change (MDC95 = 1.96 · √2 · SEM): SEM is the measurement's own
-  repeatability, from the two halves of each session's resting measurement.
+  repeatability, from the two halves of each session's resting measurement (the asymmetry
+  index's, and each region's difference in mm).
 - Trigger effects: mean with the tag minus mean without, Welch's 95 % interval, counts;
   morning against evening alike; pain against tension as Spearman's ρ with a Fisher-z interval.
 - Massage effect: per session with a massage, tension before minus after the massage; their
@@ -56,6 +61,7 @@ class Point:
     tags: tuple[str, ...] = ()
     completed: bool = True
     half_gap: float | None = None  # asymmetry index, first half − second half of the rest
+    half_gaps: dict[str, float] = field(default_factory=dict)  # region → the same for its diff, mm
     session_id: int | None = None
     from_video: bool = False  # recorded from a video file rather than the camera
     massage_s: float | None = None  # time spent massaging; None or 0: no massage
@@ -109,8 +115,10 @@ def theil_sen(days: np.ndarray, values: np.ndarray, lower_is_better: bool = True
     _, counts = np.unique(x, return_counts=True)
     var_s = (n * (n - 1) * (2 * n + 5) - np.sum(counts * (counts - 1) * (2 * counts + 5))) / 18.0
     c = Z95 * math.sqrt(max(var_s, 0.0))
-    lo_rank = int(np.clip(math.floor((m - c) / 2), 0, m - 1))
+    # Sen's bounds are the M1-th and (M2 + 1)-th smallest slopes (1-based), M1,2 = (m ∓ c) / 2,
+    # rounded outward: 0-based ranks hi and m − 1 − hi, the same distance from either end.
     hi_rank = int(np.clip(math.ceil((m + c) / 2), 0, m - 1))
+    lo_rank = m - 1 - hi_rank
     per_day = float(np.median(slopes))
     low, high = slopes[lo_rank] * DAYS_PER_WEEK, slopes[hi_rank] * DAYS_PER_WEEK
     slope = per_day * DAYS_PER_WEEK
@@ -198,9 +206,11 @@ def _ranks(v: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def mdc95(points: list[Point]) -> float | None:
-    """Minimal detectable change of the asymmetry index, from its own repeatability."""
-    gaps = np.array([p.half_gap for p in points if p.half_gap is not None and np.isfinite(p.half_gap)])
+def mdc95(points: list[Point], region: str | None = None) -> float | None:
+    """Minimal detectable change of the asymmetry index (points), or of a region's left − right
+    difference (mm), from its own repeatability; None with fewer than MIN_GROUP sessions."""
+    found = (p.half_gap if region is None else p.half_gaps.get(region) for p in points)
+    gaps = np.array([g for g in found if g is not None and np.isfinite(g)])
     if len(gaps) < MIN_GROUP:
         return None
     sem = float(np.sqrt(np.mean(gaps**2) / 2.0))  # each half-difference carries two errors
@@ -257,19 +267,25 @@ def days_since(points: list[Point]) -> np.ndarray:
 
 
 def trends(points: list[Point]) -> dict[str, Slope]:
-    """Slopes per week of the asymmetry index, each region's |diff| and tension, over
-    completed sessions only."""
+    """Slopes per week of the asymmetry index and of tension, over completed sessions only.
+    (The regions' signed differences: symmetry.region_trends.)"""
     done = [p for p in points if p.completed]
     if not done:
         return {}
     x = days_since(done)
-    out = {
+    return {
         "asymmetry_index": theil_sen(x, np.array([_nan(p.asymmetry_index) for p in done])),
         "tension_before": theil_sen(x, np.array([_nan(p.tension_before) for p in done])),
     }
-    for region in sorted({r for p in done for r in p.diffs}):
-        out[f"diff:{region}"] = theil_sen(x, np.array([abs(_nan(p.diffs.get(region))) for p in done]))
-    return out
+
+
+def line_at(days: np.ndarray, values: np.ndarray, slope: Slope, at) -> np.ndarray:
+    """The Theil–Sen line through the points, at the given days: the slope's line through
+    the median of the residuals (values − slope · day), the estimator's own intercept."""
+    ok = np.isfinite(values)
+    per_day = slope.per_week / DAYS_PER_WEEK
+    intercept = float(np.median(np.asarray(values, float)[ok] - per_day * np.asarray(days, float)[ok]))
+    return intercept + per_day * np.asarray(at, float)
 
 
 def _nan(v) -> float:

@@ -181,8 +181,8 @@ def test_the_page_lists_incomplete_sessions_regions_and_explains_the_evening_tag
     assert page.index(r["headline"]) < page.index("Are things getting better?")
     for start in r["incomplete"]:
         assert f"<li>{start.replace('T', ' ')}</li>" in page
-    for region in ("brow", "eye", "nose"):
-        assert f"Size of the left-right difference, {region}:" in page
+    for title in ("Brow height", "Eye opening", "Nose (alar base)"):  # signed, toward the person's symmetry
+        assert f"{title}, left − right:" in page
     assert "eye L−R mm</th>" in page  # the weekly per-region diffs
     assert "by the clock" in page and "what you tagged" in page
 
