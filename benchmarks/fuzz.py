@@ -1475,7 +1475,16 @@ class Gen:
                     Case(
                         "db",
                         f"{vname}: practice",
-                        ["practice", "--source", clip, "--no-window", "--no-journal", "--no-checkin", "--db", f"{CASE}/log.db"],
+                        [
+                            "practice",
+                            "--source",
+                            clip,
+                            "--no-window",
+                            "--no-journal",
+                            "--no-checkin",
+                            "--db",
+                            f"{CASE}/log.db",
+                        ],
                         "fail",
                         guard="failure",
                     )

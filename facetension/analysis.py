@@ -16,12 +16,14 @@ import cv2
 import numpy as np
 
 from . import face_model as fm
+from .blinks import Blink, BlinkDetector, BlinkSummary, lids_of, sample_lids
 from .capture import Frame, VideoSource, kind_of, read_image, to_bgr8
 from .errors import InputError
 from .landmarks import Face, Landmarker
 from .logrecords import Key, median_index, median_tension
 from .metrics import REGIONS, FrameMeasure, asymmetry_index, measure, score
-from .refine import PixelRefiner, Split
+from .occlusion import CoverDetector
+from .refine import PIXEL_REFINED, PixelRefiner, Split
 from .tension import SIDES, TENSION_REGIONS
 from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
 
@@ -37,6 +39,11 @@ class RegionResult:
     score: float  # 100 = symmetric
     spread_mm: float  # IQR of the per-frame diff (0 for a photo)
     frames: int  # frames this region was measured on
+    # Who set the left/right split: "pixels" (refine.py's registration, on most frames),
+    # "mesh, weak match" (the pixels were read but the sides did not match reliably: the
+    # mesh's split stands) or "mesh" (the landmarks alone: the pixels were not read, or
+    # the region is not refined from them).
+    quality: str = "mesh"
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,8 @@ class Analysis:
     baseline: str = "default"  # "personal" | "default"
     events: tuple[TwitchEvent, ...] = ()
     timeline: tuple[TimelineRow, ...] = field(default=(), repr=False)
+    blinks: tuple[Blink, ...] = ()  # each eye's closure, lag and duration (blinks.py)
+    blink_summary: BlinkSummary | None = None  # None for a photo, or eyes never watched
 
     @property
     def midline_deviation_mm(self) -> float | None:
@@ -98,6 +107,7 @@ class Analysis:
                     "score": r(g.score, 1),
                     "spread_mm": r(g.spread_mm),
                     "frames": g.frames,
+                    "quality": g.quality,
                 }
                 for name, g in self.regions.items()
             },
@@ -125,17 +135,20 @@ class Analysis:
                 }
                 for e in self.events
             ],
+            "blinks": None
+            if self.blink_summary is None
+            else {**self.blink_summary.to_json(), "events": [b.to_json() for b in self.blinks]},
             "error": self.error,
             "warnings": list(self.warnings),
         }
 
 
-# The refiner reads only around the eyes and brows: their box, widened by this many iris
-# diameters on every side, holds its profiles (pupil − 1.6 D to brow + 1.5 D, tilted by roll).
+# The refiner reads only around the eyes, brows and mouth corners: their box, widened by this
+# many iris diameters on every side, holds its profiles and bands (tilted by roll).
 _EYE_BROW = np.array(
     [
         i
-        for group in (fm.RIGHT_BROW_UPPER, fm.RIGHT_LOWER_LID, fm.EYE_CORNERS)
+        for group in (fm.RIGHT_BROW_UPPER, fm.RIGHT_LOWER_LID, fm.EYE_CORNERS, (fm.RIGHT_MOUTH_CORNER,))
         for j in group
         for i in (j, fm.mirrored(j))
     ]
@@ -182,16 +195,28 @@ class StreamMeasurer:
         self._split = None
 
     def __call__(self, face: Face, frame_bgr: np.ndarray) -> FrameMeasure:
+        # The lids are read in the pixels of every frame, refined or not (blinks.py follows them).
+        return replace(self._measure(face, frame_bgr), lids=sample_lids(frame_bgr, face.landmarks))
+
+    def _measure(self, face: Face, frame_bgr: np.ndarray) -> FrameMeasure:
         if not self.refine:
             return measure(face.landmarks, face.image_size)
         split = self._split
         if split is not None and self._age < self.refine_every - 1:
             self._age += 1
-            return measure(face.landmarks, face.image_size, refine=lambda _frame, left, right: split.apply(left, right))
+            return measure(face.landmarks, face.image_size, refine=split)  # that frame's split, this mesh
         refiner = _pixel_refiner(face, frame_bgr)
         m = measure(face.landmarks, face.image_size, refine=refiner)
         self._split, self._age = (None if refiner is None else refiner.split), 0
         return m
+
+
+def mark_covered(m: FrameMeasure, parts: tuple[str, ...]) -> FrameMeasure:
+    """The measure of a frame with `parts` of the face covered (occlusion.CoverDetector):
+    none of its regions count (a hand on a cheek is no tense cheek), nor does the frame."""
+    if not parts:
+        return m
+    return replace(m, regions={}, excluded=(*m.excluded, "covered"))
 
 
 def _iqr(values) -> float:
@@ -208,6 +233,14 @@ def _robust(rows: list[tuple[bool, float]]) -> tuple[float, float]:
     groups = [np.array([v for m, v in rows if m == flag]) for flag in (False, True)]
     groups = [g for g in groups if len(g)]
     return float(np.mean([np.median(g) for g in groups])), float(np.mean([_iqr(g) for g in groups]))
+
+
+def _quality(region: str, measures: list[FrameMeasure]) -> str:
+    """RegionResult.quality: who set the region's split on most of its frames."""
+    tried = [m.refined for m in measures if m.refined is not None]
+    if region not in PIXEL_REFINED or not tried:
+        return "mesh"
+    return "pixels" if 2 * sum(region in r for r in tried) > len(tried) else "mesh, weak match"
 
 
 def _tension_summary(timeline: list[TimelineRow]) -> tuple[dict[Key, float], float | None]:
@@ -241,7 +274,8 @@ def _summarise(
         left, _ = _robust([(m, s.left) for m, s in rows])
         right, _ = _robust([(m, s.right) for m, s in rows])
         diff, spread = _robust([(m, s.diff) for m, s in rows])
-        regions[name] = RegionResult(left, right, diff, score(name, diff), spread, len(rows))
+        quality = _quality(name, [f for f, _ in usable if name in f.regions])
+        regions[name] = RegionResult(left, right, diff, score(name, diff), spread, len(rows), quality)
     error = None
     if not usable:
         error = _why_unusable(timeline, exclusions)
@@ -353,13 +387,15 @@ def measured_frames(
     measured at once, so it is shown ~8 ms after it arrives instead of a frame later.
     refine_every: see StreamMeasurer."""
     measurer = StreamMeasurer(refine, refine_every)
+    cover = CoverDetector()
     landmarker.new_video()
 
     def measured(face, image):
         if face is None:
             measurer.reset()
+            cover.reset()
             return None
-        return measurer(face, image)
+        return mark_covered(measurer(face, image), cover(face.landmarks, image))
 
     if not pipeline:
         for frame in source.frames():
@@ -395,6 +431,7 @@ def analyze_video(
     """Measure every frame of a video file, track tension and twitches along its own time."""
     timeline, mirrored, events, faces_seen = [], [], [], 0
     tracker = _tracker(baseline)
+    blinks = BlinkDetector()
     # closing: the frames' reader thread is done before the video is released, even on an error
     with VideoSource(path) as video, closing(measured_frames(video, landmarker, refine, progress)) as frames:
         for frame, face, m in frames:
@@ -402,6 +439,7 @@ def analyze_video(
             sample = tracker.update(None if face is None else Reading.of(face, m), t_s)
             if sample is not None:
                 events.extend(sample.events)
+            blinks.update(t_s, lids_of(m))
             timeline.append(TimelineRow(t_s, face is not None, m, sample))
             mirrored.append(bool(face is not None and face.mirrored_pass))
             faces_seen = max(faces_seen, 0 if face is None else face.faces_seen)
@@ -410,6 +448,7 @@ def analyze_video(
         result = _summarise(
             str(path), "video", timeline, mirrored, faces_seen, video.frames_read, tracker, tuple(events)
         )
+        result = replace(result, blinks=tuple(blinks.blinks), blink_summary=blinks.summary())
         if video.truncated:  # what could be read is measured; the person is told the rest is missing
             note = (
                 f"the video is damaged or cut short: {video.frames_read} of its {video.declared_frames} "

@@ -112,6 +112,16 @@ def _table(a: Analysis) -> str:
                 )
         elif a.regions:
             lines.append("  twitches: none")
+    if (b := a.blink_summary) is not None:
+        rate = f"{b.per_min:.0f}/min" if b.per_min is not None else f"{b.n} in {b.seconds:.0f} s"
+        if b.n:
+            pct = lambda v: "–" if v is None else f"{100 * v:.0f} %"  # noqa: E731
+            lag = "–" if b.lag_ms is None else f"{b.lag_ms:+.0f} ms"
+            rate += (
+                f"; incomplete left {pct(b.incomplete_left)}, right {pct(b.incomplete_right)}; completeness "
+                f"{pct(b.completeness_left)}/{pct(b.completeness_right)}; lag right − left {lag}"
+            )
+        lines.append(f"  blinks: {rate}")
     if a.exclusions:
         lines.append("  left out: " + ", ".join(f"{n} {k}" for k, n in sorted(a.exclusions.items())))
     if a.error:

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from .blinks import BlinkSummary
 from .massage import ZONE_NAMES
 from .metrics import REGIONS, asymmetry_index
 from .tension import SIDES, TENSION_REGIONS
@@ -28,8 +29,11 @@ from .tension import SIDES, TENSION_REGIONS
 KINDS = ("practice", "calibrate", "analyze")
 # Kinds are checked here, not by the schema, so a new one needs no migration.
 # check: getting-ready advice; massage: a massage step (its zone, side, start and length); pain:
-# "this hurts" during the massage (its zone and side).
-EVENT_KINDS = ("prompt", "praise", "warning", "twitch", "check", "phase", "massage", "pain")
+# "this hurts" during the massage (its zone and side). blink: one eye's part in a blink, so
+# each blink is two rows, left then right (blinks.py): an event has one side, one time and one
+# amplitude, and a blink has a closing time and a completeness per eye (their times' difference
+# is the lag); duration_s is the blink's, on both.
+EVENT_KINDS = ("prompt", "praise", "warning", "twitch", "check", "phase", "massage", "pain", "blink")
 PHASES = ("before", "after", "after_massage")  # the resting measurements a session keeps
 BUILTIN_TAGS = ("cold", "air-conditioning", "stress", "strong-emotion", "poor-sleep", "just-woke", "evening", "massage")
 TAG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")  # the user's own tags too: no ';' or spaces
@@ -238,6 +242,8 @@ class SessionSummary:
     twitch_events: tuple = ()  # tracker.TwitchEvent, in order
     after_massage: Measures | None = None  # the resting measurement after a massage
     massage_s: float | None = None  # time spent massaging (None: no massage)
+    blink_events: tuple = ()  # blinks.Blink, in order (the log keeps them as "blink" events)
+    blinks: BlinkSummary | None = None  # their rate, completeness per side and lag
 
 
 @dataclass(frozen=True)

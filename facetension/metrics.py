@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import face_model as fm
+from .blinks import LidProfiles
 from .headframe import HeadFrame, head_frame
 
 IRIS_DIAMETER_MM = 11.7  # horizontal visible iris diameter of adults (MediaPipe Iris uses it too)
@@ -59,7 +60,13 @@ class FrameMeasure:
     yaw_deg: float
     pitch_deg: float
     roll_deg: float
-    excluded: tuple[str, ...] = field(default=())  # reasons: "blink", "pose", "out-of-frame"
+    excluded: tuple[str, ...] = field(default=())  # reasons: "blink", "pose", "out-of-frame", "covered"
+    # Both eyes' brightness profiles, on every frame with the pixels at hand (blink frames too):
+    # blinks.py follows each lid in them. None without pixels (a photo, metrics alone).
+    lids: LidProfiles | None = field(default=None, repr=False, compare=False)
+    # The regions whose left/right split the pixels set (refine.py); the others kept the
+    # mesh's, a weak match among them. None when the pixels were not read (refine off).
+    refined: tuple[str, ...] | None = None
 
     @property
     def usable(self) -> bool:
@@ -182,8 +189,9 @@ def out_of_frame(landmarks: np.ndarray, image_size: tuple[int, int]) -> bool:
 def measure(
     landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float | None = None, refine=None
 ) -> FrameMeasure:
-    """Measure one face. `refine(frame, left, right) -> (left, right)` may replace lid and
-    brow heights with pixel-refined ones (see refine.py); it is given the head frame."""
+    """Measure one face. `refine(frame, left, right) -> (left, right)` may replace lid, brow
+    and mouth-corner heights with pixel-refined ones (see refine.py); it is given the head
+    frame, and its `refined` attribute, if any, names the regions it split after the call."""
     if landmarks.shape != (fm.N_LANDMARKS, 3):
         raise ValueError(f"landmarks: expected ({fm.N_LANDMARKS}, 3), got {landmarks.shape}")
     frame = head_frame(landmarks, image_size, focal_px)
@@ -195,6 +203,7 @@ def measure(
     if out_of_frame(landmarks, image_size):
         excluded.append("out-of-frame")
     regions: dict[str, Side] = {}
+    refined = None
     if not excluded:  # excluded frames skip the costly pixel refinement
         left, right = side_geometry(p, "left"), side_geometry(p, "right")
         # Blinks are judged on the mesh: it follows a full closure well, and a blink
@@ -204,6 +213,7 @@ def measure(
         blink = min(g.upper_lid - g.lower_lid for g in (left, right)) * k < BLINK_OPENING_PER_IRIS * iris_mm
         if refine is not None:
             left, right = refine(frame, left, right)
+            refined = tuple(getattr(refine, "refined", ()))  # a refiner may say which regions it split
         regions = regions_from(left, right, k)
         if blink:
             excluded.append("blink")
@@ -218,6 +228,7 @@ def measure(
         pitch_deg=frame.pitch_deg,
         roll_deg=frame.roll_deg,
         excluded=tuple(excluded),
+        refined=refined,
     )
 
 
@@ -240,4 +251,5 @@ def average_measures(a: FrameMeasure, b: FrameMeasure) -> FrameMeasure:
         mean("pitch_deg"),
         mean("roll_deg"),
         tuple(sorted(set(a.excluded) | set(b.excluded))),
+        refined=None if a.refined is None or b.refined is None else tuple(r for r in a.refined if r in b.refined),
     )

@@ -39,6 +39,8 @@ CHECKIN_INTRO = "Before we start: how are you today? (Enter skips a question, s 
 def print_event(e: Event) -> None:
     if e.kind == "massage" and e.logged:  # a step's end, for the log: its start was said
         return
+    if e.kind == "blink":  # for the log only: the summary speaks of blinks when they stand out
+        return
     if e.kind == "phase":
         print(f"{clock(e.t_s, floor=True)}  — {e.text} —", flush=True)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .blinks import SIDES, Blink
 from .face import Face
 from .learn import MIN_CALIBRATION_S
 from .logrecords import Key, Measures, median_measures
@@ -75,7 +76,7 @@ class FrameInput:
 @dataclass(frozen=True)
 class Event:
     t_s: float
-    kind: str  # "prompt" | "praise" | "warning" | "check" | "twitch" | "phase"
+    kind: str  # "prompt" | "praise" | "warning" | "check" | "twitch" | "phase" | "blink" (logged, not said)
     text: str  # what the person reads
     region: str | None = None
     side: str | None = None
@@ -83,6 +84,27 @@ class Event:
     twitch: TwitchEvent | None = None  # a "twitch" event: what the tracker found
     duration_s: float | None = None  # a massage step: the time spent on it
     logged: bool = True  # False: said (a massage step's start), logged when the step ends
+    amplitude: float | None = None  # a "blink" event: that eye's completeness (0..1)
+
+
+BLINK_WORDS = "blink: {side} eye closed {share:.0%}"
+
+
+def blink_events(b: Blink) -> list[Event]:
+    """A blink for the log: two "blink" events, left then right (see logrecords.EVENT_KINDS),
+    each at that eye's closing time (the blink's start for an eye that hardly closed)."""
+    return [
+        Event(
+            round(b.t_s if b.closed_s(side) is None else b.closed_s(side), 3),
+            "blink",
+            BLINK_WORDS.format(side=side, share=b.completeness(side)),
+            "eye",
+            side,
+            duration_s=round(b.duration_s, 3),
+            amplitude=round(b.completeness(side), 3),
+        )
+        for side in SIDES
+    ]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,11 @@ from .wording import REGION_NAMES, clock
 MIN_CHANGE = 0.05  # tension (0..1): smaller before→after changes are within a session's noise
 MAX_CHANGES = 2  # the one or two biggest, not a table
 CLOSE = "Thank you for taking this time for your face. Small changes add up over the weeks."
+# Blinks: said only when one side stands out. Both sides' completeness drops alike when a
+# camera's frames miss the closed moment, so it is the gap between the sides that counts.
+BLINK_MIN_N = 5  # fewer blinks say too little about a side
+BLINK_SIDE_GAP = 0.2  # one side's share of incomplete blinks this much above the other's ...
+BLINK_LAG_MS = 40.0  # ... or one eye closing this long after the other (over a frame at 30 fps)
 
 
 def _where(region: str, side: str) -> str:
@@ -54,6 +59,27 @@ def massage_effect(s: SessionSummary) -> list[str]:
     return out
 
 
+def blink_note(s: SessionSummary) -> str | None:
+    """One sentence on the blinks when one side closed less fully, or later, than the other."""
+    b = s.blinks
+    if b is None or b.n < BLINK_MIN_N:
+        return None
+    parts = []
+    gap = b.incomplete_left - b.incomplete_right
+    if abs(gap) >= BLINK_SIDE_GAP:
+        side, other = ("left", "right") if gap > 0 else ("right", "left")
+        parts.append(
+            f"your {side} eye closed less fully than your {other} (not all the way in "
+            f"{b.incomplete(side):.0%} of them, the {other} in {b.incomplete(other):.0%})"
+        )
+    if b.lag_ms is not None and abs(b.lag_ms) >= BLINK_LAG_MS:
+        late, early = ("right", "left") if b.lag_ms > 0 else ("left", "right")
+        parts.append(f"your {late} eye closed about {abs(b.lag_ms):.0f} ms after your {early}")
+    if not parts:
+        return None
+    return f"Over your {b.n} blinks, " + " and ".join(parts) + ". The report follows this from week to week."
+
+
 def recap(s: SessionSummary, stopped_after_s: float | None = None) -> list[str]:
     """The sentences, in the order a person reads them."""
     out = []
@@ -90,5 +116,7 @@ def recap(s: SessionSummary, stopped_after_s: float | None = None) -> list[str]:
         out.append(f"{'One twitch' if n == 1 else f'{n} twitches'}: {where}.")
     elif b is not None:
         out.append("No twitches.")
+    if note := blink_note(s):
+        out.append(note)
     out.append(CLOSE)
     return out

@@ -30,7 +30,7 @@ class LogRecorder:
                 self.log.save_before(self.session_id, before)
         kind = e.kind if e.kind in EVENT_KINDS else "warning"
         duration = e.duration_s if e.twitch is None else e.twitch.duration_s
-        amplitude = None if e.twitch is None else e.twitch.amplitude
+        amplitude = e.amplitude if e.twitch is None else e.twitch.amplitude
         self.log.add_event(
             self.session_id, EventRow(max(e.t_s, 0.0), kind, e.region, e.side, e.text, duration, amplitude)
         )

@@ -1,21 +1,26 @@
-"""Refine the eye and brow asymmetry from the pixels, by registering one side on the other
-(pure numpy).
+"""Refine the eye, brow and mouth-corner asymmetry from the pixels, by registering one side
+on the other (pure numpy).
 
 MediaPipe's mesh pulls faces toward symmetry: its lids follow only about a fifth of a
-real narrowing and its brows a fifth to a half of a lowering. The pixels do not. Along
-the line through each pupil in the face's own "up" direction we sample the brightness
-profile (lashes, lid margin, fold, brow), on the same head-frame scale for both sides,
-and ask how the left profile must be stretched or shifted to match the right one:
+real narrowing, its brows a fifth to a half of a lowering and its mouth corners about
+two thirds of a drop. The pixels do not. On the same head-frame scale for both sides we
+ask how the left side must be stretched or shifted to match the mirrored right one:
 
-- eye: the upper and the lower halves are each matched by a stretch about the pupil;
-  the stretch is the ratio of the two sides' lid distances from the pupil;
-- brow: the brow band is matched by a shift; the shift is the difference of heights.
+- eye: along the line through each pupil in the face's own "up" direction, the
+  brightness profile's upper and lower halves (lashes, lid margin, fold) are each matched
+  by a stretch about the pupil; the stretch is the ratio of the lid distances;
+- brow: a band along the whole brow (BROW_BAND), centred on mid-brow and weighted toward
+  it, is matched by a vertical shift: the difference of the brows' heights, so a glasses
+  frame, a fringe or one odd column of hair does not decide it;
+- mouth corner: a patch of the commissure (CORNER_BAND: the lip line, the corner's
+  shading and the creases beside it), mirrored, is matched by a vertical shift.
 
 This reads asymmetry as a relation between the two sides, so edges that no detector can
-name reliably (hooded lids, faint brows, glasses rims) still count, lighting differences
-between the sides are normalised away, and a mirrored image gives exactly the mirrored
-answer. The mesh keeps the mean of the two sides; the registration sets their split. A
-weak match (low correlation, or a peak at the end of the search range) leaves the mesh.
+name reliably (hooded lids, faint brows, glasses rims, a beard at the corner) still count,
+lighting differences between the sides are normalised away, and a mirrored image gives
+exactly the mirrored answer. The mesh keeps the mean of the two sides; the registration
+sets their split. A weak match (low correlation, or a peak at the end of the search
+range) leaves the mesh's split, and Split.refined says which regions the pixels set.
 """
 
 from __future__ import annotations
@@ -40,14 +45,49 @@ MIN_CORRELATION = 0.6  # a weaker match between the sides is not trusted
 # Windows and search ranges, as shares of the iris diameter (D) or as stretch factors.
 LID_WINDOW = (0.06, 0.85)  # |offset| from the pupil covered by each lid half
 LID_STRETCH = (0.55, 1.8)
-BROW_HALF_WINDOW = 0.8
-BROW_MAX_SHIFT = 0.5
 SEARCH_STEPS = 41  # over each search range; the correlation peak spans several steps
 _STRETCHES = np.linspace(*LID_STRETCH, SEARCH_STEPS)
-_SHIFTS_PER_IRIS = np.linspace(-BROW_MAX_SHIFT, BROW_MAX_SHIFT, SEARCH_STEPS)
+
+
+@dataclass(frozen=True)
+class Band:
+    """A patch registered side against side by a vertical shift, in the head frame and in
+    iris diameters (D): columns `across` from the anchor's x, mirrored so that + is away
+    from the midline on both sides; rows `half_height` either side of the anchor's height;
+    shifts up to ±max_shift. Columns are weighted by a Gaussian of sd `column_sd` about
+    across = 0, so the feature's own column counts most and its ends (a glasses hinge, a
+    fringe, the brow's tail) count less."""
+
+    across: tuple[float, float]
+    half_height: float
+    max_shift: float
+    column_sd: float
+    row_sd: float  # rows likewise, about the centre height (9.0: all alike)
+    min_correlation: float
+    min_iris_px: float  # with a smaller iris (image pixels) the band is not read: too few pixels
+
+
+# The brow band: 1.4 D of brow centred on mid-brow (landmarks 105/52, about 0.6 D outside
+# the pupil's vertical), weighted toward its middle (sd 0.3 D each way, so a glasses hinge,
+# a fringe or the brow's tail counts little), tall enough for the arch and a browline frame.
+# Under 8 px of iris (a face ~90 px tall) the brows of the two sides stopped matching on
+# the test set (a half-size grace_hopper read 1.3 mm off): the mesh's split stays there.
+BROW_BAND = Band(
+    across=(-0.7, 0.7), half_height=0.8, max_shift=0.5, column_sd=0.3, row_sd=0.3, min_correlation=0.5, min_iris_px=8.0
+)
+# The commissure: half an iris of lip line toward the midline and of cheek beyond the
+# corner, weighted toward the corner, with the shading above and below it (the creases
+# beside it). A corner lowered 6 mm moves half an iris; the search reaches 0.7 D (8 mm).
+CORNER_BAND = Band(
+    across=(-0.5, 0.5), half_height=0.4, max_shift=0.7, column_sd=0.3, row_sd=9.0, min_correlation=0.5, min_iris_px=0.0
+)
+BAND_STEPS_PER_IRIS = 20  # rows and columns of a band, per iris diameter ...
+# (no finer than SAMPLES_PER_PIXEL: the shift's parabola refines between rows)
 _PARALLEL = np.linspace(-1, 1, PARALLEL_LINES)
 _IRIS_POINTS = [fm.LEFT_IRIS_RING[0], fm.LEFT_IRIS_RING[2], fm.RIGHT_IRIS_RING[0], fm.RIGHT_IRIS_RING[2]]
 _PUPILS = [fm.LEFT_IRIS_CENTER, fm.RIGHT_IRIS_CENTER]
+_MID_BROWS = [fm.mirrored(105), fm.mirrored(52), 105, 52]  # mid-brow: upper and lower edge, left then right
+_CORNERS = [fm.mirrored(fm.RIGHT_MOUTH_CORNER), fm.RIGHT_MOUTH_CORNER]
 
 
 def _bilinear(gray: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -136,38 +176,99 @@ def _match(profiles: np.ndarray, heights: np.ndarray, jobs, params: np.ndarray, 
     return [_best(params, row) for row in scores]
 
 
+def _shift_match(a: np.ndarray, b: np.ndarray, n: int, weights: np.ndarray) -> np.ndarray:
+    """For each pair (a[p], b[p]) of (rows, columns) patches: the correlation of a's middle n
+    rows with every n-row window of b (window k starts k rows into b, so b is shifted by
+    k − (rows − n) / 2 rows against a). Each column is compared after removing its mean (a
+    light that falls off across the band is no feature), columns and rows weighted, the
+    whole normalised: (pairs, shifts) scores."""
+    m = (a.shape[1] - n) // 2
+    a = a[:, m : m + n]
+    a = a - np.add.reduce(a, axis=1, keepdims=True) / n
+    windows = np.lib.stride_tricks.sliding_window_view(b, n, axis=1)  # (pairs, K, columns, n)
+    windows = windows - np.add.reduce(windows, axis=-1, keepdims=True) / n
+    aw = a.transpose(0, 2, 1) * weights  # (pairs, columns, n)
+    num = np.einsum("pkcn,pcn->pk", windows, aw)
+    den = np.sqrt(
+        (aw * a.transpose(0, 2, 1)).sum(axis=(1, 2))[:, None] * np.einsum("pkcn,pkcn,cn->pk", windows, windows, weights)
+    )
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+
+def _best_band(band: Band, steps: np.ndarray, scores: np.ndarray) -> float | None:
+    j = int(scores.argmax())
+    if scores[j] < band.min_correlation or j == 0 or j == len(scores) - 1:
+        return None
+    a, b, c = scores[j - 1], scores[j], scores[j + 1]
+    den = a - 2 * b + c
+    off = 0.5 * (a - c) / den if den != 0 else 0.0
+    return float(steps[j] + off * (steps[1] - steps[0]))
+
+
+PIXEL_REFINED = ("brow", "eye", "mouth_corner")  # the regions whose split the pixels may set
+
+
 @dataclass(frozen=True)
 class Split:
-    """How the pixels divide the lids and brows between the sides; None where the two sides
-    did not match reliably (the mesh's own split stays)."""
+    """How the pixels divide the lids, brows and mouth corners between the sides; None where
+    the two sides did not match reliably (the mesh's own split stays). Callable like a
+    PixelRefiner (metrics.measure(refine=split)), to reuse one frame's split on the next."""
 
     lid_ratios: tuple[float, float] | None  # right/left lid distance from the pupil: upper, lower
-    brow_shift_px: float | None  # how far the left brow sits below the right (head-frame pixels)
+    brow_shift_px: float | None  # how far the left brow sits lower above its pupil than the right (head-frame pixels)
+    corner_shift_px: float | None = None  # how far the left mouth corner sits below the right
+
+    @property
+    def refined(self) -> tuple[str, ...]:
+        """The regions whose split the pixels set (the others keep the mesh's)."""
+        found = (self.brow_shift_px, self.lid_ratios, self.corner_shift_px)
+        return tuple(r for r, v in zip(PIXEL_REFINED, found) if v is not None)
+
+    def __call__(self, _frame, left: SideGeometry, right: SideGeometry) -> tuple[SideGeometry, SideGeometry]:
+        return self.apply(left, right)
 
     def apply(self, left: SideGeometry, right: SideGeometry) -> tuple[SideGeometry, SideGeometry]:
         """Both sides' geometry with this split. The mesh keeps the mean of the two sides
-        (lid distances from the pupil, brow height); the split sets their difference."""
+        (lid distances from the pupil, brow height, corner height); the split sets their
+        difference."""
         if self.lid_ratios is not None:
             r_up, r_lo = self.lid_ratios
             up_mean = (left.upper_lid - left.pupil[1] + right.upper_lid - right.pupil[1]) / 2
             lo_mean = (left.pupil[1] - left.lower_lid + right.pupil[1] - right.lower_lid) / 2
             up_left, lo_left = 2 * up_mean / (1 + r_up), 2 * lo_mean / (1 + r_lo)
-            left = _with(left, left.pupil[1] + up_left, left.pupil[1] - lo_left, left.brow)
-            right = _with(right, right.pupil[1] + r_up * up_left, right.pupil[1] - r_lo * lo_left, right.brow)
+            left = _with(left, upper_lid=left.pupil[1] + up_left, lower_lid=left.pupil[1] - lo_left)
+            right = _with(right, upper_lid=right.pupil[1] + r_up * up_left, lower_lid=right.pupil[1] - r_lo * lo_left)
         if self.brow_shift_px is not None:
             d = self.brow_shift_px
             mean = (left.brow - left.pupil[1] + right.brow - right.pupil[1]) / 2
-            left = _with(left, left.upper_lid, left.lower_lid, left.pupil[1] + mean - d / 2)
-            right = _with(right, right.upper_lid, right.lower_lid, right.pupil[1] + mean + d / 2)
+            left = _with(left, brow=left.pupil[1] + mean - d / 2)
+            right = _with(right, brow=right.pupil[1] + mean + d / 2)
+        if self.corner_shift_px is not None:
+            d = self.corner_shift_px
+            mean = (left.corner[1] + right.corner[1]) / 2  # heights in the head frame, y up
+            left = _with(left, corner_y=mean - d / 2)
+            right = _with(right, corner_y=mean + d / 2)
         return left, right
 
 
-NO_SPLIT = Split(None, None)
+NO_SPLIT = Split(None, None, None)
 
 
-def _with(g: SideGeometry, upper_lid: float, lower_lid: float, brow: float) -> SideGeometry:
-    """g with new lid and brow heights (dataclasses.replace, without its per-call overhead)."""
-    return SideGeometry(g.pupil, upper_lid, lower_lid, brow, g.corner, g.alar)
+def _with(g: SideGeometry, upper_lid=None, lower_lid=None, brow=None, corner_y=None) -> SideGeometry:
+    """g with new lid, brow or corner heights (dataclasses.replace, without its per-call
+    overhead)."""
+    corner = g.corner
+    if corner_y is not None:
+        corner = corner.copy()
+        corner[1] = corner_y
+    return SideGeometry(
+        g.pupil,
+        g.upper_lid if upper_lid is None else upper_lid,
+        g.lower_lid if lower_lid is None else lower_lid,
+        g.brow if brow is None else brow,
+        corner,
+        g.alar,
+    )
 
 
 class PixelRefiner:
@@ -175,7 +276,7 @@ class PixelRefiner:
 
     def __init__(self, gray: np.ndarray, landmarks: np.ndarray, image_size, focal_px=None, origin=(0, 0)):
         """gray: the frame's grey image, or a part of it whose top-left pixel is at `origin`
-        (one that holds the whole face: samples are clamped to its edges)."""
+        (one that holds the eyes, brows and mouth: samples are clamped to its edges)."""
         if gray.ndim != 2:
             raise ValueError(f"gray: expected a 2-D image, got shape {gray.shape}")
         self.gray = np.ascontiguousarray(gray, dtype=np.float32)
@@ -183,6 +284,11 @@ class PixelRefiner:
         self.landmarks = landmarks
         self.focal = focal_px if focal_px is not None else DEFAULT_FOCAL_PER_WIDTH * image_size[0]
         self.split: Split | None = None  # set when called (an excluded frame is not)
+
+    @property
+    def refined(self) -> tuple[str, ...]:
+        """The regions whose split the pixels set on the last call (metrics.measure reads it)."""
+        return () if self.split is None else self.split.refined
 
     def _profiles(self, frame: HeadFrame, heights: np.ndarray, iris_head: float) -> np.ndarray:
         """Brightness at head-frame heights (pixels, from each pupil) along the face's up
@@ -202,9 +308,72 @@ class PixelRefiner:
         sigma = SMOOTH_PER_IRIS * iris_head / (heights[1] - heights[0])
         return np.stack([_gaussian_smooth(left, sigma), _gaussian_smooth(right, sigma)])
 
+    def _band_grid(self, frame: HeadFrame, band: Band, anchors, centre, iris: float):
+        """Where to sample a band on both sides: image x and y (2, rows, columns), crop
+        coordinates, and what _band_shift needs to match them; None when the face is too
+        small for it. anchors: the (left, right) landmark indices the patches hang from;
+        centre: the head-frame (|x|, y) both patches are centred on (mirrors of each other)."""
+        if iris * math.hypot(frame.rotation[0, 1], frame.rotation[1, 1]) < band.min_iris_px:
+            return None  # (the iris's height in the image, near enough)
+        step = max(iris / BAND_STEPS_PER_IRIS, 1 / SAMPLES_PER_PIXEL)
+        cols = np.arange(band.across[0] * iris, band.across[1] * iris + step / 2, step)
+        n = int(round(2 * band.half_height * iris / step)) + 1
+        k = int(math.ceil(band.max_shift * iris / step))
+        rows = (np.arange(n + 2 * k) - (n - 1) / 2 - k) * step  # heights from the centre, up
+        rot = frame.rotation
+        sides = np.array([1.0, -1.0])  # left at +x, right at −x: columns point outward
+        depth = 1.0 + self.landmarks[anchors, 2] / self.focal  # (2,)
+        ex = np.stack([rot[0, 0] / depth, -rot[1, 0] / depth], axis=1)  # image offset per head-frame x, (2, 2)
+        ey = np.stack([rot[0, 1] / depth, -rot[1, 1] / depth], axis=1)  # ... and per head-frame y (up)
+        hx, hy = frame.points[anchors, 0], frame.points[anchors, 1]
+        dx, dy = sides * centre[0] - hx, centre[1] - hy  # from each anchor to its patch centre
+        c = (
+            self.landmarks[anchors, :2] - self.origin - 0.5 + dx[:, None] * ex + dy[:, None] * ey
+        )  # sampler: centres at i
+        u = (sides[:, None] * cols)[:, None, :]  # (2, 1, columns)
+        v = rows[None, :, None]  # (1, rows, 1)
+        xs = c[:, 0, None, None] + u * ex[:, 0, None, None] + v * ey[:, 0, None, None]
+        ys = c[:, 1, None, None] + u * ex[:, 1, None, None] + v * ey[:, 1, None, None]
+        heights = rows[k : k + n]
+        weights = np.exp(
+            -0.5 * (cols[:, None] / (band.column_sd * iris)) ** 2 - 0.5 * (heights / (band.row_sd * iris)) ** 2
+        )
+        steps = (np.arange(2 * k + 1) - k) * step
+        return xs, ys, (band, n, weights, steps)
+
+    @staticmethod
+    def _band_shift(patches: np.ndarray, plan) -> float | None:
+        """How far the left side's patch (patches[0]) sits below the right's (head-frame
+        pixels), or None for a weak match."""
+        band, n, weights, steps = plan
+        # right(h + d) ≈ left(h), and left(h + d') ≈ right(h): d = −d' for a mirror image,
+        # so (d − d') / 2 swaps sign exactly when the sides swap.
+        scores = _shift_match(patches, patches[::-1], n, weights)
+        d_lr, d_rl = (_best_band(band, steps, row) for row in scores)
+        return None if d_lr is None or d_rl is None else (d_lr - d_rl) / 2
+
+    def _bands(self, frame: HeadFrame, jobs) -> list[float | None]:
+        """_band_shift for each (band, anchors, centre, iris) job, all sampled at once."""
+        grids = [self._band_grid(frame, *job) for job in jobs]
+        found = [g for g in grids if g is not None]
+        if not found:
+            return [None] * len(jobs)
+        values = _bilinear(
+            self.gray, np.concatenate([g[0].ravel() for g in found]), np.concatenate([g[1].ravel() for g in found])
+        )
+        out, at = [], 0
+        for g in grids:
+            if g is None:
+                out.append(None)
+                continue
+            size = g[0].size
+            out.append(self._band_shift(values[at : at + size].reshape(g[0].shape), g[2]))
+            at += size
+        return out
+
     def __call__(self, frame: HeadFrame, left: SideGeometry, right: SideGeometry):
-        """For metrics.measure(refine=...): the lids and brows split as the pixels show;
-        the split found is kept in self.split."""
+        """For metrics.measure(refine=...): the lids, brows and mouth corners split as the
+        pixels show; the split found is kept in self.split."""
         self.split = self.estimate(frame, left, right)
         return self.split.apply(left, right)
 
@@ -217,10 +386,8 @@ class PixelRefiner:
         if iris * up_length < 6:  # too few pixels
             return NO_SPLIT
         step = max(iris / SAMPLES_PER_IRIS, 1 / SAMPLES_PER_PIXEL)
-        brow_mid = ((left.brow - left.pupil[1]) + (right.brow - right.pupil[1])) / 2
-        top = brow_mid + (BROW_HALF_WINDOW + BROW_MAX_SHIFT + 0.1) * iris
-        bottom = -LID_WINDOW[1] * LID_STRETCH[1] * iris - step
-        heights = np.arange(bottom, top, step)
+        reach = LID_WINDOW[1] * LID_STRETCH[1] * iris + step
+        heights = np.arange(-reach, reach + step, step)
         profiles = self._profiles(frame, heights, iris)
         L, R = 0, 1  # rows of `profiles`
 
@@ -232,9 +399,16 @@ class PixelRefiner:
         found = _match(profiles, heights, [(L, R, h), (R, L, h), (L, R, -h), (R, L, -h)], stretches, STRETCH)
         ratios = [None if a is None or b is None else float(np.sqrt(a / b)) for a, b in (found[:2], found[2:])]
 
-        # Brow: right(h + d) ≈ left(h) over the brow band.
-        h = np.arange(brow_mid - BROW_HALF_WINDOW * iris, brow_mid + BROW_HALF_WINDOW * iris, step)
-        shifts = _SHIFTS_PER_IRIS * iris
-        d_lr, d_rl = _match(profiles, heights, [(L, R, h), (R, L, h)], shifts, SHIFT)
-        brow = None if d_lr is None or d_rl is None else (d_lr - d_rl) / 2
-        return Split(None if None in ratios else (ratios[0], ratios[1]), brow)
+        # Brow: the band along both brows, centred on mid-brow. The band's shift is the
+        # brows' difference in height; the brow is measured above its own pupil, so the
+        # pupils' difference comes off (the mesh places pupils well). Mouth corner: the
+        # commissure band at the two corners' mean position.
+        mid = frame.points[_MID_BROWS, :2]  # left upper, left lower, right upper, right lower
+        brow_at = ((mid[0, 0] + mid[1, 0] - mid[2, 0] - mid[3, 0]) / 4, float(mid[:, 1].mean()))
+        corner = ((left.corner[0] - right.corner[0]) / 2, (left.corner[1] + right.corner[1]) / 2)
+        brow, mouth = self._bands(
+            frame, [(BROW_BAND, _MID_BROWS[::2], brow_at, iris), (CORNER_BAND, _CORNERS, corner, iris)]
+        )
+        if brow is not None:
+            brow += float(right.pupil[1] - left.pupil[1])
+        return Split(None if None in ratios else (ratios[0], ratios[1]), brow, mouth)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 
 from .baselines import Baseline
+from .blinks import BlinkDetector, lids_of
 from .errors import NoUsableFaceError
 from .learn import baseline_from
 from .logrecords import Key, SampleRow, SessionSummary, median_measures
 from .massage import PAIN_ADVICE, PLEASANT, MassageGuide, Step, plan
 from .metrics import FrameMeasure
-from .practice_types import Event, FrameInput, PracticeSettings, View, Window
+from .practice_types import Event, FrameInput, PracticeSettings, View, Window, blink_events
 from .practice_words import (
     BILATERAL,
     CHECK_MESSAGES,
@@ -57,6 +58,7 @@ class PracticeSession:
         self.new_baseline: Baseline | None = None  # learnt in CALIBRATE, for the caller to save
         self.source_name = source_name
         self.tracker = TensionTracker.for_baseline(baseline)
+        self.blinks = BlinkDetector()  # each eye's closure, blink by blink (logged, not said)
         self.phase = Phase.CHECK
         self._phase_start = 0.0  # active (unpaused) time at which the phase began
         self._active = 0.0  # session time that counts (paused time does not)
@@ -184,6 +186,8 @@ class PracticeSession:
         reading = None
         if usable:
             reading = Reading.of(f.face, f.measure)
+        if (blink := self.blinks.update(f.t_s, lids_of(f.measure) if usable else None)) is not None:
+            events += blink_events(blink)
         if problem and not self._face_lost and (self.phase != Phase.AFTER_MASSAGE or self._settled):
             self._face_lost = True
             text = FACE_LOST if problem == "no-face" else CHECK_MESSAGES[problem]
@@ -483,4 +487,6 @@ class PracticeSession:
             twitch_events=tuple(self._twitches),
             after_massage=self._windows[Phase.AFTER_MASSAGE].summary(),
             massage_s=None if self._guide is None else sum(d for _, _, d, _ in self._guide.done_steps),
+            blink_events=tuple(self.blinks.blinks),
+            blinks=self.blinks.summary(),
         )

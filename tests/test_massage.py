@@ -7,13 +7,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from test_session import FPS, IMAGE_SIZE, LIT, face, relaxed_baseline, texts
 
 from facetension.checkin import TAG_KEYS, CheckIn, parse_tags
 from facetension.massage import MAX_STEP_S, MIN_STEP_S, ZONES, MassageGuide, Step, plan
 from facetension.massage_zones import zone_polygon
 from facetension.practice_words import Phase
 from facetension.session import FrameInput, PracticeSession, PracticeSettings
+
+from test_session import FPS, IMAGE_SIZE, LIT, face, relaxed_baseline, texts
 
 AREA_TOLERANCE = 1e-6  # relative: mirrored zones of the symmetric face have equal areas
 ROTATION_TOLERANCE_PX = 1e-6

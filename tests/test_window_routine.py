@@ -9,13 +9,14 @@ import time
 
 import numpy as np
 import pytest
-from test_window import DEMO, display, near, window_id  # noqa: F401  (display: the Xvfb fixture)
-from test_window_text import WRITE_SCREENSHOTS, Screen, ocr, reads, save_for_readme
 
 from facetension.checkin import PAIN_QUESTION, TITLE
 from facetension.massage import Step
 from facetension.overlay import ZONE
 from facetension.storage import Log
+
+from test_window import DEMO, display, near, window_id  # noqa: F401  (display: the Xvfb fixture)
+from test_window_text import WRITE_SCREENSHOTS, Screen, ocr, reads, save_for_readme
 
 CHECKIN_SHOT_S = 1.5  # the check-in, after the window appears
 MASSAGE_SHOT_S = 10.0  # after the check-in: the first session learns the face (~5 s), rests, massages
@@ -24,7 +25,7 @@ TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="module")
-def routine_window(display, tmp_path_factory):
+def routine_window(display, tmp_path_factory):  # noqa: F811  (display: the fixture)
     tmp = tmp_path_factory.mktemp("window-routine")
     screen = Screen(display)
     db = tmp / "log.db"

@@ -22,14 +22,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from test_session import SETTINGS, run, session
-from test_window import DEMO, display, window_id  # noqa: F401  (display: the Xvfb fixture, used by screen)
 
 from facetension.capture import VideoSource
 from facetension.live import SUMMARY_TITLE
 from facetension.practice_words import PHASE_TITLES, Phase, span
 from facetension.recap import CLOSE
 from facetension.session import PracticeSession, PracticeSettings
+
+from test_session import SETTINGS, run, session
+from test_window import DEMO, display, window_id  # noqa: F401  (display: the Xvfb fixture, used by screen)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "samples" / "screenshots"

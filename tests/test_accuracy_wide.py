@@ -1,0 +1,97 @@
+"""Accuracy on the wide face set (tests/faceedits.py's WIDE_SET: 16 faces of 13 people, with
+glasses, beards, darker skin, rolled heads and small images): per-face gains against known
+warps, and the robustness checks, measured as benchmarks/accuracy_gains.py measures them.
+
+The margins are what the method reaches today, less a little, so that a change that loses
+accuracy on faces the method was not tuned on fails here. Issue 14's goals are stricter
+(mouth 0.90–1.10 median with every face in 0.75–1.25, brow ≥ 0.70 median with every face
+≥ 0.5, eye ≥ 0.80 median with every face ≥ 0.6); the README's table says which are met.
+"""
+
+import statistics
+
+import cv2
+import numpy as np
+import pytest
+
+from facetension.analysis import analyze_image
+from facetension.landmarks import Landmarker
+
+import faceedits as fe
+from media import FACES
+
+MOUTH_MEDIAN_MIN = 0.85  # median over faces of each face's median gain at 2, 4 and 6 mm
+MOUTH_EACH = (0.6, 1.25)  # every face
+BROW_MEDIAN_MIN = 0.65
+BROW_EACH_MIN = 0.2  # faces with an iris under BROW_BAND.min_iris_px keep the mesh (~0.25)
+EYE_MEDIAN_MIN = 0.85
+EYE_GOOD = 0.6  # an eye narrowing read at least this well ...
+EYE_GOOD_SHARE = 0.65  # ... on at least this share of the faces (hooded lids and squints fail)
+WITHIN_MM = 1.0
+ROBUST_SHARE = 0.93  # (face, check, region) readings within 1 mm of what they should be
+MIRROR_MM = 0.05
+
+
+@pytest.fixture(scope="module")
+def landmarker():
+    with Landmarker("image") as lm:
+        yield lm
+
+
+@pytest.fixture(scope="module")
+def measured(landmarker):
+    """Per face: its gains (refined) and every robustness reading's error in mm."""
+    out = {}
+    for name in fe.WIDE_SET:
+        image = cv2.imread(str(FACES[name]))
+        g = fe.geometry(landmarker, image)
+        gains = {e.label: fe.gain(landmarker, e, g.base) for e in fe.gain_edits(image, g)}
+        base = fe.diffs(g.base)
+        errors = {}
+        for label, img in fe.chimeras(landmarker, image).items():
+            d = fe.diffs(analyze_image(img, landmarker))
+            errors[label] = {r: abs(d[r]) if r in d else np.inf for r in base}
+        for label, img in {**fe.moved(image), **fe.lighting(image)}.items():
+            d = fe.diffs(analyze_image(img, landmarker))
+            errors[label] = {r: abs(d[r] - base[r]) if r in d else np.inf for r in base}
+        flipped = fe.diffs(analyze_image(np.ascontiguousarray(image[:, ::-1]), landmarker))
+        errors["mirror"] = {r: abs(flipped[r] + base[r]) for r in base}
+        out[name] = gains, errors
+    return out
+
+
+def _gains(measured, prefix):
+    return {n: float(np.median([v for k, v in g.items() if k.startswith(prefix)])) for n, (g, _) in measured.items()}
+
+
+def test_mouth_corner_gains(measured):
+    gains = _gains(measured, "mouth")
+    assert statistics.median(gains.values()) >= MOUTH_MEDIAN_MIN, gains
+    assert all(MOUTH_EACH[0] <= v <= MOUTH_EACH[1] for v in gains.values()), gains
+
+
+def test_brow_gains(measured):
+    gains = _gains(measured, "brow")
+    assert statistics.median(gains.values()) >= BROW_MEDIAN_MIN, gains
+    assert min(gains.values()) >= BROW_EACH_MIN, gains
+
+
+def test_eye_gains(measured):
+    gains = {n: v for n, v in _gains(measured, "eye").items() if not np.isnan(v)}  # a blink-excluded eye
+    assert statistics.median(gains.values()) >= EYE_MEDIAN_MIN, gains
+    assert sum(v >= EYE_GOOD for v in gains.values()) >= EYE_GOOD_SHARE * len(gains), gains
+
+
+def test_robustness_checks_hold_on_the_wide_set(measured):
+    readings = [v for _, errors in measured.values() for check in errors.values() for v in check.values()]
+    share = float(np.mean([v <= WITHIN_MM for v in readings]))
+    bad = {
+        n: {c: {r: round(v, 2) for r, v in e.items() if v > WITHIN_MM} for c, e in errs.items()}
+        for n, (_, errs) in measured.items()
+    }
+    assert share >= ROBUST_SHARE, bad
+
+
+def test_mirror_is_exact_on_every_face(measured):
+    for name, (_, errors) in measured.items():
+        assert max(errors["mirror"].values()) <= MIRROR_MM, (name, errors["mirror"])
