@@ -340,3 +340,35 @@ class Queries:
                     if found:
                         out[sid] = found
         return out
+
+    # -- blinks (the report's blink symmetry) ------------------------------------------
+    def blink_rows(self, session_ids: Iterable[int]) -> tuple[list[tuple], dict[int, float]]:
+        """Every "blink" event of these sessions as plain numbers, ordered by session and
+        then as logged: (session_id, t_s, side, duration_s, amplitude), side 0 for left, 1
+        for right, None for neither; and per session with a blink, the seconds its eyes were
+        watched (its samples' quality summed). What blinks.logged_summary reads from
+        Log.events and Log.samples, for all sessions in one query each: a report over two
+        years reads some 175,000 such rows, too many to make an EventRow of each."""
+        ids = sorted({int(i) for i in session_ids})  # the rows in session order, chunk after chunk
+        rows: list[tuple] = []
+        watched: dict[int, float] = {}
+        with self._reading("read the blinks") as c:
+            for chunk in range(0, len(ids), 500):  # SQLite's limit on parameters
+                part = ids[chunk : chunk + 500]
+                rows += c.execute(
+                    "SELECT session_id, t_s, CASE side WHEN 'left' THEN 0 WHEN 'right' THEN 1 END, duration_s, "
+                    f"amplitude FROM events WHERE kind = 'blink' AND session_id IN ({', '.join('?' * len(part))}) "
+                    "ORDER BY session_id, seq",
+                    part,
+                ).fetchall()
+            found = sorted({r[0] for r in rows})
+            for chunk in range(0, len(found), 500):
+                part = found[chunk : chunk + 500]
+                watched.update(
+                    c.execute(
+                        f"SELECT session_id, total(quality) FROM samples WHERE session_id IN "
+                        f"({', '.join('?' * len(part))}) GROUP BY session_id",
+                        part,
+                    ).fetchall()
+                )
+        return rows, watched

@@ -21,6 +21,17 @@ from . import remind
 from .errors import EXIT_USAGE, FacetensionError, OutputError
 from .outputs import check_target, private_file
 from .remind import NAME, Schedule
+from .remind_system import (
+    TOOL_TIMEOUT_S,
+    linux_scheduler,
+    make_folder,
+    read_crontab,
+    remove_file,
+    run_tool,
+    tool,
+    write_crontab,
+    write_private,
+)
 from .safetext import single_line
 
 PLATFORMS = ("linux", "macos", "windows")
@@ -28,12 +39,9 @@ PLATFORMS = ("linux", "macos", "windows")
 # scheduler chosen instead of detected.
 PLATFORM_CHOICES = ("linux", "linux-systemd", "linux-cron", "macos", "windows")
 JOB_ARGS = ("-m", "facetension.remind_cli", "--notify")  # what the installed reminder runs
-TOOL_TIMEOUT_S = 30.0  # crontab, systemctl, launchctl, schtasks: each answers in a moment
-DETECT_TIMEOUT_S = 5.0
 # notify-send with an action waits until the notification is clicked or closed; after this
 # long the reminder process ends (the notification stays, only its button stops working).
 NOTIFY_WAIT_S = 15 * 60.0
-SYSTEMD_ALIVE = ("running", "degraded", "starting", "initializing")
 PLAIN_PATH = ("/usr/local/bin", "/usr/bin", "/bin")
 
 
@@ -125,7 +133,7 @@ def cmd_remind(args) -> int:
     if args.system:
         install(target, schedule, dry_run=False)
     if not args.ics:
-        _make_folder(ics_path.parent)
+        make_folder(ics_path.parent)
     with private_file(ics_path, force=force) as f:
         f.write(ics)
     print(f"Calendar file written: {ics_path} ({schedule.describe()}, with an alert at the start).")
@@ -158,13 +166,6 @@ def systemd_folder() -> Path:
 
 def launchd_plist_path() -> Path:
     return Path.home() / "Library" / "LaunchAgents" / f"{remind.LAUNCHD_LABEL}.plist"
-
-
-def _make_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
 
 
 # -- what the reminder runs --------------------------------------------------------------
@@ -214,89 +215,6 @@ def job_env(target: str) -> dict[str, str]:
     return env
 
 
-# -- running the system's tools ----------------------------------------------------------
-def _tool(name: str) -> str | None:
-    return shutil.which(name)
-
-
-def _run(argv: list[str], *, what: str, stdin: str | None = None, check: bool = True, timeout: float = TOOL_TIMEOUT_S):
-    """Run a system tool by its absolute path; its failure is one OutputError in words."""
-    path = _tool(argv[0])
-    if path is None:
-        raise OutputError(f"cannot {what}: `{argv[0]}` is not available on this computer")
-    try:
-        done = subprocess.run(
-            [path, *argv[1:]], input=stdin, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise OutputError(f"cannot {what}: `{argv[0]}` did not answer within {timeout:g} s") from None
-    except OSError as exc:
-        raise OutputError(f"cannot {what}: `{argv[0]}` could not be run ({exc.strerror or exc})") from None
-    if check and done.returncode != 0:
-        why = _first_line(done.stderr) or _first_line(done.stdout) or f"exit status {done.returncode}"
-        raise OutputError(f"cannot {what}: `{' '.join(argv)}` failed: {why}")
-    return done
-
-
-def _first_line(text: str | None) -> str:
-    return next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
-
-
-def _has_systemd_session() -> bool:
-    if _tool("systemctl") is None:
-        return False
-    try:
-        done = _run(
-            ["systemctl", "--user", "is-system-running"], what="ask systemd", check=False, timeout=DETECT_TIMEOUT_S
-        )
-    except OutputError:
-        return False
-    return done.stdout.strip() in SYSTEMD_ALIVE
-
-
-def linux_scheduler(target: str) -> str:
-    """linux-systemd when a systemd user session runs, else linux-cron."""
-    if target != "linux":
-        return target
-    return "linux-systemd" if _has_systemd_session() else "linux-cron"
-
-
-def read_crontab() -> str | None:
-    """The person's crontab ('' for none yet), or None when there is no crontab program."""
-    if _tool("crontab") is None:
-        return None
-    done = _run(["crontab", "-l"], what="read your crontab", check=False)
-    if done.returncode != 0:
-        if "no crontab" in (done.stderr or "").lower():
-            return ""
-        why = _first_line(done.stderr) or f"exit status {done.returncode}"
-        raise OutputError(f"cannot read your crontab: `crontab -l` failed: {why}")
-    return done.stdout
-
-
-def write_crontab(text: str, what: str) -> None:
-    if text.strip():
-        _run(["crontab", "-"], what=what, stdin=text)
-    else:  # nothing but ours was there: no crontab, as before
-        _run(["crontab", "-r"], what=what)
-
-
-def _write_private(path: Path, content: str) -> None:
-    _make_folder(path.parent)
-    with private_file(path, force=True) as f:
-        f.write(content)
-
-
-def _remove_file(path: Path) -> bool:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        return False
-    except OSError as exc:
-        raise OutputError(f"cannot remove {path}: {exc.strerror or exc}") from None
-    return True
-
-
 # -- install -----------------------------------------------------------------------------
 def install(target: str, schedule: Schedule, *, dry_run: bool) -> None:
     target = linux_scheduler(target)
@@ -315,17 +233,17 @@ def install(target: str, schedule: Schedule, *, dry_run: bool) -> None:
             for argv in steps:
                 print(f"Would run: {' '.join(argv)}")
             return
-        if _tool("systemctl") is None:
+        if tool("systemctl") is None:
             raise OutputError("cannot install the reminder: `systemctl` is not available on this computer")
         written = [folder / f"{NAME}.service", folder / f"{NAME}.timer"]
-        _write_private(written[0], service)
-        _write_private(written[1], timer)
+        write_private(written[0], service)
+        write_private(written[1], timer)
         try:
             for argv in steps:
-                _run(argv, what="install the reminder")
+                run_tool(argv, what="install the reminder")
         except OutputError:  # a refused install leaves no half of it behind
             for path in written:
-                _remove_file(path)
+                remove_file(path)
             raise
         installed = f"a systemd user timer ({folder / (NAME + '.timer')})"
     elif target == "linux-cron":
@@ -355,16 +273,16 @@ def install(target: str, schedule: Schedule, *, dry_run: bool) -> None:
             print(f"Would run: launchctl bootout {domain}/{remind.LAUNCHD_LABEL} (if loaded)")
             print(f"Would run: launchctl bootstrap {domain} {path}")
             return
-        if _tool("launchctl") is None:
+        if tool("launchctl") is None:
             raise OutputError("cannot install the reminder: `launchctl` is not available on this computer")
-        _write_private(path, plist)
-        _run(["launchctl", "bootout", f"{domain}/{remind.LAUNCHD_LABEL}"], what="reload the reminder", check=False)
-        done = _run(["launchctl", "bootstrap", domain, str(path)], what="install the reminder", check=False)
+        write_private(path, plist)
+        run_tool(["launchctl", "bootout", f"{domain}/{remind.LAUNCHD_LABEL}"], what="reload the reminder", check=False)
+        done = run_tool(["launchctl", "bootstrap", domain, str(path)], what="install the reminder", check=False)
         if done.returncode != 0:  # macOS before 10.11 knows only load
             try:
-                _run(["launchctl", "load", "-w", str(path)], what="install the reminder")
+                run_tool(["launchctl", "load", "-w", str(path)], what="install the reminder")
             except OutputError:
-                _remove_file(path)
+                remove_file(path)
                 raise
         installed = f"a launchd agent ({path})"
     elif target == "windows":
@@ -377,7 +295,7 @@ def install(target: str, schedule: Schedule, *, dry_run: bool) -> None:
         if dry_run:
             print(f"Would run: {subprocess.list2cmdline(argv)}")
             return
-        _run(argv, what="install the reminder")
+        run_tool(argv, what="install the reminder")
         installed = f"the scheduled task {NAME}"
     print(f"Installed {installed}: {schedule.describe()}, a notification will say: {remind.MESSAGE}.")
     print("Remove it with: facetension remind --off")
@@ -395,13 +313,13 @@ def remove(target: str, *, dry_run: bool) -> int:
             steps = [["systemctl", "--user", "disable", "--now", f"{NAME}.timer"]]
             if dry_run:
                 print(f"Would run: {' '.join(steps[0])}")
-            elif _tool("systemctl"):
-                _run(steps[0], what="stop the reminder", check=False)  # already stopped is fine
+            elif tool("systemctl"):
+                run_tool(steps[0], what="stop the reminder", check=False)  # already stopped is fine
             for path in units:
-                if os.path.lexists(path) and (dry_run or _remove_file(path)):
+                if os.path.lexists(path) and (dry_run or remove_file(path)):
                     removed.append(f"{would} {path}")
-            if not dry_run and _tool("systemctl"):
-                _run(["systemctl", "--user", "daemon-reload"], what="stop the reminder", check=False)
+            if not dry_run and tool("systemctl"):
+                run_tool(["systemctl", "--user", "daemon-reload"], what="stop the reminder", check=False)
         current = read_crontab()
         if current:
             kept, ours = remind.crontab_without(current)
@@ -415,16 +333,16 @@ def remove(target: str, *, dry_run: bool) -> int:
             argv = ["launchctl", "bootout", f"gui/{os.getuid()}/{remind.LAUNCHD_LABEL}"]
             if dry_run:
                 print(f"Would run: {' '.join(argv)}")
-            elif _tool("launchctl"):
-                _run(argv, what="stop the reminder", check=False)  # not loaded is fine
-            if dry_run or _remove_file(path):
+            elif tool("launchctl"):
+                run_tool(argv, what="stop the reminder", check=False)  # not loaded is fine
+            if dry_run or remove_file(path):
                 removed.append(f"{would} {path}")
     elif target == "windows" and _windows_task() is not None:
         argv = remind.schtasks_delete()
         if dry_run:
             print(f"Would run: {subprocess.list2cmdline(argv)}")
         else:
-            _run(argv, what="remove the reminder")
+            run_tool(argv, what="remove the reminder")
         removed.append(f"{would} the scheduled task {NAME}")
     for line in removed:
         print(line)
@@ -440,9 +358,9 @@ def remove(target: str, *, dry_run: bool) -> int:
 
 def _windows_task() -> str | None:
     """The scheduled task as `schtasks /Query` lists it, or None when there is none."""
-    if _tool("schtasks") is None:
+    if tool("schtasks") is None:
         return None
-    done = _run(remind.schtasks_query(), what="look for the reminder", check=False)
+    done = run_tool(remind.schtasks_query(), what="look for the reminder", check=False)
     return done.stdout if done.returncode == 0 else None
 
 

@@ -10,7 +10,8 @@ Each region is trended by its signed left − right toward the person's own symm
 The massage effect (trends.massage_effect) is said in plain sentences, the same in the
 page, in --json ("massage") and as one line of `trend`. With no massage in the log, the
 page and --json carry one calm sentence that shows how to try it, and `trend` leaves the
-line out: its summary stays short for whoever does not massage.
+line out: its summary stays short for whoever does not massage. Blinks eye by eye
+(report_blinks.py) follow the same rule when the log holds no blink.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from .habit import MONTHS, WEEKDAYS, Habit, day_label, habit_json
+from .report_blinks import blinks_html, blinks_json, blinks_terminal_lines
 from .report_symmetry import regions_figure, symmetry_html, symmetry_json, terminal_lines
 from .safetext import printable
 from .symmetry import ZERO, AffectedSide, Reference, affected_side, region_trends
@@ -111,6 +113,7 @@ def build(
         },
         "pain_vs_tension": None if pain is None else dict(zip(("rho", "low", "high", "n"), pain)),
         "massage": massage_json(massage_effect(points)),
+        "blinks": blinks_json(points),
         "notes": notes,
         "habit": None if habit is None else habit_json(habit),
     }
@@ -242,6 +245,7 @@ def terminal(r: dict) -> str:
     lines += terminal_lines(r["symmetry"])
     if r["massage"]["sessions_with"]:
         lines.append("Massage: " + " ".join(r["massage"]["sentences"]))
+    lines += blinks_terminal_lines(r["blinks"])
     lines += r["notes"]
     if r["incomplete"]:
         lines.append("Incomplete: " + ", ".join(t.replace("T", " ") for t in r["incomplete"]))
@@ -462,6 +466,7 @@ def render_html(points: list[Point], r: dict) -> str:
             f"{pvt['high']:.2f}, {count(pvt['n'], 'session')}).</p>"
         )
     parts += _massage_html(r["massage"])
+    parts += blinks_html(r["blinks"])
     if r["weekly"]:
         regions = sorted({g for w in r["weekly"] for g in w["diffs"]})
         parts.append(

@@ -16,6 +16,7 @@ from . import outputs, report
 from .cli_common import add_db_option, add_since_option
 from .errors import StorageError
 from .habit import Habit, habit_from
+from .report_blinks import session_summaries
 from .storage import Log, Measures
 from .symmetry import ZERO, AffectedSide, Reference, affected_side, reference_from
 from .tension import INDEX_SCALE
@@ -39,6 +40,7 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
     records = [r for r in log.sessions(since=since) if r.kind == "practice"]
     gaps = log.before_half_gaps([r.id for r in records])
     region_gaps = log.before_half_gaps_by_region([r.id for r in records])
+    blinks = session_summaries(*log.blink_rows(r.id for r in records))
     points = []
     for r in records:
         b, a, m = r.before, r.after, r.after_massage
@@ -62,6 +64,7 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
                 tension_after_massage=m.tension_index if m else None,
                 tension_regions=region_tension(b),
                 tension_regions_after_massage=region_tension(m),
+                blinks=blinks.get(r.id),
             )
         )
     return points, {r.tz for r in records}

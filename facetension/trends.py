@@ -25,8 +25,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .blinks import BlinkSummary
 
 Z95 = 1.959963984540054
 MIN_GROUP = 3  # sessions with and without a tag before its effect is estimated
@@ -70,6 +74,9 @@ class Point:
     # each region: before, and after the massage.
     tension_regions: dict[str, float] = field(default_factory=dict)
     tension_regions_after_massage: dict[str, float] = field(default_factory=dict)
+    # The session's logged blinks (blinks.logged_summary): completeness and incomplete share
+    # per side, lag. None: no blink logged (sessions from before blinks were logged).
+    blinks: BlinkSummary | None = None
 
     @property
     def massaged(self) -> bool:

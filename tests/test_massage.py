@@ -170,3 +170,29 @@ def test_the_check_in_keys():
     skip.key("s")
     assert skip.done and skip.skipped and not skip.answered and skip.pain is None
     assert parse_tags("c, stress  poor-sleep") == ["cold", "stress", "poor-sleep"]
+
+
+def test_the_evening_wind_down_is_slower_shorter_calmer_and_tagged(tmp_path, capsys):
+    """practice --evening: 5 breaths a minute, a 3-minute relaxation, quieter words, and the
+    session tagged 'evening' on its own (no check-in asked)."""
+    import argparse
+
+    from facetension import practice_cli
+    from facetension.cli import main
+    from facetension.practice_words import EVENING_INSTRUCTIONS
+    from facetension.storage import Log
+
+    from media import DEMO
+
+    args = argparse.Namespace(massage=None, evening=True, minutes=None, no_baseline=False)
+    settings = practice_cli._settings(args, None, None)  # a camera: no clip to fit
+    assert (settings.breaths_per_min, settings.relax_s, settings.evening) == (5.0, 180.0, True)
+    s = PracticeSession(settings, relaxed_baseline())
+    _run(s, 0.0, 1.0, lambda t: face())
+    assert s._instructions[Phase.RELAX] == EVENING_INSTRUCTIONS[Phase.RELAX]
+    db = tmp_path / "log.db"
+    rc = main(["practice", "--source", str(DEMO), "--evening", "--no-window", "--no-journal", "--db", str(db)])
+    assert rc == 0
+    with Log.open(db, readonly=True) as log:
+        (record,) = log.sessions()
+        assert record.journal.tags == ("evening",)
