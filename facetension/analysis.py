@@ -385,17 +385,25 @@ def measured_frames(
     number of frames wait, so memory stays flat. Close this generator before the source
     (contextlib.closing) if it may be left unfinished. pipeline=False (live): each frame is
     measured at once, so it is shown ~8 ms after it arrives instead of a frame later.
-    refine_every: see StreamMeasurer."""
+    refine_every: see StreamMeasurer; the cover detector reads the pixels as often (a frame
+    between keeps the last answer: a hand does not come and go within 33 ms)."""
     measurer = StreamMeasurer(refine, refine_every)
     cover = CoverDetector()
+    covered: tuple[str, ...] = ()
+    count = 0
     landmarker.new_video()
 
     def measured(face, image):
+        nonlocal covered, count
         if face is None:
             measurer.reset()
             cover.reset()
+            count = 0  # the face's return is read at once
             return None
-        return mark_covered(measurer(face, image), cover(face.landmarks, image))
+        if count % refine_every == 0:
+            covered = cover(face.landmarks, image)
+        count += 1
+        return mark_covered(measurer(face, image), covered)
 
     if not pipeline:
         for frame in source.frames():

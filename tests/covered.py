@@ -27,6 +27,7 @@ from facetension import face_model as fm
 from facetension.landmarks import Landmarker
 
 from media import DEMO, FACES
+from scripted import write_clip
 
 CLEAR, MOVING, COVERED = 0, 1, 2
 PLACEMENTS = ("right_cheek_mouth", "left_cheek_mouth", "forehead", "left_eye_cheek", "chin_jaw")
@@ -307,17 +308,7 @@ def compose(
 
 def write_mp4(frames: list[np.ndarray], path: str | Path, fps: float) -> Path:
     """Frames as an .mp4 (mp4v), as a phone or webcam app would save them."""
-    path = Path(path)
-    rows, cols = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (cols, rows))
-    if not writer.isOpened():
-        raise RuntimeError(f"cannot write {path}")
-    try:
-        for frame in frames:
-            writer.write(np.ascontiguousarray(frame))
-    finally:
-        writer.release()
-    return path
+    return write_clip(frames, path, fps, "mp4v")
 
 
 # -- clean variants: the same real frames as other cameras and rooms would give them ----

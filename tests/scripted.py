@@ -317,11 +317,11 @@ def make_clip(edits: tuple[Edit, ...] = (), seconds: float = 12.0) -> tuple[list
     return list(_clip(tuple(edits), float(seconds))), FPS
 
 
-def write_clip(frames: list[np.ndarray], path: str | Path, fps: float = FPS) -> Path:
-    """Write frames as an MJPG .avi and return its path."""
+def write_clip(frames: list[np.ndarray], path: str | Path, fps: float = FPS, fourcc: str = "MJPG") -> Path:
+    """Write frames as a video (MJPG .avi by default; "mp4v" for an .mp4) and return its path."""
     path = Path(path)
     h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
     if not writer.isOpened():
         raise RuntimeError(f"cannot write {path}")
     try:
