@@ -112,13 +112,15 @@ def year_tables(days: int = 365, seconds: int = 600, seed: int = 0) -> dict:
                 300.0,
                 *first,
                 *values,
+                None,  # massage_s: no massage
+                *(None for _ in MEASURE_COLUMNS),  # ... so no "after massage" measurement
                 rng.randint(0, 6) if journal else None,
                 rng.randint(0, 5) if journal else None,
                 tags,
                 "slept badly, cold wind on the walk" if journal else "",
             )
         )
-        assert len(sessions[-1]) == len(EXPORT_COLUMNS["sessions"]) and len(first) * 2 == len(SUMMARY_COLUMNS)
+        assert len(sessions[-1]) == len(EXPORT_COLUMNS["sessions"]) and len(first) * 3 == len(SUMMARY_COLUMNS)
     return {"baselines": [], "sessions": sessions, "samples": samples, "events": events}
 
 
