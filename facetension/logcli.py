@@ -83,6 +83,9 @@ def history_text(records: list[SessionRecord]) -> str:
             numbers.append(f"relaxed {clock(r.relaxed_s)} of {clock(r.relax_s)}")
         if numbers:
             lines.append("      " + "   ".join(numbers))
+        if r.massage_s:
+            after = r.after_massage.tension_index if r.after_massage else None
+            lines.append(f"      massage {clock(r.massage_s)}   tension index {_pair(b.tension_index, after)} after it")
         diffs = [
             f"{REGION_SHORT[g]} {_pair(b.diffs.get(g), a.diffs.get(g), 1, sign=True)}"
             for g in REGIONS

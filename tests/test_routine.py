@@ -109,3 +109,12 @@ def test_the_routine_exports_and_imports_to_the_same_bytes(routine, capsys):
     assert row["massage_s"] and row["after_massage_tension_index"] is not None
     with sqlite3.connect(fresh) as c:
         assert c.execute("SELECT count(*) FROM events WHERE kind = 'massage'").fetchone()[0] == 6
+
+
+def test_history_shows_the_massage(routine, capsys):
+    from facetension.cli import main
+
+    _, db, _, _, _ = routine
+    assert main(["history", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "massage 1:00" in out and "after it" in out
