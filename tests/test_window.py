@@ -22,7 +22,7 @@ from facetension.storage import Log
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "samples" / "practice_demo.mp4"
-WINDOW_WAIT_S = 30.0
+WINDOW_WAIT_S = 60.0  # a loaded machine can take this long to start MediaPipe and show the window
 COLOUR_TOLERANCE = 40  # per channel, for anti-aliased and resampled pixels
 MIN_TEXT_PIXELS = 400  # near-white pixels of a prompt in the message band
 SUMMARY_SEEN_S = 2.0  # after q, the summary screen is still up this long later (it waits for a key)

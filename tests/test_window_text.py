@@ -49,6 +49,7 @@ ENLARGED_AT_S = 41.5
 SUMMARY_WAIT_S = 25.0  # from the after phase's shot to the summary screen
 QUICK_HOLD_S = 4.0  # the stopped session's summary closes by itself after this (SUMMARY_HOLD_S)
 CHECK_SHOT_S = 1.5  # the check's screenshot, after the window appears
+PAINT_WAIT_S = 5.0  # a window just shown is painted within this, even on a loaded machine
 TOOL_TIMEOUT_S = 20  # import, xdotool, tesseract: a hung tool fails the test instead of stalling it
 
 
@@ -93,8 +94,15 @@ class Screen:
         assert done.returncode == 0 or not check, f"{' '.join(cmd)}: {done.stderr}"
 
     def shot(self, wid: str, path: Path) -> np.ndarray:
-        self.run("import", "-window", wid, str(path))
-        image = cv2.imread(str(path))
+        """The window's picture. A window that has just appeared may not be painted yet (on a
+        loaded machine): a black shot is taken again, for up to PAINT_WAIT_S."""
+        deadline = time.monotonic() + PAINT_WAIT_S
+        while True:
+            self.run("import", "-window", wid, str(path))
+            image = cv2.imread(str(path))
+            if (image is not None and image.any()) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert image is not None and image.any(), f"no picture in the screenshot {path}"
         return image
 
