@@ -112,6 +112,7 @@ class TensionTracker:
         self._noise_given = dict(noise or {})
         self._smooth: dict[Key, float] = {}
         self._prev: tuple[float, Reading] | None = None
+        self._prev2: tuple[float, Reading] | None = None  # the one before _prev: the same pass
         self._channels: dict[Key, _Channel] = {}
         self._t0: float | None = None
         self._last_t: float | None = None
@@ -138,7 +139,7 @@ class TensionTracker:
         if reading is not None and reading.measure is not None and not reading.measure.usable:
             reading = None  # turned away or partly out of the picture: blendshapes unreliable
         if reading is None:  # no face: measurement pauses, open bursts are abandoned
-            self._prev = None
+            self._prev = self._prev2 = None
             for c in self._channels.values():
                 c.burst = None
             self._last_t = t_s
@@ -158,8 +159,12 @@ class TensionTracker:
                 reading.center_px,
                 reading.size_px,
             )
-            moving = self._is_moving(self._pose(prev), self._pose(reading), t_s - pt)
-        self._prev = (t_s, reading)
+            # Head speed is measured against the frame two back, from the same pass: the
+            # two passes' head poses differ by up to 2° on some faces (a still photo read
+            # 1.6° of yaw and 1.8° of pitch apart), which frame to frame is over 25°/s.
+            qt, q = self._prev2 if self._prev2 is not None else self._prev
+            moving = self._is_moving(self._pose(q), self._pose(reading), t_s - qt)
+        self._prev2, self._prev = self._prev, (t_s, reading)
         ft = frame_tension(combined.blendshapes, combined.measure, self.rest, blink)
         values, drive = ft.values, ft.drive
         if blink or moving:
