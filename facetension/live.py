@@ -157,10 +157,8 @@ def run(
                 for row in rows:
                     recorder.second(row)
                 if window and checkin is not None and not checkin.done:
-                    if not shown:
-                        _open_window(*_size(overlay.checkin_screen(frame.image, checkin.lines(), TITLE, FOOTER)))
-                        shown = True
-                    _checkin(frame.image, checkin, overlay, session)
+                    _checkin(frame.image, checkin, overlay, session, opened=shown)
+                    shown = True
                     if on_checkin:
                         on_checkin(checkin)
                 if window:
@@ -246,16 +244,16 @@ def _keys(session: PracticeSession, overlay: Overlay, wait_ms: int = 1) -> list[
     return events
 
 
-def _size(picture: np.ndarray) -> tuple[int, int]:
-    return picture.shape[1], picture.shape[0]
-
-
-def _checkin(image: np.ndarray, checkin: CheckIn, overlay: Overlay, session: PracticeSession) -> None:
+def _checkin(image: np.ndarray, checkin: CheckIn, overlay: Overlay, session: PracticeSession, opened: bool) -> None:
     """The check-in on the held first frame, until Enter, s, q (which ends the session too),
     the window closed, or TIMEOUT_S without an answer."""
     deadline = time.monotonic() + TIMEOUT_S
     while not checkin.done:
-        cv2.imshow(WINDOW, overlay.checkin_screen(image, checkin.lines(), TITLE, FOOTER))
+        picture = overlay.checkin_screen(image, checkin.lines(), TITLE, FOOTER)
+        if not opened:
+            _open_window(picture.shape[1], picture.shape[0])
+            opened = True
+        cv2.imshow(WINDOW, picture)
         key = cv2.waitKey(CHECKIN_POLL_MS)
         if key != -1:
             deadline = time.monotonic() + TIMEOUT_S  # someone is answering
