@@ -77,6 +77,9 @@ def test_the_session_layer_imports_nothing_that_reads_files_or_cameras():
     assert not [m for m in IO_MODULES if m in loaded]
     loaded = _modules_after("import facetension.metrics, facetension.tension, facetension.tracker")
     assert not [m for m in IO_MODULES if m in loaded]
+    # The movement check's finding and grading are pure too (check_run.py feeds them).
+    loaded = _modules_after("import facetension.movement, facetension.check_score, facetension.check_plan")
+    assert not [m for m in IO_MODULES if m in loaded]
 
 
 def _imports(path: Path) -> set[str]:
