@@ -25,8 +25,11 @@ _F = {name: i for i, name in enumerate(FEATURES)}
 RATIO_GRADES = (0.10, 0.35, 0.65, 0.90)
 SIDES_AGREE = 0.90  # a ratio at or above this names no weaker side
 MIN_EXCURSION_MM = 0.5  # a side moving less than this has not moved (rest noise: < 0.3 mm)
-LIDS_MEET_SHARE = 0.85  # an eye closed by this share of its resting opening has its lids meeting
-# (the mesh never reads a shut eye as fully shut: a fifth of the opening or less remains)
+# Eye closure is read in each eye's own pixels (movement.pixel_closure): the mesh couples the
+# eyes, and the lids' points slide off the lid margin as it covers the iris. A shut eye reads
+# 0.6 (real blinks) to 0.85 (a scripted lid), never 1 (the lashes stay darker than the lid):
+LIDS_MEET_CLOSURE = 0.55
+MESH_LIDS_MEET = 0.9  # without the pixels (constructed series): the opening's share closed
 
 # -- synkinesis: grade 0..3 -----------------------------------------------------------------
 # Eye narrowing during a mouth movement, % of the resting opening, beyond what a healthy face
@@ -95,26 +98,39 @@ def _median_pair(values: np.ndarray) -> tuple[float, float]:
     return float(left), float(right)
 
 
-def measure_movement(movement: str, reps: list[Rep], series: Series, rest: Rest) -> MovementResult:
-    """One movement's figures, each the median over its repetitions' holds."""
+def measure_movement(
+    movement: str, reps: list[Rep], series: Series, rest: Rest, closure_px: np.ndarray | None = None
+) -> MovementResult:
+    """One movement's figures, each the median over its repetitions' holds. closure_px: each
+    eye's closure read in its pixels (N, 2), for eye closure."""
     d = deltas(series, rest)
+    rest_eye = rest.values[_F["eye"]]
+    by_pixels = movement == "eye_close" and closure_px is not None
     per_rep = []
     for rep in reps:
         core = np.array(rep.core)
-        ex = _median_pair(excursion(movement, d[core], rest))
+        if by_pixels:
+            shares = np.clip(np.nan_to_num(np.nanmedian(closure_px[core], axis=0)), 0.0, 1.0)
+            ex = (float(shares[0] * rest_eye[0]), float(shares[1] * rest_eye[1]))
+        else:
+            ex = _median_pair(excursion(movement, d[core], rest))
         eye = _median_pair(-d[core, _F["eye"]])  # narrowing, mm
-        corner = _median_pair(np.hypot(d[core, _F["corner_up"]], d[core, _F["corner_out"]]))
+        if series.corners is not None:  # from the philtrum (see Series.corners)
+            moved = series.corners[core] - np.median(series.corners[rest.mask], axis=0)
+            corner = _median_pair(np.hypot(moved[..., 0], moved[..., 1]))
+        else:
+            corner = _median_pair(np.hypot(d[core, _F["corner_up"]], d[core, _F["corner_out"]]))
         per_rep.append((ex, eye, corner))
     ex = tuple(float(np.median([r[0][j] for r in per_rep])) for j in range(2))
     eye = tuple(float(np.median([r[1][j] for r in per_rep])) for j in range(2))
     corner = tuple(float(np.median([r[2][j] for r in per_rep])) for j in range(2))
     ratio, weaker = _ratio(ex)
-    rest_eye = rest.values[_F["eye"]]
     closure = lids = None
     if movement == "eye_close":
         shares = [max(min(ex[j] / rest_eye[j], 1.0), 0.0) for j in range(2)]
         closure = Pair(*shares)
-        lids = (shares[0] >= LIDS_MEET_SHARE, shares[1] >= LIDS_MEET_SHARE)
+        meet = LIDS_MEET_CLOSURE if by_pixels else MESH_LIDS_MEET
+        lids = (shares[0] >= meet, shares[1] >= meet)
     if movement in MOUTH_MOVEMENTS:
         pct = [100.0 * eye[j] / rest_eye[j] for j in range(2)]
         grades = tuple(eye_synkinesis_grade(pct[j], corner[j] if movement != "pucker" else 0.0) for j in range(2))
@@ -177,14 +193,23 @@ def trace(series: Series, rest: Rest, reps: list[Rep]) -> tuple[TraceRow, ...]:
     return tuple(rows)
 
 
-def check_result(series: Series, rest: Rest | None, reps: list[Rep], frames: int, duration_s: float) -> CheckResult:
+def check_result(
+    series: Series,
+    rest: Rest | None,
+    reps: list[Rep],
+    frames: int,
+    duration_s: float,
+    closure_px: np.ndarray | None = None,
+) -> CheckResult:
     """Everything the check found, in the set's order; movements not found are missing."""
     by_movement: dict[str, list[Rep]] = {}
     for rep in reps:
         by_movement.setdefault(rep.movement, []).append(rep)
     movements = {}
     if rest is not None:
-        movements = {k: measure_movement(k, by_movement[k], series, rest) for k in MOVEMENT_KEYS if k in by_movement}
+        movements = {
+            k: measure_movement(k, by_movement[k], series, rest, closure_px) for k in MOVEMENT_KEYS if k in by_movement
+        }
     order, in_order = order_of(reps)
     rest_mm = {} if rest is None else {n: Pair(*rest.values[i].tolist()) for i, n in enumerate(FEATURES)}
     return CheckResult(

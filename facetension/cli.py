@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, argtypes, logcli, practice_cli, remind_cli, report_cli, settings_cli
+from . import __version__, argtypes, check_cli, logcli, practice_cli, remind_cli, report_cli, settings_cli
 from .cli_common import add_db_option, add_measuring_options, load_baseline, write_baseline_file
 from .errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, FacetensionError, InputError, NoUsableFaceError
 from .metrics import REGIONS
@@ -355,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--model", metavar="FILE", help="use another Face Landmarker .task file")
     c.set_defaults(func=cmd_calibrate)
     practice_cli.register(sub)
+    check_cli.register(sub)
     logcli.register(sub)
     report_cli.register(sub)
     remind_cli.register(sub)

@@ -9,8 +9,10 @@ import re
 from datetime import datetime, timezone
 
 from . import baselines as baseline_codec
+from .check_plan import MOVEMENT_KEYS
 from .logrecords import (
     KINDS,
+    MAX_NOTE_CHARS,
     MAX_TEXT_CHARS,
     PHASE_PATTERN,
     EventRow,
@@ -20,7 +22,7 @@ from .logrecords import (
     validate_pain,
     validate_tag,
 )
-from .logschema import EXPORT_COLUMNS, SUMMARY_COLUMNS
+from .logschema import CHECK_FEATURE_COLUMNS, CHECK_REST_COLUMNS, EXPORT_COLUMNS, SUMMARY_COLUMNS
 from .safetext import has_control_characters
 
 # The ranges an export's values must keep: what the log itself could have written, with room
@@ -31,6 +33,28 @@ MAX_SESSION_S = 7 * 86400.0  # a practice lasts minutes; a week is surely a dama
 MAX_FRAMES = 10**9
 MAX_NAME_CHARS = 64  # tz, app_version
 SHA256 = re.compile(r"[0-9a-f]{64}")
+# The movement check's ranges (check_types.py says what each figure is). What it can be, with
+# room to spare, not what a face usually does: a check refused for an odd figure would be lost
+# whole, so the bounds only keep out what no measurement can give. A face is about 200 mm tall:
+# no feature lies or moves a metre. An eye's narrowing is a percentage of its resting opening
+# (negative: it widened), which can be large when that opening was tiny. A closure is a share
+# of the opening, with room for measuring noise either side.
+MAX_FACE_MM = 1000.0
+MAX_PERCENT = 100000.0
+CLOSURE_RANGE = (-0.5, 1.5)
+MOVEMENT_GRADES = (1, 5)  # Sunnybrook's voluntary movement: 1 unable .. 5 complete
+SYNKINESIS_GRADES = (0, 3)  # 0 none .. 3 severe
+SCORE_RANGES = {  # check_types.Scores, with room for a set that grows
+    "score_voluntary": (0, 100),
+    "score_synkinesis": (0, SYNKINESIS_GRADES[1] * len(MOVEMENT_KEYS)),
+    "score_resting": (0, 20),
+    "score_composite": (-100, 100),
+    "score_dynamic": (0.0, 100.0),
+}
+# A movement's repetitions as the log keeps them: "start-end" in seconds with TIME_DECIMALS
+# decimals, joined by ';' ("" for none).
+_SPAN = r"[0-9]{1,7}\.[0-9]{3}-[0-9]{1,7}\.[0-9]{3}"
+TIMES_PATTERN = re.compile(f"{_SPAN}(?:;{_SPAN})*")
 
 
 # -- checking what an import would write -------------------------------------------------
@@ -112,6 +136,119 @@ def check_tables(tables: dict[str, list[tuple]]) -> None:
             EventRow(*row[2:])
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
+    check_check_tables(tables.get("checks", ()), tables.get("check_movements", ()), tables.get("check_traces", ()))
+
+
+def check_check_tables(checks, movements, traces) -> None:
+    """The movement check's rows (logschema.CHECK_COLUMNS, CHECK_MOVEMENT_COLUMNS,
+    CHECK_TRACE_COLUMNS order, as the export's), checked alike when a check is saved
+    (checklog.save_check) and when an export is imported, so the log holds nothing an export of
+    it could not bring back. ValueError says which row is wrong and why."""
+    check_ids: set[int] = set()
+    cols = EXPORT_COLUMNS["checks"]
+    for n, row in enumerate(checks, 1):
+        r = dict(zip(cols, row))
+        where = f"checks, row {n}"
+        _id(r["check_id"], where, check_ids)
+        _text(r["source"], f"{where}: source", MAX_TEXT_CHARS)
+        started = _time(r["started_utc"], f"{where}: started_utc")
+        if _time(r["started_local"], f"{where}: started_local") != started:
+            raise ValueError(f"{where}: started_local is not the same moment as started_utc")
+        _text(r["tz"], f"{where}: tz", MAX_NAME_CHARS)
+        _text(r["app_version"], f"{where}: app_version", MAX_NAME_CHARS)
+        if r["model_sha256"] is not None and not SHA256.fullmatch(r["model_sha256"]):
+            raise ValueError(f"{where}: model_sha256 is not a SHA-256 in hex")
+        for col in ("duration_s", "rest_s"):
+            _present(r[col], f"{where}: {col}")
+            _range(r[col], f"{where}: {col}", 0.0, MAX_SESSION_S)
+        _range(r["frames"], f"{where}: frames", 0, MAX_FRAMES)
+        _range(r["measured"], f"{where}: measured", 0, r["frames"])
+        _range(r["in_order"], f"{where}: in_order", 0, 1)
+        missing = _movements(r["missing"], f"{where}: missing")
+        if len(set(missing)) != len(missing):
+            raise ValueError(f"{where}: missing names a movement twice")
+        _movements(r["order_found"], f"{where}: order_found")
+        for col, (low, high) in SCORE_RANGES.items():
+            _range(r[col], f"{where}: {col}", low, high)
+        for col in CHECK_REST_COLUMNS:
+            _range(r[col], f"{where}: {col}", -MAX_FACE_MM, MAX_FACE_MM)
+    cols = EXPORT_COLUMNS["check_movements"]
+    keys: set[tuple[int, int]] = set()
+    found: set[tuple[int, str]] = set()
+    for n, row in enumerate(movements, 1):
+        r = dict(zip(cols, row))
+        where = f"check_movements, row {n}"
+        _check_ref(r["check_id"], check_ids, where)
+        _range(r["seq"], f"{where}: seq", 1, MAX_INTEGER)
+        if (r["check_id"], r["seq"]) in keys:
+            raise ValueError(f"{where}: a second movement {r['seq']} in check {r['check_id']}")
+        keys.add((r["check_id"], r["seq"]))
+        if r["movement"] not in MOVEMENT_KEYS:
+            raise ValueError(f"{where}: unknown movement {r['movement'][:40]!r}")
+        if (r["check_id"], r["movement"]) in found:
+            raise ValueError(f"{where}: a second {r['movement']} in check {r['check_id']}")
+        found.add((r["check_id"], r["movement"]))
+        _times(r["times"], f"{where}: times")
+        _range(r["ratio"], f"{where}: ratio", 0.0, 1.0)
+        if r["weaker"] not in (None, "left", "right"):
+            raise ValueError(f"{where}: weaker must be left, right or empty, got {r['weaker'][:40]!r}")
+        _range(r["grade"], f"{where}: grade", *MOVEMENT_GRADES)
+        if r["synkinesis_watched"] not in ("eye", "mouth"):
+            raise ValueError(f"{where}: synkinesis_watched must be eye or mouth, got {r['synkinesis_watched'][:40]!r}")
+        for side in ("left", "right"):
+            for col in (f"excursion_{side}_mm", f"synkinesis_{side}_mm"):
+                _range(r[col], f"{where}: {col}", -MAX_FACE_MM, MAX_FACE_MM)
+            _range(r[f"synkinesis_{side}_pct"], f"{where}: synkinesis_{side}_pct", -MAX_PERCENT, MAX_PERCENT)
+            _range(r[f"synkinesis_{side}_grade"], f"{where}: synkinesis_{side}_grade", *SYNKINESIS_GRADES)
+            _range(r[f"closure_{side}"], f"{where}: closure_{side}", *CLOSURE_RANGE)
+            _range(r[f"lids_meet_{side}"], f"{where}: lids_meet_{side}", 0, 1)
+    cols = EXPORT_COLUMNS["check_traces"]
+    seen: set[tuple[int, float]] = set()
+    for n, row in enumerate(traces, 1):
+        r = dict(zip(cols, row))
+        where = f"check_traces, row {n}"
+        _check_ref(r["check_id"], check_ids, where)
+        _present(r["t_s"], f"{where}: t_s")
+        _range(r["t_s"], f"{where}: t_s", 0.0, MAX_SESSION_S)
+        if (r["check_id"], r["t_s"]) in seen:
+            raise ValueError(f"{where}: a second trace row at t_s {r['t_s']} in check {r['check_id']}")
+        seen.add((r["check_id"], r["t_s"]))
+        if r["movement"] is not None and r["movement"] not in MOVEMENT_KEYS:
+            raise ValueError(f"{where}: unknown movement {r['movement'][:40]!r}")
+        for col in CHECK_FEATURE_COLUMNS:
+            _range(r[col], f"{where}: {col}", -MAX_FACE_MM, MAX_FACE_MM)
+
+
+def _present(v, what: str) -> None:
+    """A figure the log must have (an import's reading refuses a missing one first; a check being
+    saved may give NaN, which the log keeps as missing)."""
+    if v is None:
+        raise ValueError(f"{what} is missing (not a number)")
+
+
+def _check_ref(v: int, ids: set, where: str) -> None:
+    if v not in ids:
+        raise ValueError(f"{where}: refers to check {v}, which is not in the export")
+
+
+def _movements(text: str, what: str) -> list[str]:
+    """Movement names joined by ';' ('' for none), each one of the set's."""
+    if len(text) > MAX_NOTE_CHARS:
+        raise ValueError(f"{what} is longer than {MAX_NOTE_CHARS} characters")
+    names = text.split(";") if text else []
+    unknown = [m for m in names if m not in MOVEMENT_KEYS]
+    if unknown:
+        raise ValueError(f"{what}: unknown movement {unknown[0][:40]!r}")
+    return names
+
+
+def _times(text: str, what: str) -> None:
+    if len(text) > MAX_NOTE_CHARS or (text and not TIMES_PATTERN.fullmatch(text)):
+        raise ValueError(f"{what}: expected start-end times in seconds joined by ';', got {text[:40]!r}")
+    for pair in text.split(";") if text else ():
+        start, end = (float(v) for v in pair.split("-"))
+        if not 0.0 <= start <= end <= MAX_SESSION_S:
+            raise ValueError(f"{what}: {pair!r} does not run forward within {MAX_SESSION_S:g} s")
 
 
 def _id(v: int, where: str, seen: set) -> None:

@@ -351,9 +351,10 @@ def cmd_export(args) -> int:
                 logexport.write_json(tables, f, __version__)
     if out is not None:
         counts = {name: len(rows) for name, rows in tables.items()}
+        checks = f", {count(counts['checks'], 'movement check')}" if counts["checks"] else ""
         print(
             f"Exported {count(counts['sessions'], 'session')} ({count(counts['samples'], 'second')} of samples, "
-            f"{count(counts['events'], 'event')}) and {count(counts['baselines'], 'baseline')} to {out}"
+            f"{count(counts['events'], 'event')}){checks} and {count(counts['baselines'], 'baseline')} to {out}"
         )
     return 0
 
@@ -370,10 +371,11 @@ def cmd_import(args) -> int:
         raise StorageError(f"{path} cannot be imported: {exc}; nothing was imported") from None
     with Log.open(args.db) as log:
         result = log.import_tables(tables, str(path))
+    checks = f", {count(result.checks, 'movement check')}" if result.checks else ""
     print(
         f"Imported {count(result.sessions, 'session')} ({count(result.samples, 'second')} of samples, "
-        f"{count(result.events, 'event')}) and {count(result.baselines, 'baseline')} from {path} into {log.path}"
-        + (f"; {result.skipped} already there were left as they were" if result.skipped else "")
+        f"{count(result.events, 'event')}){checks} and {count(result.baselines, 'baseline')} from {path} "
+        f"into {log.path}" + (f"; {result.skipped} already there were left as they were" if result.skipped else "")
     )
     return 0
 

@@ -4,16 +4,21 @@ log in one transaction. storage.Log's `export_tables`/`import_tables` come from 
 
 The format, version EXPORT_VERSION; the same tables and columns in both kinds of file:
 - baselines, sessions (with their journal: pain_before, pain_after, tags joined by ';', note),
-  samples (one row per second) and events, with the columns of logschema.EXPORT_COLUMNS, rows
-  ordered by their keys. Numbers are written with their column's stored decimals
-  (storage.DECIMALS: 0.500, -3.17, 17.0), which is exact; a missing value is an empty CSV
-  cell or JSON null. Nothing depends on when the export was made, so the same log always gives
-  the same bytes, and export → import into an empty log → export gives identical files.
-- JSON: {"format": "facetension-log", "version": 1, "app_version": ..., "tables": {name:
+  samples (one row per second) and events; and the weekly movement checks (version 3 on):
+  checks, check_movements (one row per movement found) and check_traces (the check at a coarse
+  rate). With the columns of logschema.EXPORT_COLUMNS, rows ordered by their keys. Numbers are
+  written with their column's stored decimals (storage.DECIMALS: 0.500, -3.17, 17.0), which is
+  exact; a missing value is an empty CSV cell or JSON null. Nothing depends on when the export
+  was made, so the same log always gives the same bytes, and export → import into an empty log
+  → export gives identical files.
+- JSON: {"format": "facetension-log", "version": 3, "app_version": ..., "tables": {name:
   {"columns": [...], "rows": [[...], ...]}}}, keys in that order, one row per line.
 - CSV: a folder with meta.csv (key,value: format, version, app_version) and baselines.csv,
-  sessions.csv, samples.csv, events.csv, each with a header row: a plain pandas.read_csv
-  loads any of them.
+  sessions.csv, samples.csv, events.csv, checks.csv, check_movements.csv, check_traces.csv,
+  each with a header row: a plain pandas.read_csv loads any of them.
+- Older versions still import: version 1 lacks the massage's session columns
+  (logschema.ADDED_SINCE_V1), versions 1 and 2 the check tables (logschema.TABLES_ADDED_IN), and
+  what they lack reads as missing.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from typing import IO
 
 from . import baselines as baseline_codec
 from .errors import StorageError
-from .logcheck import MAX_INTEGER, check_tables
+from .logcheck import MAX_INTEGER, check_check_tables, check_tables
 from .logrecords import (
     DECIMALS,
     KINDS,
@@ -46,18 +51,22 @@ from .logrecords import (
 )
 from .logschema import (  # noqa: F401
     ADDED_SINCE_V1,  # noqa: I001
+    CHECK_COLUMNS,
+    CHECK_MOVEMENT_COLUMNS,
+    CHECK_TRACE_COLUMNS,
     EVENT_COLUMNS,
     EXPORT_COLUMNS,
     EXPORT_TABLES,
     EXPORT_TYPES,
     SAMPLE_COLUMNS,
     SESSION_COLUMNS,
+    TABLES_ADDED_IN,
 )
-from .logwriter import INSERT_EVENT, INSERT_SAMPLE
+from .logwriter import INSERT_CHECK, INSERT_CHECK_MOVEMENT, INSERT_CHECK_TRACE, INSERT_EVENT, INSERT_SAMPLE
 from .outputs import FILE_MODE
 
 EXPORT_FORMAT = "facetension-log"
-EXPORT_VERSION = 2  # 2: the massage's columns (version 1 exports still import)
+EXPORT_VERSION = 3  # 2: the massage's columns; 3: the movement check's tables (versions 1 and 2 still import)
 CSV_META = "meta.csv"
 SAMPLES = "samples"  # the one table storage hands over already as text lines
 
@@ -146,10 +155,13 @@ def read_export(path: Path) -> dict[str, list[tuple]]:
             raise ValueError(f"{path} is not a facetension CSV export (no {CSV_META})")
         with open(meta_file, newline="", encoding="utf-8") as f:
             meta = {r.get("key"): r.get("value") for r in csv.DictReader(f)}
-        _check_format(meta.get("format"), meta.get("version"))
+        version = _check_format(meta.get("format"), meta.get("version"))
         tables = {}
         for name in EXPORT_TABLES:
             table = path / f"{name}.csv"
+            if not table.exists() and version < TABLES_ADDED_IN.get(name, 0):
+                tables[name] = []  # an export from before the table was
+                continue
             if not table.is_file():
                 raise ValueError(f"the CSV export {path} has no {table.name}")
             with open(table, newline="", encoding="utf-8") as f:
@@ -169,14 +181,19 @@ def read_export(path: Path) -> dict[str, list[tuple]]:
             raise ValueError("its JSON is nested far deeper than an export's") from None
     if not isinstance(doc, dict):
         raise ValueError("it is JSON, but not a facetension export")
-    _check_format(doc.get("format"), doc.get("version"))
+    version = _check_format(doc.get("format"), doc.get("version"))
     tables = doc.get("tables")
-    if not isinstance(tables, dict) or not all(isinstance(tables.get(n), dict) for n in EXPORT_TABLES):
-        raise ValueError(f"a facetension export has the tables {', '.join(EXPORT_TABLES)}")
-    rows = {n: tables[n].get("rows") for n in EXPORT_TABLES}
+    required = [n for n in EXPORT_TABLES if version >= TABLES_ADDED_IN.get(n, 0)]
+    if not isinstance(tables, dict) or not all(isinstance(tables.get(n), dict) for n in required):
+        raise ValueError(f"a facetension export has the tables {', '.join(required)}")
+    names = [n for n in EXPORT_TABLES if n in required or n in tables]  # an older one's: what it has
+    if not all(isinstance(tables[n], dict) for n in names):
+        raise ValueError(f"a facetension export's tables ({', '.join(names)}) each hold columns and rows")
+    rows = {n: tables[n].get("rows") for n in names}
     if not all(isinstance(r, list) for r in rows.values()):
         raise ValueError("each table's rows must be a list")
-    out = {n: _typed(n, _columns(tables[n].get("columns")), rows[n], from_text=False) for n in EXPORT_TABLES}
+    out = {n: _typed(n, _columns(tables[n].get("columns")), rows[n], from_text=False) for n in names}
+    out = {n: out.get(n, []) for n in EXPORT_TABLES}
     check_tables(out)
     return out
 
@@ -185,7 +202,8 @@ def _columns(columns) -> tuple:
     return tuple(columns) if isinstance(columns, list) else ()
 
 
-def _check_format(fmt, version) -> None:
+def _check_format(fmt, version) -> int:
+    """The export's version, once it is one this facetension reads."""
     if fmt != EXPORT_FORMAT:
         raise ValueError(f"not a facetension export (format {fmt!r})")
     try:
@@ -197,6 +215,7 @@ def _check_format(fmt, version) -> None:
             f"made by a newer facetension (export version {version}; this one reads up to "
             f"{EXPORT_VERSION}): update facetension"
         )
+    return version
 
 
 def _typed(name: str, columns: tuple, rows, from_text: bool) -> list[tuple]:
@@ -267,9 +286,10 @@ class Transfer:
 
     def export_tables(self, since: date | None = None, null_text: str = "", quote_text: bool = False) -> dict:
         """Everything an export holds, read in one consistent snapshot (a session may be
-        writing meanwhile): {"baselines", "sessions", "events": typed rows ordered by their keys;
-        "samples": one text line per sample}. Sessions carry their journal (pain_before,
-        pain_after, tags joined by ';', note), so EXPORT_COLUMNS describes every table.
+        writing meanwhile): {"baselines", "sessions", "events", "checks", "check_movements",
+        "check_traces": typed rows ordered by their keys; "samples": one text line per sample}.
+        Sessions carry their journal (pain_before, pain_after, tags joined by ';', note), so
+        EXPORT_COLUMNS describes every table.
 
         A year of samples is 5 million numbers: Python's sqlite3 alone takes longer than the
         1 s an export may, to turn them into objects. So SQLite writes each sample row as text
@@ -279,6 +299,8 @@ class Transfer:
         day = "substr({}started_local, 1, 10) >= ?"  # the local date the session started
         params = () if since is None else (since.isoformat(),)
         scope = "" if since is None else f"WHERE session_id IN (SELECT id FROM sessions WHERE {day.format('')})"
+        checks = "" if since is None else f"WHERE {day.format('')}"
+        check_scope = "" if since is None else f"WHERE check_id IN (SELECT id FROM checks {checks})"
         with self._reading("export the log") as c:
             tags: dict[int, list[str]] = {}
             for sid, tag in c.execute("SELECT session_id, tag FROM journal_tags ORDER BY session_id, tag"):
@@ -301,6 +323,18 @@ class Transfer:
                 "events": c.execute(
                     f"SELECT {', '.join(EVENT_COLUMNS)} FROM events {scope} ORDER BY session_id, seq", params
                 ).fetchall(),
+                "checks": c.execute(
+                    f"SELECT {', '.join(CHECK_COLUMNS)} FROM checks {checks} ORDER BY id", params
+                ).fetchall(),
+                "check_movements": c.execute(
+                    f"SELECT {', '.join(CHECK_MOVEMENT_COLUMNS)} FROM check_movements {check_scope} "
+                    "ORDER BY check_id, seq",
+                    params,
+                ).fetchall(),
+                "check_traces": c.execute(
+                    f"SELECT {', '.join(CHECK_TRACE_COLUMNS)} FROM check_traces {check_scope} ORDER BY check_id, t_s",
+                    params,
+                ).fetchall(),
             }
 
     def import_tables(self, tables: Mapping[str, list[tuple]], source: str) -> ImportResult:
@@ -308,7 +342,8 @@ class Transfer:
         logexport.read_export gives them) in one transaction: all of it or nothing. Ids are
         kept where free (so an import into an empty log re-exports identically), else
         renumbered; a session already in the log (same start, kind and source) is skipped with
-        its rows, and so is a baseline already there."""
+        its rows, and so are a baseline and a movement check (same start and source) already
+        there."""
         with self._transaction("import") as c:
             try:
                 return _import(c, tables)
@@ -410,4 +445,23 @@ def _import(c: sqlite3.Connection, tables) -> ImportResult:
         rows[name] = [(smap[r[0]], *r[1:]) for r in tables[name] if r[0] in smap]
     c.executemany(INSERT_SAMPLE, rows["samples"])
     c.executemany(INSERT_EVENT, rows["events"])
-    return ImportResult(len(smap), len(skipped), len(rows["samples"]), len(rows["events"]), added_b)
+    checks = _import_checks(c, tables)
+    return ImportResult(len(smap), len(skipped), len(rows["samples"]), len(rows["events"]), added_b, checks)
+
+
+def _import_checks(c: sqlite3.Connection, tables) -> int:
+    """The movement checks, each with its movements and trace, checked again (a caller may hand
+    rows over without read_export: ValueError); one already in the log (same start and source)
+    is left out with its rows. Returns how many were added. Tables without them (an older
+    caller's) add none."""
+    check_check_tables(*(tables.get(n, ()) for n in ("checks", "check_movements", "check_traces")))
+    cmap: dict[int, int] = {}
+    for row in tables.get("checks", ()):
+        old, source, started = row[0], row[1], row[2]
+        if c.execute("SELECT 1 FROM checks WHERE started_utc = ? AND source = ?", (started, source)).fetchone():
+            continue
+        free = not c.execute("SELECT 1 FROM checks WHERE id = ?", (old,)).fetchone()
+        cmap[old] = c.execute(INSERT_CHECK, (old if free else None, *row[1:])).lastrowid
+    for name, insert in (("check_movements", INSERT_CHECK_MOVEMENT), ("check_traces", INSERT_CHECK_TRACE)):
+        c.executemany(insert, [(cmap[r[0]], *r[1:]) for r in tables.get(name, ()) if r[0] in cmap])
+    return len(cmap)

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from .blinks import BlinkSummary
+from .check_types import FEATURES
 from .massage import ZONE_NAMES
 from .metrics import REGIONS, asymmetry_index
 from .tension import SIDES, TENSION_REGIONS
@@ -49,6 +50,8 @@ TENSION_DECIMALS = 3
 INDEX_DECIMALS = 1
 QUALITY_DECIMALS = 2
 TIME_DECIMALS = 3
+RATIO_DECIMALS = 3  # a share 0..1 (a movement's weaker/stronger ratio, an eye's closure): 0.1 % steps
+PERCENT_DECIMALS = 1  # a percentage (an eye's narrowing, the dynamic score)
 MAX_ABS_VALUE = 1e7  # no measurement or time comes near; keeps every number within 16 digits
 MAX_DIFF_MM = 100.0  # no face's left-right difference comes near
 # What each kind of measure can be: the log refuses anything else, from the practice loop or
@@ -82,6 +85,15 @@ DECIMALS = {  # every REAL column (by name, in any table) → its stored decimal
     "massage_s": TIME_DECIMALS,
     "quality": QUALITY_DECIMALS,
     "amplitude": TENSION_DECIMALS,
+    # the movement check (logschema._v4): millimetres as the diffs, shares and percentages
+    "rest_s": TIME_DECIMALS,
+    **{f"{f}_{s}_mm": DIFF_DECIMALS for f in FEATURES for s in SIDES},
+    **{f"rest_{f}_{s}_mm": DIFF_DECIMALS for f in FEATURES for s in SIDES},
+    "score_dynamic": PERCENT_DECIMALS,
+    **{f"{what}_{s}_mm": DIFF_DECIMALS for what in ("excursion", "synkinesis") for s in SIDES},
+    **{f"synkinesis_{s}_pct": PERCENT_DECIMALS for s in SIDES},
+    **{f"closure_{s}": RATIO_DECIMALS for s in SIDES},
+    "ratio": RATIO_DECIMALS,
 }
 
 
@@ -331,6 +343,7 @@ class ImportResult:
     samples: int
     events: int
     baselines: int
+    checks: int = 0  # movement checks added (one already there is left out, as a session is)
 
 
 def validate_tag(tag: str) -> str:

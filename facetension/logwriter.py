@@ -27,7 +27,7 @@ from .logrecords import (
     stored_number,
     utc_offset,
 )
-from .logschema import EVENT_COLUMNS, SAMPLE_COLUMNS
+from .logschema import CHECK_COLUMNS, CHECK_MOVEMENT_COLUMNS, CHECK_TRACE_COLUMNS, EVENT_COLUMNS, SAMPLE_COLUMNS
 
 FLUSH_INTERVAL_S = 1.0  # events with no sample after them are committed once the clock is this far on
 
@@ -48,6 +48,17 @@ class _Active:
 
 INSERT_SAMPLE = f"INSERT INTO samples ({', '.join(SAMPLE_COLUMNS)}) VALUES ({', '.join('?' * len(SAMPLE_COLUMNS))})"
 INSERT_EVENT = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+# The movement check's rows, written whole at once by checklog.save_check and by imports (a
+# check's id NULL: the next free one).
+INSERT_CHECK = _insert("checks", CHECK_COLUMNS)
+INSERT_CHECK_MOVEMENT = _insert("check_movements", CHECK_MOVEMENT_COLUMNS)
+INSERT_CHECK_TRACE = _insert("check_traces", CHECK_TRACE_COLUMNS)
 
 
 class SessionWriting:

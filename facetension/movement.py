@@ -17,14 +17,43 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import face_model as fm
+from .blinks import LidProfiles
+from .blinks import _Eye as EyeReference
 from .check_plan import MOVEMENT_KEYS
 from .check_types import FEATURES
 from .face import BLENDSHAPE_NAMES
-from .headframe import head_frame
-from .metrics import MAX_PITCH_DEG, MAX_YAW_DEG, mm_per_px, side_geometry
+from .face_model import canonical_vertices
+from .headframe import HeadFrame, back_project, similarity_fit
+from .metrics import CM_TO_MM, MAX_PITCH_DEG, MAX_YAW_DEG, mm_per_px
 
-UPPER_LIP_RIGHT = 37  # the upper lip's top beside the philtrum (its mirror on the left: 267)
+# The points followed, on the subject's right (their mirrors on the left): mid-brow on its
+# upper and lower contours, the lids' middles, the mouth corner, the alar base, and the upper
+# lip's top beside the philtrum. check_run.py corrects them from the pixels.
+RIGHT_BROW_POINTS = (105, 52)
+RIGHT_UPPER_LID_MID, RIGHT_LOWER_LID_MID = 159, 145
+UPPER_LIP_RIGHT = 37
+RIGHT_POINTS = (
+    *RIGHT_BROW_POINTS,
+    RIGHT_UPPER_LID_MID,
+    RIGHT_LOWER_LID_MID,
+    fm.RIGHT_MOUTH_CORNER,
+    fm.RIGHT_ALAR_BASE,
+    UPPER_LIP_RIGHT,
+)
+FOLLOWED = (*RIGHT_POINTS, *fm.mirrored(RIGHT_POINTS), fm.PHILTRUM)
 INNER_LIP_UPPER, INNER_LIP_LOWER = 13, 14  # the lips' inner edges on the midline
+# The head frame is first fitted to the eye corners and the nasal bridge (the forehead, in
+# headframe.RIGID, rises with the brows). Then each frame is fitted again to this person's own
+# resting face over a wider set of ANCHORS, keeping only the best-fitting KEEP_ANCHORS share:
+# whichever anchors a movement moves (the canthi when the eyes close, the forehead when the
+# brows rise) are left out, and the still part of the face sets the frame.
+STILL = fm.EYE_CORNERS + fm.NOSE_BRIDGE
+ANCHORS = fm.EYE_CORNERS + fm.NOSE_BRIDGE + fm.FOREHEAD  # the face's outline is too noisy
+KEEP_ANCHORS = 0.6
+FIT_ROUNDS = 3
+KEPT = tuple(dict.fromkeys((*ANCHORS, *FOLLOWED, INNER_LIP_UPPER, INNER_LIP_LOWER)))  # the points a frame keeps
+_AT = {index: i for i, index in enumerate(KEPT)}
+_ANCHOR_ROWS = np.array([_AT[i] for i in ANCHORS])
 _F = {name: i for i, name in enumerate(FEATURES)}
 
 # -- activity: 1.0 is a clear, gentle movement ---------------------------------------------
@@ -36,7 +65,7 @@ SMILE_REF_MM = 1.5  # mean of the corner's lift and outward travel
 SNARL_REF_MM = 1.0  # mean of the alar base's and the upper lip's lift, beyond the corner's
 PUCKER_REF_MM = 1.5  # the corner's inward travel
 BLENDSHAPE_REF = 0.5  # a blendshape score this high is a clear movement too
-LIPS_APART_MM = 3.0  # an inner-lip gap opened this much beyond rest makes a smile "open"
+LIPS_APART_MM = 2.0  # an inner-lip gap opened this much beyond rest makes a smile "open"
 _BS = {name: BLENDSHAPE_NAMES.index(name) for name in BLENDSHAPE_NAMES}
 BLENDSHAPES = {  # MediaPipe's signatures of each movement (either side's)
     "brow_raise": ("browInnerUp", "browOuterUpLeft", "browOuterUpRight"),
@@ -46,12 +75,17 @@ BLENDSHAPES = {  # MediaPipe's signatures of each movement (either side's)
     "pucker": ("mouthPucker",),
 }
 KINDS = tuple(BLENDSHAPES)  # smile splits into closed and open by the lips
+_EYE = KINDS.index("eye_close")
+# The eyes closing by half or more name the movement, whatever else moves: a smile or a snarl
+# narrows them by a quarter to a third at most, and the mesh's brows rise when the lids close.
+EYE_DECISIVE = 1.0
 
 # -- segments --------------------------------------------------------------------------------
 ON_ACTIVITY = 0.6  # a repetition starts when some movement's activity passes this ...
 OFF_ACTIVITY = 0.35  # ... and ends when it falls back below this
 MIN_REP_S = 0.6  # shorter is a blink or a passing twitch, not a held movement
 MERGE_GAP_S = 0.3  # a shorter dip inside one hold does not split it
+HELD_QUANTILE = 0.8  # a movement's level in a repetition: held, not a passing peak
 CORE_SHARE = 0.7  # a repetition's hold: its frames at this share of its peak activity or more
 REST_PROBE_S = 0.5  # the first guess at rest: the clip's opening moments (the set starts at rest)
 QUIET_ACTIVITY = 0.25  # frames this quiet (every movement) are rest
@@ -61,37 +95,84 @@ MIN_REST_FRAMES = 5
 @dataclass(frozen=True, eq=False)  # arrays: compared by identity
 class MoveFrame:
     t_s: float
-    values: np.ndarray  # (len(FEATURES), 2): mm, (left, right), absolute, up and out positive
-    lip_gap_mm: float  # between the lips' inner edges
+    points: np.ndarray  # (len(KEPT), 3): the KEPT points in the head frame, face-model mm
     blendshapes: np.ndarray  # (52,)
+    lids: LidProfiles | None = None  # each eye's own pixels (blinks.sample_lids)
+    iris_scale: float = math.nan  # the irises' mm over the face model's, when they could be read
+    mesh_eyes: tuple[float, float] = (math.nan, math.nan)  # the mesh's own lid openings (face-model mm)
 
 
-def move_frame(t_s: float, landmarks: np.ndarray, image_size, blendshapes: np.ndarray, refine=None) -> MoveFrame | None:
-    """One face's features; None when the head is turned beyond the metrics' limits.
-    `refine(frame, left, right)` may set the sides' split from the pixels (refine.py)."""
-    frame = head_frame(landmarks, image_size)
+def _check_frame(landmarks: np.ndarray, image_size) -> HeadFrame:
+    """headframe.head_frame, fitted to the STILL points."""
+    cam = back_project(landmarks, image_size)
+    still = np.array(STILL)
+    scale, rot, t = similarity_fit(canonical_vertices()[still], cam[still])
+    points = (cam - t) @ rot
+    (rx, _, fx), (ry, _, fy), (_, _, fz) = rot.tolist()
+    yaw = math.degrees(math.atan2(fx, fz))
+    pitch = math.degrees(math.atan2(fy, math.hypot(fx, fz)))
+    return HeadFrame(points, rot, scale, yaw, pitch, math.degrees(math.atan2(ry, rx)))
+
+
+def move_frame(
+    t_s: float, landmarks: np.ndarray, image_size, blendshapes: np.ndarray, lids=None, mesh=None
+) -> MoveFrame | None:
+    """One face's points (landmarks: the mesh, with the FOLLOWED points corrected from the
+    pixels where they could be; mesh: the mesh's own landmarks, if they differ); None when the
+    head is turned beyond the metrics' limits."""
+    frame = _check_frame(landmarks, image_size)
     if abs(frame.yaw_deg) > MAX_YAW_DEG or abs(frame.pitch_deg) > MAX_PITCH_DEG:
         return None
-    k, _ = mm_per_px(frame)
-    p = frame.points
-    left, right = side_geometry(p, "left"), side_geometry(p, "right")
-    if refine is not None:
-        left, right = refine(frame, left, right)
-    line = (left.pupil[1] + right.pupil[1]) / 2  # level in the head frame, as in metrics
-    lips = {"right": p[UPPER_LIP_RIGHT], "left": p[fm.mirrored(UPPER_LIP_RIGHT)]}
+    # One scale for the whole check (Series.of): a closing eye hides the irises, and a
+    # frame-to-frame switch of scale would move every feature by mm.
+    k = CM_TO_MM / frame.px_per_cm
+    k_iris, source = mm_per_px(frame)
+    iris = k_iris / k if source == "iris" else math.nan
+    # The mesh's own lids: coupled between the eyes and shy of a full closure, but they never
+    # lose an eye that closes (the followed lid points can slide off a lid covering the iris).
+    own = _check_frame(mesh, image_size).points if mesh is not None else frame.points
+    eyes = tuple(
+        float(own[m(RIGHT_UPPER_LID_MID), 1] - own[m(RIGHT_LOWER_LID_MID), 1]) * k for m in (fm.mirrored, lambda i: i)
+    )
+    return MoveFrame(t_s, frame.points[list(KEPT)] * k, np.asarray(blendshapes, dtype=float), lids, iris, eyes)
+
+
+def features(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """(F, 2) features and the lips' gap from a frame's KEPT points (mm, head frame)."""
+    p = lambda i: points[_AT[i]]  # noqa: E731
     values = np.empty((len(FEATURES), 2))
-    for j, (side, g) in enumerate((("left", left), ("right", right))):
+    for j, side in enumerate(("left", "right")):
+        m = (lambda i: i) if side == "right" else fm.mirrored
         out = 1.0 if side == "left" else -1.0  # the subject's left is +x in the head frame
+        corner = p(m(fm.RIGHT_MOUTH_CORNER))
         values[:, j] = (
-            g.brow - g.pupil[1],
-            g.upper_lid - g.lower_lid,
-            g.corner[1] - line,
-            out * g.corner[0],
-            g.alar[1] - line,
-            lips[side][1] - line,
+            float(np.mean([p(m(i))[1] for i in RIGHT_BROW_POINTS])),
+            p(m(RIGHT_UPPER_LID_MID))[1] - p(m(RIGHT_LOWER_LID_MID))[1],
+            corner[1],
+            out * corner[0],
+            p(m(fm.RIGHT_ALAR_BASE))[1],
+            p(m(UPPER_LIP_RIGHT))[1],
         )
-    gap = math.dist(p[INNER_LIP_UPPER].tolist(), p[INNER_LIP_LOWER].tolist())
-    return MoveFrame(t_s, values * k, gap * k, np.asarray(blendshapes, dtype=float))
+    return values, math.dist(p(INNER_LIP_UPPER).tolist(), p(INNER_LIP_LOWER).tolist())
+
+
+def _refit(points: np.ndarray, rest_shape: np.ndarray) -> np.ndarray:
+    """A frame's points in the frame of the resting face, fitted to its still anchors by a
+    similarity in the face's plane (the first fit has turned the head frontal; the mesh's
+    depth is its noisiest axis)."""
+    src = rest_shape[_ANCHOR_ROWS, 0] + 1j * rest_shape[_ANCHOR_ROWS, 1]
+    dst = points[_ANCHOR_ROWS, 0] + 1j * points[_ANCHOR_ROWS, 1]
+    keep = np.arange(len(src))
+    n_keep = max(4, int(round(KEEP_ANCHORS * len(src))))
+    for _ in range(FIT_ROUNDS):
+        ms, md = src[keep].mean(), dst[keep].mean()
+        a = np.vdot(src[keep] - ms, dst[keep] - md) / np.vdot(src[keep] - ms, src[keep] - ms)  # scale·rotation
+        residual = np.abs(a * (src - ms) + md - dst)
+        keep = np.argsort(residual)[:n_keep]
+    xy = (points[:, 0] + 1j * points[:, 1] - md) / a + ms
+    out = points.copy()
+    out[:, 0], out[:, 1] = xy.real, xy.imag
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,18 +183,44 @@ class Series:
     values: np.ndarray  # (N, F, 2)
     lip_gap: np.ndarray  # (N,)
     blendshapes: np.ndarray  # (N, 52)
+    lids: tuple = ()  # (N,) LidProfiles or None, when read
+    # (N, 2, 2): each mouth corner's (up, out) from the philtrum, mm: the corners' movement
+    # while the eyes close or the brows rise, near enough to its reference that a small error
+    # of the head frame's scale (a closing eye disturbs the fit) does not show as movement.
+    corners: np.ndarray | None = None
+    mesh_eyes: np.ndarray | None = None  # (N, 2): the mesh's own lid openings, mm (MoveFrame)
 
     @classmethod
     def of(cls, frames: list[MoveFrame]) -> Series:
-        """The frames, each averaged with the one before: in video the landmarker's direct
-        and mirrored passes alternate, and each pass alone is biased its own way."""
+        """The frames' features, each frame fitted to the resting face's still anchors and
+        averaged with the one before (in video the landmarker's direct and mirrored passes
+        alternate, and each pass alone is biased its own way)."""
         if not frames:
             return cls(np.zeros(0), np.zeros((0, len(FEATURES), 2)), np.zeros(0), np.zeros((0, len(BLENDSHAPE_NAMES))))
+        iris = [f.iris_scale for f in frames if not math.isnan(f.iris_scale)]
+        k = float(np.median(iris)) if iris else 1.0  # this person's size, from their irises
+        points = np.stack([f.points for f in frames]) * k
+        first = cls._of(frames, points)
+        rest = find_rest(first)
+        if rest is None:
+            return first
+        rest_shape = np.median(points[rest.mask], axis=0)
+        return cls._of(frames, np.stack([_refit(p, rest_shape) for p in points]))
+
+    @classmethod
+    def _of(cls, frames: list[MoveFrame], points: np.ndarray) -> Series:
+        values, gaps = zip(*(features(p) for p in points))
+        corners = points[:, [_AT[fm.mirrored(fm.RIGHT_MOUTH_CORNER)], _AT[fm.RIGHT_MOUTH_CORNER]], :2]
+        corners = corners - points[:, None, _AT[fm.PHILTRUM], :2]
+        corners[:, 1, 0] *= -1.0  # out: +x on the left, −x on the right
         return cls(
             np.array([f.t_s for f in frames]),
-            _pairs(np.stack([f.values for f in frames])),
-            _pairs(np.array([f.lip_gap_mm for f in frames])),
+            _pairs(np.stack(values)),
+            _pairs(np.array(gaps)),
             _pairs(np.stack([f.blendshapes for f in frames])),
+            tuple(f.lids for f in frames),
+            _pairs(corners[:, :, ::-1]),  # (up, out)
+            _pairs(np.array([f.mesh_eyes for f in frames])),
         )
 
     def __len__(self) -> int:
@@ -133,6 +240,7 @@ class Rest:
     blendshapes: np.ndarray  # (52,)
     frames: int
     seconds: float
+    mask: np.ndarray | None = None  # (N,) the series' frames it was taken from
 
 
 def _rest_of(series: Series, mask: np.ndarray) -> Rest:
@@ -144,6 +252,7 @@ def _rest_of(series: Series, mask: np.ndarray) -> Rest:
         np.median(series.blendshapes[mask], axis=0),
         int(mask.sum()),
         min(span, len(t) * float(np.median(np.diff(series.t))) if len(series) > 1 else 0.0),
+        mask,
     )
 
 
@@ -152,9 +261,11 @@ def deltas(series: Series, rest: Rest) -> np.ndarray:
     return series.values - rest.values
 
 
-def activities(series: Series, rest: Rest) -> dict[str, np.ndarray]:
+def activities(series: Series, rest: Rest, closure_px: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per movement kind, (N,) activity: max over the sides of the geometry's, or the
-    blendshapes' rise over rest, whichever is larger; 1.0 is a clear gentle movement."""
+    blendshapes' rise over rest, whichever is larger; 1.0 is a clear gentle movement.
+    closure_px (pixel_closure): the eyes' closure read in their pixels, which the mesh's
+    lids follow only in part."""
     d = deltas(series, rest)
     f = _F
     eye_rest = np.maximum(rest.values[f["eye"]], 1e-6)
@@ -174,6 +285,13 @@ def activities(series: Series, rest: Rest) -> dict[str, np.ndarray]:
         g = geometry[kind].max(axis=1)
         b = bs[:, [_BS[n] for n in BLENDSHAPES[kind]]].max(axis=1) / BLENDSHAPE_REF
         out_activity[kind] = np.maximum(g, b)
+    if series.mesh_eyes is not None and rest.mask is not None:
+        mesh_rest = np.median(series.mesh_eyes[rest.mask], axis=0)
+        shut = (1.0 - series.mesh_eyes / np.maximum(mesh_rest, 1e-6)).max(axis=1) / EYE_REF_SHARE
+        out_activity["eye_close"] = np.maximum(out_activity["eye_close"], shut)
+    if closure_px is not None:
+        seen = np.nan_to_num(closure_px, nan=0.0).max(axis=1) / EYE_REF_SHARE
+        out_activity["eye_close"] = np.maximum(out_activity["eye_close"], seen)
     return out_activity
 
 
@@ -220,11 +338,11 @@ def _hysteresis(level: np.ndarray) -> np.ndarray:
     return keep
 
 
-def find_reps(series: Series, rest: Rest) -> list[Rep]:
+def find_reps(series: Series, rest: Rest, closure_px: np.ndarray | None = None) -> list[Rep]:
     """The repetitions in the clip, in time order."""
     if len(series) == 0:
         return []
-    acts = activities(series, rest)
+    acts = activities(series, rest, closure_px)
     stack = np.stack([acts[k] for k in KINDS])  # (kinds, N)
     level = _smooth(stack.max(axis=0))
     runs = _runs(_hysteresis(level))
@@ -239,8 +357,11 @@ def find_reps(series: Series, rest: Rest) -> list[Rep]:
         if series.t[b - 1] - series.t[a] < MIN_REP_S:
             continue
         window = stack[:, a:b]
-        peak_each = window.max(axis=1)
+        # Each movement's held level: a blink inside a smile is no eye closure.
+        peak_each = np.quantile(window, HELD_QUANTILE, axis=1)
         k = int(np.argmax(peak_each))
+        if peak_each[_EYE] >= EYE_DECISIVE:  # no other movement of the set closes the eyes by half
+            k = _EYE
         kind, peak = KINDS[k], float(peak_each[k])
         core = np.flatnonzero(window[k] >= CORE_SHARE * peak) + a
         movement = kind
@@ -268,3 +389,35 @@ def order_of(reps: list[Rep]) -> tuple[tuple[str, ...], bool]:
     found = tuple(r.movement for r in reps)
     index = [MOVEMENT_KEYS.index(m) for m in found]
     return found, all(a <= b for a, b in zip(index, index[1:]))
+
+
+MIN_LID_FRAMES = 3  # rest frames with both eyes readable, for the open reference
+
+
+def pixel_closure(series: Series, rest: Rest) -> np.ndarray | None:
+    """(N, 2): each eye's closure read in its own pixels against its resting profile (0 open,
+    more as the upper lid covers the aperture; see blinks._Eye), NaN where unreadable; None
+    without lid profiles. The mesh couples the two eyes, so one eye closing shows in both;
+    the pixels keep them apart."""
+    if not series.lids or rest.mask is None:
+        return None
+    at_rest = [series.lids[i] for i in np.flatnonzero(rest.mask) if series.lids[i] is not None]
+    if len(at_rest) < MIN_LID_FRAMES:
+        return None
+    out = np.full((len(series), 2), np.nan)
+    for j in range(2):
+        eye = EyeReference()
+        eye.set(
+            np.mean([lids.profiles[j] for lids in at_rest], axis=0),
+            float(np.mean([lids.upper[j] for lids in at_rest])),
+            float(np.mean([lids.lower[j] for lids in at_rest])),
+        )
+        if not eye._usable():
+            continue
+        for i, lids in enumerate(series.lids):
+            if lids is not None:
+                c = eye.closure(lids.profiles[j], eye.upper, eye.lower)
+                out[i, j] = np.nan if c is None else c
+    if np.isnan(out).all(axis=0).any():
+        return None  # both eyes are read one way, or the sides would not compare
+    return out

@@ -26,6 +26,7 @@ import numpy as np
 
 from .habit import MONTHS, WEEKDAYS, Habit, day_label, habit_json
 from .report_blinks import blinks_html, blinks_json, blinks_terminal_lines
+from .report_movement import movement_html, movement_terminal_lines  # numbers: report_cli sets r["movement"]
 from .report_symmetry import regions_figure, symmetry_html, symmetry_json, terminal_lines
 from .safetext import printable
 from .symmetry import ZERO, AffectedSide, Reference, affected_side, region_trends
@@ -245,7 +246,7 @@ def terminal(r: dict) -> str:
     lines += terminal_lines(r["symmetry"])
     if r["massage"]["sessions_with"]:
         lines.append("Massage: " + " ".join(r["massage"]["sentences"]))
-    lines += blinks_terminal_lines(r["blinks"])
+    lines += blinks_terminal_lines(r["blinks"]) + movement_terminal_lines(r.get("movement"))
     lines += r["notes"]
     if r["incomplete"]:
         lines.append("Incomplete: " + ", ".join(t.replace("T", " ") for t in r["incomplete"]))
@@ -466,7 +467,7 @@ def render_html(points: list[Point], r: dict) -> str:
             f"{pvt['high']:.2f}, {count(pvt['n'], 'session')}).</p>"
         )
     parts += _massage_html(r["massage"])
-    parts += blinks_html(r["blinks"])
+    parts += blinks_html(r["blinks"]) + movement_html(r.get("movement"))
     if r["weekly"]:
         regions = sorted({g for w in r["weekly"] for g in w["diffs"]})
         parts.append(

@@ -13,10 +13,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import outputs, report
+from .checklog import load_checks, load_trace_arrays
 from .cli_common import add_db_option, add_since_option
 from .errors import StorageError
 from .habit import Habit, habit_from
 from .report_blinks import session_summaries
+from .report_movement import movement_json
 from .storage import Log, Measures
 from .symmetry import ZERO, AffectedSide, Reference, affected_side, reference_from
 from .tension import INDEX_SCALE
@@ -97,12 +99,13 @@ def habit_now(log: Log) -> Habit:
 
 
 def _read(args) -> tuple[list[Point], dict]:
-    """The points (from --since on) and the report's numbers."""
+    """The points (from --since on) and the report's numbers, the movement checks' among them."""
     with Log.open(args.db, readonly=True) as log:
         points, zones = points_from(log, args.since)
         side, reference = symmetry_context(log, None if args.since else points)
         habit = habit_now(log)
-    return points, report.build(points, zones, habit, side, reference)
+        checks, traces = load_checks(log, since=args.since), load_trace_arrays(log, since=args.since)
+    return points, report.build(points, zones, habit, side, reference) | {"movement": movement_json(checks, traces)}
 
 
 def cmd_report(args) -> int:

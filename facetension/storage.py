@@ -42,10 +42,18 @@ diff in mm, each region and side's tension 0..1, the asymmetry and tension indic
   disk. NULL = not measured (no face, a blink, a turned head), never 0.
 - events(session_id, seq, t_s, kind, region, side, text, duration_s, amplitude).
 - journal(session_id, pain_before, pain_after, note) and journal_tags(session_id, tag).
+- settings(key, value) (version 2); the massage's session columns (version 3).
+- The weekly movement check (version 4, logschema._v4; saved and read by checklog.py):
+  checks(id, source, started_utc, started_local, tz, duration_s, frames, measured, rest_s,
+  in_order, missing, order_found, score_*, app_version, model_sha256, rest_<feature>_<side>_mm),
+  check_movements(check_id, seq, movement, times, each side's excursion, ratio, weaker, grade,
+  synkinesis_*, closure_*, lids_meet_*) and check_traces(check_id, t_s, movement,
+  <feature>_<side>_mm...): the check at a coarse rate. Keyed to their check as samples are.
 The log's modules, one concern each: logschema (columns, migrations), loglock (the writer
 lock), logdb (the file: opening, upgrades, transactions, SQLite's errors in words), logwriter
 (recording a session), logqueries (history, journal, baselines, forgetting), logexport
-(export and import, and their files). Records, times and precision: logrecords.py.
+(export and import, and their files), logcheck (what an import or a saved check may hold),
+checklog (the movement check). Records, times and precision: logrecords.py.
 """
 
 from __future__ import annotations

@@ -9,11 +9,18 @@ from facetension.cli import main
 
 DEMO = Path(__file__).resolve().parents[1] / "samples" / "demo.db"
 # Export version 2 (the massage): meta.csv and sessions.csv changed; the other tables did not.
-JSON_SHA256 = "a91aa8264ec4145749ca52e6d3bc6d1ede249904a5f5e9856916bb68e7cfd610"
+# Export version 3 (the movement check): meta.csv and the version changed, and the three check
+# tables were added (empty here); every other table's bytes are as in version 2, and the JSON
+# without them, at version 2, is version 2's to the byte (JSON_V2_SHA256, checked below).
+JSON_SHA256 = "377dcb9f52e0d5318f7ce420eccbda8dd17d3be2e6ce241006177b1b6752f404"
+JSON_V2_SHA256 = "a91aa8264ec4145749ca52e6d3bc6d1ede249904a5f5e9856916bb68e7cfd610"
 CSV_SHA256 = {
     "baselines.csv": "3d94f237080745ba61d9cab84616aae97aa63d3af5da773826a32fdc93243e95",
+    "check_movements.csv": "5d77bad72be6716a0312ceb04f0cbebc779468b581a713dede0beb93f79b9758",
+    "check_traces.csv": "e49efd6df6f5d1b72ad5394fc5308435c82b7a4d2567a54ff3c3ae8b99004541",
+    "checks.csv": "7d173a4150e770787c5a8abd4960fbd3207150811c1fdc52d1af91f2ae6b417c",
     "events.csv": "69b46f7b245a7064356c0e9b4415cd86c6a385a0847b02f43f8e10048624512e",
-    "meta.csv": "1773a9fd4c57a2d62d143d5dcf4687904d51ce92ae2bd79ad7e4547ce27fc316",
+    "meta.csv": "4f58c3034a7ebb5221782cbc4e7f24096653cbd76155c8007deef6efa8e51453",
     "samples.csv": "31fa403284650a08e4aa0d77ead0b62bcc82f0774ad97c08ce6b5e3969adbd3f",
     "sessions.csv": "97fc96e6c104906286e5a344a459451ee72137b1030b9ad8eef83c504492e7d0",
 }
@@ -31,6 +38,9 @@ def test_the_demo_log_exports_to_the_same_bytes(tmp_path, capsys):
     assert _sha(tmp_path / "a.json") == JSON_SHA256
     assert {p.name: _sha(p) for p in (tmp_path / "csv").iterdir()} == CSV_SHA256
     assert _sha(db) == _sha(DEMO)
+    text = (tmp_path / "a.json").read_text().replace('"version": 3', '"version": 2', 1)
+    v2 = text[: text.index(',\n"checks": ')] + "\n}}\n"  # without the check tables
+    assert hashlib.sha256(v2.encode()).hexdigest() == JSON_V2_SHA256
 
 
 def test_a_log_written_by_the_previous_version_migrates_without_loss(tmp_path, capsys):

@@ -224,7 +224,11 @@ def test_csv_export_loads_with_a_plain_pandas_read_csv(capsys, db, tmp_path):
     rc, out, _ = run(capsys, "export", "--format", "csv", "--out", tmp_path / "out")
     assert rc == 0 and out.startswith("Exported 3 sessions (15 seconds of samples, 6 events) and 1 baseline")
     files = {p.name for p in (tmp_path / "out").iterdir()}
-    assert files == {"meta.csv", "baselines.csv", "sessions.csv", "samples.csv", "events.csv"}
+    assert files == {"meta.csv", "baselines.csv", "sessions.csv", "samples.csv", "events.csv"} | {
+        "checks.csv",  # the movement check's (export version 3), empty here
+        "check_movements.csv",
+        "check_traces.csv",
+    }
     samples = pd.read_csv(tmp_path / "out" / "samples.csv")
     assert list(samples.columns) == list(EXPORT_COLUMNS["samples"]) and len(samples) == 15
     assert samples["eye_left_tension"].dtype == float and samples["t_s"].tolist()[:4] == [0.0, 1.0, 2.0, 3.0]

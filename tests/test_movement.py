@@ -22,7 +22,7 @@ from facetension.check_score import (
 )
 from facetension.check_types import FEATURES
 from facetension.face import N_BLENDSHAPES
-from facetension.movement import MoveFrame, Series, find_reps, find_rest
+from facetension.movement import Series, find_reps, find_rest
 
 FPS = 30.0
 F = {n: i for i, n in enumerate(FEATURES)}
@@ -67,7 +67,7 @@ def series(
             steps.append((m, t, t + hold_s))
             t += hold_s + between_s
     n = int(round((t + 1.0) * FPS))
-    frames = []
+    t_all, values, gaps = [], [], []
     for i in range(n):
         ts = i / FPS
         v = np.array([[REST[f], REST[f]] for f in FEATURES]) + rng.normal(0, NOISE_MM, (len(FEATURES), 2))
@@ -89,8 +89,10 @@ def series(
                 j = 0 if side == "left" else 1
                 v[F["corner_up"], j] += w * mm / math.sqrt(2)
                 v[F["corner_out"], j] += w * mm / math.sqrt(2)
-        frames.append(MoveFrame(ts, v, gap, np.zeros(N_BLENDSHAPES)))
-    return Series.of(frames)
+        t_all.append(ts)
+        values.append(v)
+        gaps.append(gap)
+    return Series(np.array(t_all), np.stack(values), np.array(gaps), np.zeros((n, N_BLENDSHAPES)))
 
 
 def result(s: Series):

@@ -16,11 +16,11 @@ no false events on twitch-free clips (still, drifting, noisy).
 """
 
 import pytest
-from twitchclips import Drift, render, schedule, score
 
 from facetension import Landmarker, analyze
 
 from scripted import write_clip
+from twitchclips import Drift, render, schedule, score
 
 SECONDS = 9.0
 STARTS = (3.0, 6.0)  # left, then right
