@@ -381,11 +381,14 @@ def cmd_import(args) -> int:
 
 
 def cmd_forget(args) -> int:
-    if args.all == bool(args.sessions):
-        return _usage("give the sessions to forget, or --all (not both)")
+    checks = getattr(args, "check", None) or []
+    if args.all == bool(args.sessions or checks):
+        return _usage("give the sessions (or --check N) to forget, or --all (not both)")
     with Log.open(_existing(args.db, args.sessions)) as log:
         if args.all:
-            what = f"all {count(len(log.sessions()), 'session')}"
+            what = f"all {count(len(log.sessions()), 'session')} and {count(log.check_count(), 'movement check')}"
+        elif checks and not args.sessions:
+            what = ", ".join(f"movement check {i}" for i in sorted(set(checks)))
         else:
             found = {r.id: r for r in log.sessions(ids=args.sessions)}
             missing = sorted(set(args.sessions) - set(found))
@@ -404,8 +407,11 @@ def cmd_forget(args) -> int:
             if not answer:
                 print("Nothing was deleted.")
                 return EXIT_NOT_CONFIRMED
-        n = log.forget(None if args.all else args.sessions)
-    print(f"Forgot {n} session{'s' if n != 1 else ''}." + (" Your baselines are kept." if args.all else ""))
+        n = log.forget(None if args.all else args.sessions) if args.all or args.sessions else 0
+        n_checks = log.forget_checks(None if args.all else checks) if args.all or checks else 0
+    said = [count(n, "session")] if args.all or args.sessions else []
+    said += [count(n_checks, "movement check")] if args.all or checks else []
+    print(f"Forgot {' and '.join(said)}." + (" Your baselines are kept." if args.all else ""))
     return 0
 
 
@@ -475,7 +481,8 @@ def register(sub) -> None:
     f.add_argument(
         "sessions", nargs="*", type=argtypes.session_number, metavar="SESSION", help="session numbers (see history)"
     )
-    f.add_argument("--all", action="store_true", help="every session")
+    f.add_argument("--check", type=argtypes.session_number, action="append", metavar="N", help="a movement check")
+    f.add_argument("--all", action="store_true", help="every session and every movement check")
     f.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
     add_db_option(f)
     f.set_defaults(func=cmd_forget)

@@ -290,6 +290,32 @@ class Queries:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return len(ids)
 
+    def forget_checks(self, check_ids: Iterable[int] | None) -> int:
+        """Delete movement checks (None: all of them) with their movements and traces, as
+        forget does sessions (overwritten, the -wal emptied). Returns how many."""
+        if self._conn is None or self.readonly:
+            raise ValueError("forget needs a log opened for writing")
+        with _guard(self.path, "forget"):
+            self._conn.execute("PRAGMA secure_delete = ON")
+        with self._transaction("forget movement checks") as c:
+            have = [i for (i,) in c.execute("SELECT id FROM checks")]
+            ids = have if check_ids is None else sorted({int(i) for i in check_ids})
+            missing = [i for i in ids if i not in set(have)]
+            if missing:
+                raise UnknownSessionError(
+                    f"there is no movement check {', '.join(map(str, missing))} in the log {self.path}; nothing was deleted"
+                )
+            for chunk in range(0, len(ids), 500):  # SQLite's limit on parameters
+                part = ids[chunk : chunk + 500]
+                c.execute(f"DELETE FROM checks WHERE id IN ({', '.join('?' * len(part))})", part)
+        with _guard(self.path, "forget"):
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(ids)
+
+    def check_count(self) -> int:
+        with self._reading("read the movement checks") as c:
+            return int(c.execute("SELECT count(*) FROM checks").fetchone()[0])
+
     # -- the habit ---------------------------------------------------------------------
     def practice_days(self) -> list[date]:
         """The local dates (the person's own calendar then: started_local) on which a practice

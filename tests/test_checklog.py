@@ -554,3 +554,24 @@ def test_check_rows_are_the_exports_rows(db):
         tables = log.export_tables()
     assert tables["checks"] == [(cid, *check[1:])]
     assert tables["check_movements"] == movements and tables["check_traces"] == traces
+
+
+def test_forget_deletes_movement_checks_too(capsys, db):
+    """Privacy: `forget --all` leaves no movement check behind; `--check N` forgets one."""
+    from clirun import run
+
+    for day in range(3):
+        save(db, a_check(trace_s=2.0), day=day)
+    rc, out, _ = run(capsys, "forget", "--check", "2", "--yes", "--db", db)
+    assert rc == 0 and out == "Forgot 1 movement check.\n"
+    assert [c.id for c in load_checks(db)] == [1, 3]
+    rc, _, err = run(capsys, "forget", "--check", "9", "--yes", "--db", db)
+    assert rc == 6 and "no movement check 9" in err and "nothing was deleted" in err
+    rc, out, _ = run(capsys, "forget", "--all", "--yes", "--db", db)
+    assert rc == 0 and out == "Forgot 0 sessions and 2 movement checks. Your baselines are kept.\n"
+    assert load_checks(db) == []
+    assert {t: n for t, n in counts(db).items() if t.startswith("check")} == {
+        "checks": 0,
+        "check_movements": 0,
+        "check_traces": 0,
+    }

@@ -396,7 +396,7 @@ def test_forget_asks_at_a_terminal(capsys, db, monkeypatch):
     assert rc == 1 and "Nothing was deleted." in out
     answers(monkeypatch, "y")
     rc, out, _ = run(capsys, "forget", "--all")
-    assert rc == 0 and out == "Forgot 3 sessions. Your baselines are kept.\n"
+    assert rc == 0 and out == "Forgot 3 sessions and 0 movement checks. Your baselines are kept.\n"
     rc, _, err = run(capsys, "forget", "--yes")
     assert rc == 2 and "--all" in one_error_line(err)
     rc, _, err = run(capsys, "forget", "7", "--yes")
