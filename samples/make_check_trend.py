@@ -1,7 +1,7 @@
 """The README's weekly movement-check chart (samples/screenshots/check_trend.png): the report's
 own chart (report_movement.weekly_svg) for eight constructed weekly checks whose weaker side
-recovers from 40 % to 75 % in every movement alike (so the lines lie on one another), rendered by headless Chromium. Run from the checkout:
-python samples/make_check_trend.py"""
+recovers from 40 % to 75 % in every movement alike (so the lines lie on one another),
+rendered by headless Chromium. Run from the checkout: python samples/make_check_trend.py"""
 
 import subprocess
 import sys
@@ -11,10 +11,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_checklog import a_check, save  # noqa: E402  (a constructed check, saved as the log does)
-
 from facetension.checklog import load_checks  # noqa: E402
 from facetension.report_movement import movement_json, weekly_svg  # noqa: E402
+
+from test_checklog import a_check, save  # noqa: E402  (a constructed check, saved as the log does)
 
 OUT = ROOT / "samples" / "screenshots" / "check_trend.png"
 WEEKS = 8
