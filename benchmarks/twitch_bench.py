@@ -35,12 +35,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from twitchclips import PLACES, SHAPES, Drift, render, schedule, score  # noqa: E402
-
 from facetension import Landmarker, analyze  # noqa: E402
 
 from media import FACES  # noqa: E402
 from scripted import Jitter, write_clip  # noqa: E402
+from twitchclips import PLACES, SHAPES, Drift, render, schedule, score  # noqa: E402
 
 SECONDS = 9.0
 STARTS = (3.0, 6.0)  # after the 2 s the tracker takes to learn the noise floor
