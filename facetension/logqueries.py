@@ -303,7 +303,8 @@ class Queries:
             missing = [i for i in ids if i not in set(have)]
             if missing:
                 raise UnknownSessionError(
-                    f"there is no movement check {', '.join(map(str, missing))} in the log {self.path}; nothing was deleted"
+                    f"there is no movement check {', '.join(map(str, missing))} in the log {self.path}; "
+                    "nothing was deleted"
                 )
             for chunk in range(0, len(ids), 500):  # SQLite's limit on parameters
                 part = ids[chunk : chunk + 500]
