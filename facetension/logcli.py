@@ -245,6 +245,7 @@ def cmd_history(args) -> int:
     with log:
         records = log.sessions(since=args.since, limit=args.limit)
         days = log.practice_days()  # the habit is about now: all of them, whatever --since says
+        checks = log.check_count()
     try:
         if args.json:
             for r in records:
@@ -257,6 +258,8 @@ def cmd_history(args) -> int:
             habit = habit_sentence(habit_from(days, date.today()))  # today: this computer's local date
             if habit:
                 print(f"\n{habit}")
+            if checks:
+                print(f"\n{count(checks, 'movement check')} in the log: `facetension trend` shows them.")
         sys.stdout.flush()
     except BrokenPipeError:
         return _stdout_gone()

@@ -69,7 +69,7 @@ def build(
     done = [p for p in points if p.completed]
     notes = []
     if not points:
-        notes.append("The log is empty: practise a few times and the trends will appear here.")
+        notes.append("No practice sessions yet: practise a few times and the trends will appear here.")
     elif len(done) < 2:
         notes.append("Only one completed session so far: trends need a few weeks of practice.")
     elif len({p.local_start.date() for p in done}) == 1:

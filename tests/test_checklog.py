@@ -575,3 +575,12 @@ def test_forget_deletes_movement_checks_too(capsys, db):
         "check_movements": 0,
         "check_traces": 0,
     }
+
+
+def test_history_mentions_the_movement_checks(capsys, db):
+    from clirun import run
+
+    save(db, a_check())
+    rc, out, _ = run(capsys, "history", "--db", db)
+    assert rc == 0 and "No sessions recorded yet." in out
+    assert "1 movement check in the log: `facetension trend` shows them." in out

@@ -66,7 +66,7 @@ T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 @pytest.mark.parametrize(
     "starts, note",
     [
-        ([], "The log is empty"),  # empty log
+        ([], "No practice sessions yet"),  # empty log
         ([T0], "Only one completed session"),  # one session
         ([T0 + timedelta(hours=h) for h in range(4)], "All sessions are from one day"),  # one day
     ],
