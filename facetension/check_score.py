@@ -105,7 +105,13 @@ def measure_movement(
     eye's closure read in its pixels (N, 2), for eye closure."""
     d = deltas(series, rest)
     rest_eye = rest.values[_F["eye"]]
-    by_pixels = movement == "eye_close" and closure_px is not None
+    # Both eyes are read the same way, or the sides would not compare: by their pixels when
+    # both can be followed, else by the followed lid points.
+    by_pixels = (
+        movement == "eye_close"
+        and closure_px is not None
+        and all(np.isfinite(closure_px[list(r.core)]).any(axis=0).all() for r in reps)
+    )
     per_rep = []
     for rep in reps:
         core = np.array(rep.core)

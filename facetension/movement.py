@@ -75,10 +75,11 @@ BLENDSHAPES = {  # MediaPipe's signatures of each movement (either side's)
     "pucker": ("mouthPucker",),
 }
 KINDS = tuple(BLENDSHAPES)  # smile splits into closed and open by the lips
-_EYE = KINDS.index("eye_close")
+_EYE, _BROW = KINDS.index("eye_close"), KINDS.index("brow_raise")
 # The eyes closing by half or more name the movement, whatever else moves: a smile or a snarl
 # narrows them by a quarter to a third at most, and the mesh's brows rise when the lids close.
 EYE_DECISIVE = 1.0
+BROW_KEEPS_EYES_OPEN = 0.66  # eye activity (a third of the opening closed) that no brow raise shows
 
 # -- segments --------------------------------------------------------------------------------
 ON_ACTIVITY = 0.6  # a repetition starts when some movement's activity passes this ...
@@ -362,6 +363,8 @@ def find_reps(series: Series, rest: Rest, closure_px: np.ndarray | None = None) 
         k = int(np.argmax(peak_each))
         if peak_each[_EYE] >= EYE_DECISIVE:  # no other movement of the set closes the eyes by half
             k = _EYE
+        elif k == _BROW and peak_each[_EYE] >= BROW_KEEPS_EYES_OPEN:
+            k = _EYE  # raised brows hold the lids open: eyes closing by a third are an eye closure
         kind, peak = KINDS[k], float(peak_each[k])
         core = np.flatnonzero(window[k] >= CORE_SHARE * peak) + a
         movement = kind
@@ -392,13 +395,14 @@ def order_of(reps: list[Rep]) -> tuple[tuple[str, ...], bool]:
 
 
 MIN_LID_FRAMES = 3  # rest frames with both eyes readable, for the open reference
+REST_QUANTILE, MAX_REST_CLOSURE = 0.9, 0.2  # nine rest frames in ten must read the eye open
 
 
 def pixel_closure(series: Series, rest: Rest) -> np.ndarray | None:
     """(N, 2): each eye's closure read in its own pixels against its resting profile (0 open,
     more as the upper lid covers the aperture; see blinks._Eye), NaN where unreadable; None
-    without lid profiles. The mesh couples the two eyes, so one eye closing shows in both;
-    the pixels keep them apart."""
+    without lid profiles or when neither eye can be followed. The mesh couples the two eyes,
+    so one eye closing shows in both; the pixels keep them apart."""
     if not series.lids or rest.mask is None:
         return None
     at_rest = [series.lids[i] for i in np.flatnonzero(rest.mask) if series.lids[i] is not None]
@@ -418,6 +422,12 @@ def pixel_closure(series: Series, rest: Rest) -> np.ndarray | None:
             if lids is not None:
                 c = eye.closure(lids.profiles[j], eye.upper, eye.lower)
                 out[i, j] = np.nan if c is None else c
-    if np.isnan(out).all(axis=0).any():
-        return None  # both eyes are read one way, or the sides would not compare
-    return out
+    # At rest an eye read this way is open by construction; one that reads otherwise is not
+    # followed (a hooded lid, glare, lashes over a small eye) and is left out.
+    at_rest = np.abs(out[rest.mask])
+    for j in range(2):
+        if not np.isfinite(at_rest[:, j]).any() or np.nanquantile(at_rest[:, j], REST_QUANTILE) > MAX_REST_CLOSURE:
+            out[:, j] = np.nan
+    if np.isnan(out).all():
+        return None
+    return out  # an eye that cannot be followed is NaN throughout
