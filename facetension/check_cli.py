@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import argtypes
 from .check_plan import BY_KEY, HALF_STRENGTH
+from .check_types import ESTIMATE as CHECK_ESTIMATE
 from .cli_common import add_db_option
 from .errors import CameraError, InputError, NoUsableFaceError
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from .check_types import CheckResult, MovementResult
 
 EXIT_INCOMPLETE = {"camera-lost": CameraError.exit_code, "source-failed": InputError.exit_code}
-ESTIMATE = "These are estimates from a webcam, not a clinical grade."
+ESTIMATE = f"These are {CHECK_ESTIMATE[0].lower()}{CHECK_ESTIMATE[1:]}"
 INTRO = (
     f"The movement check: rest, then six movements, three times each. Move gently, at {HALF_STRENGTH}: "
     "forcing a movement can strengthen synkinesis."
@@ -126,6 +127,9 @@ def cmd_check(args) -> int:
     result = outcome.result
     if result.measured == 0:
         raise NoUsableFaceError(f"{name}: no face was found, so nothing could be measured")
+    if not result.movements and outcome.stop_reason == "user":
+        print("The check was stopped before any movement was seen: nothing was kept.", flush=True)
+        return 0
     if not result.movements:
         raise NoUsableFaceError(f"{name}: none of the check's movements was found (was the face at rest throughout?)")
     check_id = None if args.no_log else _save(args, result, name, started, model_sha)

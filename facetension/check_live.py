@@ -21,6 +21,11 @@ from .check_types import CheckResult
 from .errors import CameraError, InputError
 from .landmarks import Landmarker
 
+# A file played like a camera (realtime) drops the frames that come while the last one is
+# still being measured, as a camera does: the picture and the cues stay on the clock even
+# when the machine cannot measure every frame. A frame this late is dropped.
+REALTIME_LATE_S = 0.1
+
 
 @dataclass(frozen=True)
 class CheckOutcome:
@@ -43,10 +48,11 @@ def run_check(
     summary_hold_s: float | None = None,
 ) -> CheckOutcome:
     """Run the check on a camera or a video. A camera stops when the set is over; a video is
-    read to its end (a recording may follow the set at its own pace). on_step(step) is called
-    when the cue changes (the terminal prints it). With a window, each frame is shown with
-    its cue; q, Esc or closing the window stops early, and the end shows the figures for up
-    to summary_hold_s (default live.SUMMARY_HOLD_S) or until a key is pressed."""
+    read to its end (a recording may follow the set at its own pace), every frame of it,
+    unless realtime plays it like a camera: in real time, dropping the frames it is late for.
+    on_step(step) is called when the cue changes (the terminal prints it). With a window,
+    each frame is shown with its cue; q, Esc or closing the window stops early, and the end
+    shows the figures for up to summary_hold_s (default live.SUMMARY_HOLD_S) or until a key."""
     steps = plan() if steps is None else steps
     end_s = duration(steps)
     recorder = CheckRecorder(refine)
@@ -68,10 +74,12 @@ def run_check(
                     frames += 1
                     if started is None:
                         started = time.monotonic() - frame.t_s
-                    if realtime:  # a file played like a camera
+                    if realtime:  # a file played like a camera: at its own pace, late frames dropped
                         ahead = frame.t_s - (time.monotonic() - started)
                         if ahead > 0:
                             time.sleep(ahead)
+                        elif ahead < -REALTIME_LATE_S:
+                            continue
                     face = lm.detect(frame.image, int(round(frame.t_s * 1000)))
                     recorder.add(frame.t_s, face, frame.image)
                     step = step_at(steps, frame.t_s)
@@ -102,7 +110,7 @@ def run_check(
         if opened and finished and last_image is not None and practice._visible():
             getattr(source, "close", lambda: None)()  # the camera (and its light) is off while the end waits
             hold = practice.SUMMARY_HOLD_S if summary_hold_s is None else summary_hold_s
-            practice._hold(overlay.end_screen(last_image, result, stop_reason, last_t), hold)
+            _hold(overlay.end_screen(last_image, result, stop_reason, last_t), hold)
     finally:
         if opened:  # never left open, whatever happened
             cv2.destroyAllWindows()
@@ -110,6 +118,16 @@ def run_check(
     if stop_reason == "source-ended" and getattr(source, "truncated", False):
         message = "the video ended early (it is truncated or damaged)"
     return CheckOutcome(result, stop_reason == "completed", stop_reason, message, frames)
+
+
+def _hold(picture, hold_s: float) -> None:
+    """live._hold, drawing the picture again at each poll: scoring the check takes a moment
+    with no events handled, and a busy X server may have dropped the first paint."""
+    deadline = time.monotonic() + hold_s
+    while time.monotonic() < deadline:
+        cv2.imshow(practice.WINDOW, picture)
+        if cv2.waitKey(practice.SUMMARY_POLL_MS) != -1 or not practice._visible():
+            return
 
 
 def _stop_pressed() -> bool:

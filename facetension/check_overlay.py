@@ -25,7 +25,7 @@ import numpy as np
 
 from . import face_model as fm
 from .check_plan import BY_KEY, Step, step_at
-from .check_types import CheckResult, MovementResult
+from .check_types import ESTIMATE, CheckResult, MovementResult
 from .overlay import CALM, MIN_WIDTH, REFERENCE_WIDTH, RING, SUMMARY_ALPHA
 from .sprites import ASCII, MESSAGE_FONT, SEPARATOR, WHITE, TextBox, darken, draw_text, fitted_scale, wrap
 from .wording import clock
@@ -46,7 +46,7 @@ DONE_CUE = "That's the whole set: rest now"
 NO_FACE = "I can't see your face: please face the screen"
 END_TITLE = "Your movement check"
 END_FOOTER = "Press any key to close"
-END_ESTIMATE = "Estimates from a webcam, not a clinical grade."
+END_ESTIMATE = ESTIMATE
 END_EXPLAINED = (
     "How far each side moved from rest, the weaker side as a share of the stronger, "
     "and synkinesis (unwanted movement elsewhere) graded 0-3."
@@ -204,9 +204,10 @@ def draw_marks(canvas: np.ndarray, marks: Sequence[Mark], thick: int) -> None:
                 cv2.polylines(canvas, [np.array(m.points, np.int32)], True, colour, width, cv2.LINE_AA)
 
 
+@lru_cache(maxsize=64)
 def cue_lines(text: str, scale: float, thick: int, width: int) -> tuple[str, ...]:
     """The instruction on one line, or two broken after a comma (the cue, then "about half
-    strength"), or by words when no comma serves."""
+    strength"), or by words when no comma serves. Cached: the same few texts every frame."""
     fits = lambda t: cv2.getTextSize(t, MESSAGE_FONT, scale, thick)[0][0] <= width  # noqa: E731
     if fits(text):
         return (text,)

@@ -24,7 +24,8 @@ class Movement:
 
 MOVEMENTS = (
     Movement("brow_raise", "Brow raise", "Gently raise your eyebrows", True),
-    Movement("eye_close", "Eye closure", "Gently close your eyes", True),
+    # The eyes are closed through the hold: the cue says when to open them, as no text can.
+    Movement("eye_close", "Eye closure", "Gently close your eyes for a slow count of three", True),
     Movement("smile_closed", "Closed smile", "Smile gently, lips closed", False),
     Movement("smile_open", "Open smile", "Smile gently, showing your teeth", True),
     Movement("snarl", "Snarl", "Gently wrinkle your nose", True),

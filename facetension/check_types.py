@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SIDES = ("left", "right")
+ESTIMATE = "Estimates from a webcam, not a clinical grade."  # said wherever a check's figures are shown
 # The per-side features followed through the check, each in mm from the check's own rest,
 # in the head frame: brow height, eye opening, the mouth corner's height and its distance
 # from the midline, the alar base's height, and the upper lip's height beside the philtrum.
@@ -104,7 +105,7 @@ class Scores:
             "resting_symmetry": self.resting,
             "composite": self.composite,
             "dynamic_symmetry_pct": None if self.dynamic is None else round(self.dynamic, 1),
-            "label": "estimates from a webcam, not a clinical grade",
+            "label": ESTIMATE[0].lower() + ESTIMATE[1:-1],
         }
 
 
