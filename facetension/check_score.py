@@ -50,7 +50,7 @@ VOLUNTARY_WEIGHT = 4  # ... and the voluntary sum (5..25) by 4
 TRACE_STEP_S = 0.2  # the log keeps the check at 5 values a second
 
 
-def excursion(movement: str, d: np.ndarray, rest: Rest) -> np.ndarray:
+def excursion(movement: str, d: np.ndarray) -> np.ndarray:
     """(N, 2): how far each side moved in this movement's own way, mm (d: deltas, (N, F, 2))."""
     f = _F
     if movement == "brow_raise":
@@ -119,7 +119,7 @@ def measure_movement(
             shares = np.clip(np.nan_to_num(np.nanmedian(closure_px[core], axis=0)), 0.0, 1.0)
             ex = (float(shares[0] * rest_eye[0]), float(shares[1] * rest_eye[1]))
         else:
-            ex = _median_pair(excursion(movement, d[core], rest))
+            ex = _median_pair(excursion(movement, d[core]))
         eye = _median_pair(-d[core, _F["eye"]])  # narrowing, mm
         if series.corners is not None:  # from the philtrum (see Series.corners)
             moved = series.corners[core] - np.median(series.corners[rest.mask], axis=0)

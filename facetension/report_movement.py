@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .check_plan import BY_KEY, MOVEMENT_KEYS
+from .check_score import excursion  # pure numpy: the report measures repetitions as the check does
 from .check_types import FEATURES, SIDES
 from .symmetry import AWAY, TOO_FEW, TOWARD
 from .trends import MIN_GROUP, MIN_TREND_DAYS, MIN_TREND_SESSIONS, Z95, theil_sen, week_start
@@ -53,7 +54,6 @@ SPARK = "▁▂▃▄▅▆▇█"
 SPARK_WEEKS = 12  # `trend` draws the last weeks only: a line stays a line after a year of checks
 # The chart's lines (Paul Tol's bright scheme: told apart with colour-blindness too).
 COLOURS = ("#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377")
-_F = {name: i for i, name in enumerate(FEATURES)}
 
 
 # -- numbers ---------------------------------------------------------------------------------
@@ -182,23 +182,6 @@ def _last_per_movement(records: list[CheckRecord]) -> list[dict]:
     return rows
 
 
-def _excursion(movement: str, d: np.ndarray) -> np.ndarray:
-    """(N, 2) from the trace's (N, F, 2) movement from rest: how far each side moved in this
-    movement's own way, as check_score.excursion measures it (kept in step with it by hand:
-    the report reads the log, not the measuring code)."""
-    f = _F
-    if movement == "brow_raise":
-        return d[:, f["brow"]]
-    if movement == "eye_close":
-        return -d[:, f["eye"]]
-    if movement in ("smile_closed", "smile_open"):
-        up, out = d[:, f["corner_up"]], d[:, f["corner_out"]]
-        return np.sign(up + out) * np.hypot(up, out)
-    if movement == "snarl":
-        return (d[:, f["alar"]] + d[:, f["lip"]]) / 2
-    return -d[:, f["corner_out"]]  # pucker
-
-
 MIN_EXCURSION_MM = 0.5  # a side moving less has not moved (check_score.MIN_EXCURSION_MM)
 
 
@@ -225,7 +208,7 @@ def rep_ratios(result: CheckResult, movement: str, arrays: tuple | None = None) 
         inside = (t >= start) & (t <= end)
         if not inside.any():
             continue
-        sides = [v[np.isfinite(v)] for v in _excursion(movement, d[inside]).T]
+        sides = [v[np.isfinite(v)] for v in excursion(movement, d[inside]).T]
         if not all(len(v) for v in sides):
             continue  # a side never measured in this repetition
         left, right = (float(np.median(v)) for v in sides)
