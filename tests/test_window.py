@@ -6,6 +6,7 @@ screenshots (ImageMagick's import). .ci/run installs the three.
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -48,14 +49,31 @@ def display():
     server.wait(timeout=10)
 
 
+QT_ABORT = -signal.SIGABRT  # the return code of a process Qt aborted
+
+
+def popen_window(display, cmd, **kw) -> subprocess.Popen:
+    """A process that opens a window on the display, started once more only if Qt aborted it
+    before any window: now and then Qt fails to connect to a busy Xvfb at start-up ("could
+    not connect to display"). Returns once its window is up (or it has ended otherwise)."""
+    for attempt in range(2):
+        proc = subprocess.Popen(cmd, env=dict(os.environ, DISPLAY=display), text=True, **kw)
+        try:
+            window_id(display, proc)
+            return proc
+        except AssertionError:
+            if attempt or proc.poll() != QT_ABORT:
+                return proc  # the caller's own wait for the window says what went wrong
+            proc.communicate()
+    raise AssertionError("unreachable")
+
+
 def start(display, *args):
-    env = dict(os.environ, DISPLAY=display)
-    return subprocess.Popen(
+    return popen_window(
+        display,
         [sys.executable, "-m", "facetension", "practice", "--source", str(DEMO), "--no-checkin", *args],
-        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
 
 

@@ -30,7 +30,7 @@ from facetension.recap import CLOSE
 from facetension.session import PracticeSession, PracticeSettings
 
 from test_session import SETTINGS, run, session
-from test_window import DEMO, display, window_id  # noqa: F401  (display: the Xvfb fixture, used by screen)
+from test_window import DEMO, display, popen_window, window_id  # noqa: F401  (display: the Xvfb fixture, used by screen)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "samples" / "screenshots"
@@ -123,14 +123,7 @@ class Screen:
             if hold_s is None
             else [sys.executable, "-c", code, str(hold_s), *args]
         )
-        return subprocess.Popen(
-            cmd,
-            env=dict(os.environ, DISPLAY=self.display),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        return popen_window(self.display, cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def summary(self, wid: str, tmp_path: Path, deadline_s: float) -> tuple[np.ndarray, str]:
         """The summary screen, once it is up: its picture and text."""
