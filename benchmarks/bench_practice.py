@@ -28,11 +28,12 @@ the same decoded frames of the whole clip:
 
   detect  facetension's Landmarker("video").detect on every frame, nothing else (a).
   serial  one thread, per frame and timed part by part in the same run: detect (a), then the
-          loop's own work (b): the measuring live.run does (analysis.StreamMeasurer: metrics on
-          every frame, pixel refinement on every live.LIVE_REFINE_EVERY-th), face_brightness +
+          loop's own work (b): the measuring live.run does (analysis.FrameMeasurer, what
+          measured_frames calls: metrics and both eyes' lid profiles on every frame, pixel
+          refinement and the cover detector on every live.LIVE_REFINE_EVERY-th), face_brightness +
           FrameInput + PracticeSession.update (the tension tracker timed inside it), Overlay().draw
           (drawing only), and the recorder calls (the log).
-  run     live.run(source, session, NullRecorder(), window=False): the real path, measure_face
+  run     live.run(source, session, NullRecorder(), window=False): the real path, the measuring
           on measured_frames' worker thread while the next frame's detect runs.
   full    live.run(..., window=True) with the recorder above and HighGUI stubbed (namedWindow,
           resizeWindow, imshow, waitKey, getWindowProperty, destroyAllWindows do nothing): the
@@ -86,9 +87,11 @@ from bench_analyze import decode  # noqa: E402  (beside this script: one decoder
 import facetension  # noqa: E402
 from facetension import live  # noqa: E402
 from facetension import overlay as OV  # noqa: E402
-from facetension.analysis import StreamMeasurer, measure_face  # noqa: E402
+from facetension.analysis import FrameMeasurer, measure_face  # noqa: E402
+from facetension.blinks import sample_lids  # noqa: E402
 from facetension.capture import Frame  # noqa: E402
 from facetension.landmarks import Landmarker  # noqa: E402
+from facetension.occlusion import CoverDetector  # noqa: E402
 from facetension.overlay import Overlay  # noqa: E402
 from facetension.recording import LogRecorder  # noqa: E402
 from facetension.session import FrameInput, PracticeSession, PracticeSettings  # noqa: E402
@@ -311,7 +314,7 @@ def v_serial(images, n, log, paced=False, refine_every=None) -> dict:
 
     session.tracker.update = timed_tracker
     overlay = Overlay()
-    measurer = StreamMeasurer(refine_every=refine_every or live.LIVE_REFINE_EVERY)
+    measurer = FrameMeasurer(refine_every=refine_every or live.LIVE_REFINE_EVERY)
     recorder = log.start(session)
     parts = {k: np.zeros(n) for k in ("detect", "measure", "session", "overlay", "log")}
     drawn = np.full(n, np.nan)
@@ -324,7 +327,7 @@ def v_serial(images, n, log, paced=False, refine_every=None) -> dict:
             t0 = pc()
             face = lm.detect(image, ms_of(f.t_s))
             t1 = pc()
-            m = None if face is None else measurer(face, image)
+            m = measurer(face, image)  # (None without a face, which starts the stream's state over)
             t2 = pc()
             landmarks = None if face is None else face.landmarks
             inp = FrameInput(f.t_s, face, m, (image.shape[1], image.shape[0]), live.face_brightness(image, landmarks))
@@ -369,7 +372,7 @@ def v_run(images, n, log, window: bool, paced=False) -> dict:
     recorder = log.start(session) if window else live.NullRecorder()
     kinds: dict[str, int] = {}
     det_t: list[float] = []  # detect inside run (main thread)
-    mea_t: list[float] = []  # measure_face inside run (measured_frames' worker thread)
+    mea_t: list[float] = []  # FrameMeasurer inside run (measured_frames' worker thread)
 
     def on_event(e):
         kinds[e.kind] = kinds.get(e.kind, 0) + 1
@@ -382,7 +385,7 @@ def v_run(images, n, log, window: bool, paced=False) -> dict:
             finally:
                 det_t.append(pc() - t0)
 
-    real_measure = StreamMeasurer.__call__  # what measured_frames measures each frame with
+    real_measure = FrameMeasurer.__call__  # what measured_frames measures each frame with
 
     def timed_measure(*a, **k):
         t0 = pc()
@@ -396,7 +399,7 @@ def v_run(images, n, log, window: bool, paced=False) -> dict:
         with (
             headless_window(drawn) if window else contextlib.nullcontext(),
             mock.patch.object(live, "Landmarker", TimedLandmarker),
-            mock.patch.object(StreamMeasurer, "__call__", timed_measure),
+            mock.patch.object(FrameMeasurer, "__call__", timed_measure),
         ):
             outcome = live.run(src, session, recorder, window=window, on_event=on_event)
     finally:
@@ -441,11 +444,21 @@ def breakdown(images, reps: int = 200) -> dict:
         measure_face(f, im, refine=False)
     out["  of which mesh metrics"] = (pc() - t0) / len(pairs) * 1000
     out["  of which pixel refiner"] = out["measure (refine)"] - out["  of which mesh metrics"]
-    measurer = StreamMeasurer(refine_every=live.LIVE_REFINE_EVERY)
+    t0 = pc()
+    for f, im in pairs:
+        sample_lids(im, f.landmarks)
+    out["  lid profiles (both eyes)"] = (pc() - t0) / len(pairs) * 1000
+    cover = CoverDetector()
+    t0 = pc()
+    for f, im in pairs:
+        cover(f.landmarks, im)
+    out["  cover detector"] = (pc() - t0) / len(pairs) * 1000
+    measurer = FrameMeasurer(refine_every=live.LIVE_REFINE_EVERY)
     t0 = pc()
     for f, im in pairs:
         measurer(f, im)
-    out[f"measure as live (refiner on 1 frame in {live.LIVE_REFINE_EVERY})"] = (pc() - t0) / len(pairs) * 1000
+    every = live.LIVE_REFINE_EVERY
+    out[f"measure as live (refiner and cover detector on 1 frame in {every})"] = (pc() - t0) / len(pairs) * 1000
     # Overlay, step by step, on a view in RELAX with a prompt shown (the busiest picture).
     session = PracticeSession(settings_for(10**6), None, "bench", learn=False)
     view = None
@@ -609,7 +622,7 @@ def timing(images, log, rounds: int) -> dict:
 
     a_ser = med("serial", "detect")
     parts = {
-        f"measure (metrics; refine 1 in {live.LIVE_REFINE_EVERY})": med("serial", "measure"),
+        f"measure (refine, cover 1 in {live.LIVE_REFINE_EVERY})": med("serial", "measure"),
         "session.update (+ brightness)": med("serial", "session"),
         "  of which TensionTracker.update": med("serial", "tracker"),
         "Overlay.draw": med("serial", "overlay"),
@@ -651,7 +664,7 @@ def timing(images, log, rounds: int) -> dict:
     for k in ("run", "full"):
         print(
             f"    inside {k}: detect {med(k, 'detect'):.2f} ms/frame (alone {med('detect', 'detect'):.2f}), "
-            f"measure_face on the worker {med(k, 'measure'):.2f} (serial, inline {med('serial', 'measure'):.2f}); "
+            f"measuring on the worker {med(k, 'measure'):.2f} (serial, inline {med('serial', 'measure'):.2f}); "
             f"main thread besides detect {med(k, 'wall') - med(k, 'detect'):.2f}"
         )
     print(

@@ -166,8 +166,8 @@ def _pixel_refiner(face: Face, frame_bgr: np.ndarray) -> PixelRefiner | None:
     # Only the eyes' and brows' part of the frame is made grey: the refiner samples there.
     h, w = frame_bgr.shape[:2]
     lm = face.landmarks
-    xy = lm[_EYE_BROW, :2]
-    (lo_x, lo_y), (hi_x, hi_y) = xy.min(axis=0).tolist(), xy.max(axis=0).tolist()
+    x, y = lm[_EYE_BROW, 0], lm[_EYE_BROW, 1]  # a column at a time: axis-0 reductions of (n, 2) are slow
+    lo_x, lo_y, hi_x, hi_y = float(x.min()), float(y.min()), float(x.max()), float(y.max())
     iris = math.dist(lm[fm.RIGHT_IRIS_RING[0], :2].tolist(), lm[fm.RIGHT_IRIS_RING[2], :2].tolist())
     pad = max(EYE_BAND_MARGIN_IRIS * iris, EYE_BAND_MIN_MARGIN * (hi_x - lo_x))
     x0, y0 = (min(max(math.floor(v - pad), 0), n - 1) for v, n in ((lo_x, w), (lo_y, h)))
@@ -217,6 +217,31 @@ def mark_covered(m: FrameMeasure, parts: tuple[str, ...]) -> FrameMeasure:
     if not parts:
         return m
     return replace(m, regions={}, excluded=(*m.excluded, "covered"))
+
+
+class FrameMeasurer:
+    """Each frame of one stream (face or None, image) → its measure or None, as
+    measured_frames measures it: StreamMeasurer, and the cover detector, which reads the
+    pixels as often as the refiner (a frame between keeps the last answer: a hand does not
+    come and go within 33 ms). A frame without a face starts both over."""
+
+    def __init__(self, refine: bool = True, refine_every: int = 1):
+        self.measurer = StreamMeasurer(refine, refine_every)
+        self.cover = CoverDetector()
+        self.refine_every = refine_every
+        self._covered: tuple[str, ...] = ()
+        self._count = 0
+
+    def __call__(self, face: Face | None, image: np.ndarray) -> FrameMeasure | None:
+        if face is None:
+            self.measurer.reset()
+            self.cover.reset()
+            self._count = 0  # the face's return is read at once
+            return None
+        if self._count % self.refine_every == 0:
+            self._covered = self.cover(face.landmarks, image)
+        self._count += 1
+        return mark_covered(self.measurer(face, image), self._covered)
 
 
 def _iqr(values) -> float:
@@ -385,25 +410,9 @@ def measured_frames(
     number of frames wait, so memory stays flat. Close this generator before the source
     (contextlib.closing) if it may be left unfinished. pipeline=False (live): each frame is
     measured at once, so it is shown ~8 ms after it arrives instead of a frame later.
-    refine_every: see StreamMeasurer; the cover detector reads the pixels as often (a frame
-    between keeps the last answer: a hand does not come and go within 33 ms)."""
-    measurer = StreamMeasurer(refine, refine_every)
-    cover = CoverDetector()
-    covered: tuple[str, ...] = ()
-    count = 0
+    refine_every: see FrameMeasurer."""
+    measured = FrameMeasurer(refine, refine_every)
     landmarker.new_video()
-
-    def measured(face, image):
-        nonlocal covered, count
-        if face is None:
-            measurer.reset()
-            cover.reset()
-            count = 0  # the face's return is read at once
-            return None
-        if count % refine_every == 0:
-            covered = cover(face.landmarks, image)
-        count += 1
-        return mark_covered(measurer(face, image), covered)
 
     if not pipeline:
         for frame in source.frames():

@@ -98,60 +98,91 @@ class LidProfiles:
             raise ValueError(f"profiles: expected (2, {PROFILE_SAMPLES}), got {self.profiles.shape}")
 
 
+# Both eyes (row 0 left, row 1 right): their corners and the points telling up, then their lids.
+_GEOMETRY_IDX = [i for side in SIDES for i in _CORNERS[side]] + [_FOREHEAD, _CHIN]
+_LID_IDX = np.array([_LIDS[side] for side in SIDES]).reshape(4, -1)  # left upper, left lower, right ...
+# Each eye's sample points are a + b · height + c · offset across: the same heights and offsets
+# for every eye and frame, as one (3, lines × samples) basis for a matrix product.
+_LINE_OFFSETS = np.linspace(-PROFILE_HALF_SPREAD, PROFILE_HALF_SPREAD, PROFILE_LINES)
+_BASIS = np.stack(
+    [
+        np.ones(PROFILE_LINES * PROFILE_SAMPLES),
+        np.tile(HEIGHTS, PROFILE_LINES),
+        np.repeat(_LINE_OFFSETS, PROFILE_SAMPLES),
+    ]
+)
+
+
 def _grey_at(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Grey level at (x, y), pixel centres at integers, bilinear, held at the edges."""
+    """Grey level at (x, y), pixel centres at integers, bilinear, held at the edges. The
+    four neighbours of every point are read in one gather and made grey before blending."""
     h, w = image.shape[:2]
-    x = np.clip(x, 0, w - 1.001)
-    y = np.clip(y, 0, h - 1.001)
-    x0, y0 = x.astype(np.intp), y.astype(np.intp)
+    x = np.minimum(np.maximum(x, 0), w - 1.001)  # ufuncs: np.clip's Python layer costs more
+    y = np.minimum(np.maximum(y, 0), h - 1.001)
+    x0, y0 = x.astype(np.intp), y.astype(np.intp)  # floor: both are ≥ 0
     fx, fy = x - x0, y - y0
     flat = image.reshape(h * w, -1)
     i = y0 * w + x0
-
-    def at(j):
-        v = flat[j]
-        return v[..., :3].astype(np.float32) @ GREY_WEIGHTS if v.shape[-1] >= 3 else v[..., 0].astype(np.float32)
-
-    top = at(i) * (1 - fx) + at(i + 1) * fx
-    bottom = at(i + w) * (1 - fx) + at(i + w + 1) * fx
+    taps = flat.take(np.stack([i, i + 1, i + w, i + w + 1]), axis=0)  # (4, ..., channels)
+    if taps.shape[-1] >= 3:  # (a 2-D product: a stacked one takes numpy's slow path)
+        grey = (taps[..., :3].reshape(-1, 3).astype(np.float32) @ GREY_WEIGHTS).reshape(taps.shape[:-1])
+    else:
+        grey = taps[..., 0].astype(np.float32)
+    g00, g01, g10, g11 = grey
+    top = g00 * (1 - fx) + g01 * fx
+    bottom = g10 * (1 - fx) + g11 * fx
     return top * (1 - fy) + bottom * fy
 
 
-def _height_on_line(points: np.ndarray, across: np.ndarray, up: np.ndarray) -> float:
-    """Height (along up) of a lid contour where it crosses the line r = 0."""
-    r, s = points @ across, points @ up
-    order = np.argsort(r)
-    return float(np.interp(0.0, r[order], s[order]))
+def _interp_at_zero(r: list, s: list) -> float:
+    """np.interp(0, r, s) for a short sorted r, in plain floats (np.interp's call costs more)."""
+    if r[0] > 0.0:
+        return s[0]
+    for j in range(len(r) - 1):
+        if r[j + 1] > 0.0:
+            return s[j] + (0.0 - r[j]) * ((s[j + 1] - s[j]) / (r[j + 1] - r[j]))
+    return s[-1]
 
 
 def sample_lids(image: np.ndarray, landmarks: np.ndarray) -> LidProfiles | None:
     """Both eyes' profiles in one frame (a BGR or grey image and its face's landmarks, in
-    its pixels); None when an eye is too small to follow."""
-    xy = landmarks[:, :2].astype(np.float64)
-    head_up = xy[_FOREHEAD] - xy[_CHIN]
-    profiles, uppers, lowers = [], [], []
-    for side in SIDES:
-        outer, inner = xy[list(_CORNERS[side])]
-        width = math.dist(outer, inner)
+    its pixels); None when an eye is too small to follow. Each eye's line is worked out in
+    plain floats (a few numbers), and both eyes' pixels are read in one gather."""
+    lo_x, lo_y, li_x, li_y, ro_x, ro_y, ri_x, ri_y, top_x, top_y, chin_x, chin_y = (
+        landmarks[_GEOMETRY_IDX, :2].ravel().tolist()
+    )
+    head_up = (top_x - chin_x, top_y - chin_y)
+    lines, coef, widths = [], [], []
+    for ox, oy, ix, iy in ((lo_x, lo_y, li_x, li_y), (ro_x, ro_y, ri_x, ri_y)):
+        width = math.hypot(ix - ox, iy - oy)
         if width < MIN_EYE_WIDTH_PX:
             return None
-        across = (inner - outer) / width
-        up = np.array([across[1], -across[0]])
-        if up @ head_up < 0:
-            up = -up
-        anchor = (outer + inner) / 2
-        upper_lid, lower_lid = (np.array(xy[list(c)]) - anchor for c in _LIDS[side])
-        uppers.append(_height_on_line(upper_lid, across, up) / width)
-        lowers.append(_height_on_line(lower_lid, across, up) / width)
-        offsets = np.linspace(-PROFILE_HALF_SPREAD, PROFILE_HALF_SPREAD, PROFILE_LINES)[:, None] * width
-        heights = HEIGHTS[None, :] * width
+        across = ((ix - ox) / width, (iy - oy) / width)
+        up = (across[1], -across[0])
+        if up[0] * head_up[0] + up[1] * head_up[1] < 0:
+            up = (-up[0], -up[1])
+        anchor = ((ox + ix) / 2, (oy + iy) / 2)
+        lines += [(anchor, across, up)] * 2  # the upper lid's, then the lower's
+        widths.append(width)
         # MediaPipe puts pixel centres at i + 0.5; the sampler at i.
-        x = anchor[0] - 0.5 + heights * up[0] + offsets * across[0]
-        y = anchor[1] - 0.5 + heights * up[1] + offsets * across[1]
-        line = _grey_at(image, x, y).mean(axis=0)
-        padded = np.concatenate([line[:1], line, line[-1:]])
-        profiles.append(np.convolve(padded, _SMOOTH, mode="valid"))
-    return LidProfiles(np.array(profiles), (uppers[0], uppers[1]), (lowers[0], lowers[1]))
+        coef += [(anchor[k] - 0.5, width * up[k], width * across[k]) for k in (0, 1)]
+    # Each lid contour's height (along up) where it crosses its eye's line (r = 0).
+    lid_xy = landmarks[_LID_IDX, :2]  # (4 contours, 7, 2)
+    heights = []
+    for (anchor, across, up), pts, width in zip(lines, lid_xy.tolist(), np.repeat(widths, 2).tolist()):
+        rs = sorted(
+            (
+                (x - anchor[0]) * across[0] + (y - anchor[1]) * across[1],
+                (x - anchor[0]) * up[0] + (y - anchor[1]) * up[1],
+            )
+            for x, y in pts
+        )
+        heights.append(_interp_at_zero([r for r, _ in rs], [h for _, h in rs]) / width)
+    xs, ys = (np.array(coef) @ _BASIS).reshape(2, 2, PROFILE_LINES, PROFILE_SAMPLES).transpose(1, 0, 2, 3)
+    grey = np.add.reduce(_grey_at(image, xs, ys), axis=1) / PROFILE_LINES  # (2, samples)
+    padded = np.concatenate([grey[:, :1], grey, grey[:, -1:]], axis=1)
+    profiles = _SMOOTH[0] * padded[:, :-2] + _SMOOTH[1] * padded[:, 1:-1] + _SMOOTH[2] * padded[:, 2:]
+    return LidProfiles(profiles, (heights[0], heights[2]), (heights[1], heights[3]))
 
 
 _UNWATCHED = ("pose", "out-of-frame", "covered")  # frames whose lids are not to be read
@@ -201,19 +232,25 @@ class _Eye:
         lid = np.interp(self.upper + shares * ap, HEIGHTS, cum0) - np.interp(self.upper, HEIGHTS, cum0)
         return (left_open + lid) / ap
 
-    def _usable(self) -> bool:
+    def _reference(self) -> np.ndarray | None:
+        """The open reference's aperture covered by each share of _COVER (see _covered), or
+        None when it cannot be followed: too narrow, or too little contrast between the
+        open aperture (share 0) and the lid above it (share 1)."""
         if self.upper - self.lower < MIN_APERTURE:
-            return False
-        open_, shut = self._covered(_cumulative(self.ref), np.array([0.0, 1.0]))
-        return shut - open_ >= MIN_CONTRAST
+            return None
+        covered = self._covered(_cumulative(self.ref), _COVER)
+        return covered if covered[-1] - covered[0] >= MIN_CONTRAST else None
+
+    def _usable(self) -> bool:
+        return self._reference() is not None
 
     def closure(self, profile: np.ndarray, upper: float, lower: float) -> float | None:
         if self.ref is None:
             self.set(profile, upper, lower)
-        if not self._usable():
+        covered = self._reference()
+        if covered is None:
             self.set(profile, upper, lower)  # perhaps this frame's eye can be followed
-            return 0.0 if self._usable() else None
-        covered = self._covered(_cumulative(self.ref), _COVER)
+            return 0.0 if self._reference() is not None else None
         now = _mean(_cumulative(profile), self.lower, self.upper)
         if now <= covered[0]:  # no lighter than open: as much more open as it is darker
             return float((now - covered[0]) / (covered[-1] - covered[0]))

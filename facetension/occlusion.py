@@ -23,6 +23,7 @@ Pure numpy and OpenCV. Left and right are the subject's own sides.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -217,6 +218,16 @@ def _layout(cell_cm: float) -> _Layout:
     return layout
 
 
+def _lum_chroma(diff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A colour difference's (..., 3) luminance (the channels' mean) and chroma (the largest
+    channel's distance from it), channel by channel: numpy's reductions over a last axis of 3
+    cost more than the arithmetic (the same values as mean and max)."""
+    b, g, r = diff[..., 0], diff[..., 1], diff[..., 2]
+    lum = (b + g + r) / 3
+    chroma = np.maximum(np.maximum(np.abs(b - lum), np.abs(g - lum)), np.abs(r - lum))
+    return lum, chroma
+
+
 # log(1 + v) of every 8-bit value: colour ratios become differences.
 _LOG = np.log1p(np.arange(256, dtype=np.float32))
 
@@ -238,6 +249,9 @@ class CoverDetector:
         slots = np.arange(counts.max())
         self._padded = np.where(slots < counts[:, None], starts[:-1, None] + slots, starts[-1])
         self._rows, self._mid_lo, self._mid_hi = np.arange(len(counts)), (counts - 1) // 2, counts // 2
+        # Per part: its least spread seen (in face heights²) and most cells outside, to be judged.
+        self._min_spread = settings.min_visible * self._layout.frontal_area
+        self._max_outside = settings.max_outside * counts
         self._forget()
         self.reset()
 
@@ -271,11 +285,12 @@ class CoverDetector:
             )
         colour, inside, pts = self._sample(landmarks_px, frame_bgr)
         lay = self._layout
-        height = float(np.hypot(*(landmarks_px[FACE_TOP, :2] - landmarks_px[fm.CHIN, :2])))
+        (top_x, top_y, _), (chin_x, chin_y, _) = landmarks_px[[FACE_TOP, fm.CHIN]].tolist()
+        height = math.hypot(top_x - chin_x, top_y - chin_y)
         # A part turned away (seen at less than min_visible of its frontal area) or out of the
         # frame is not judged, nor learnt.
-        visible = _spread(pts, lay.starts) >= s.min_visible * lay.frontal_area * height**2
-        seen = visible & (np.add.reduceat(~inside, lay.starts[:-1]) <= s.max_outside * np.diff(lay.starts))
+        visible = _spread(pts, lay.starts) >= self._min_spread * height**2
+        seen = visible & (np.add.reduceat(~inside, lay.starts[:-1]) <= self._max_outside)
         judged = seen & self._known
         colour = colour - self._light(colour - self._ref, judged)  # now in the reference's light
         self._warm_up(colour, seen & ~self._known)
@@ -296,9 +311,10 @@ class CoverDetector:
         xy = landmarks_px[:, :2].astype(np.float32)
         pts = np.einsum("nk,nkd->nd", lay.weights, xy[lay.vertices])
         rows, cols = frame_bgr.shape[:2]
-        inside = (pts[:, 0] >= 0) & (pts[:, 0] <= cols - 1) & (pts[:, 1] >= 0) & (pts[:, 1] <= rows - 1)
-        (x0, y0), (x1, y1) = np.floor(pts.min(axis=0)) - 2, np.ceil(pts.max(axis=0)) + 3
-        x0, y0, x1, y1 = max(int(x0), 0), max(int(y0), 0), min(int(x1), cols), min(int(y1), rows)
+        px, py = pts[:, 0], pts[:, 1]  # one column at a time: numpy's axis-0 reductions of (n, 2) are slow
+        inside = (px >= 0) & (px <= cols - 1) & (py >= 0) & (py <= rows - 1)
+        x0, x1 = max(math.floor(px.min()) - 2, 0), min(math.ceil(px.max()) + 3, cols)
+        y0, y1 = max(math.floor(py.min()) - 2, 0), min(math.ceil(py.max()) + 3, rows)
         if x1 - x0 < 2 or y1 - y0 < 2:
             return np.zeros((len(pts), 3), np.float32), np.zeros(len(pts), dtype=bool), pts
         roi = frame_bgr[y0:y1, x0:x1]
@@ -310,16 +326,15 @@ class CoverDetector:
             roi = cv2.resize(roi, size, interpolation=cv2.INTER_AREA)
             sx, sy = size[0] / (x1 - x0), size[1] / (y1 - y0)
         # Pixel centres stay pixel centres through the resize: (x + 0.5) · s − 0.5.
-        mx = ((pts[:, 0] - x0 + 0.5) * sx - 0.5).reshape(1, -1)
-        my = ((pts[:, 1] - y0 + 0.5) * sy - 0.5).reshape(1, -1)
+        mx = ((px - x0 + 0.5) * sx - 0.5).reshape(1, -1)
+        my = ((py - y0 + 0.5) * sy - 0.5).reshape(1, -1)
         bgr = cv2.remap(roi, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         return _LOG[bgr.reshape(-1, 3)], inside, pts
 
     # -- judging -----------------------------------------------------------------------
     def _change(self, diff: np.ndarray, lum_tol: np.ndarray) -> np.ndarray:
         """Each cell's change, in tolerances: by luminance or by chroma, whichever is more."""
-        lum = diff.mean(axis=1)
-        chroma = np.abs(diff - lum[:, None]).max(axis=1)
+        lum, chroma = _lum_chroma(diff)
         return np.maximum(np.abs(lum) / lum_tol, chroma / self.settings.chroma_tol)
 
     def _medians(self, diff: np.ndarray) -> np.ndarray:
@@ -344,8 +359,7 @@ class CoverDetector:
         if not len(candidates):
             return self._gain
         residual = means[None, :, :] - candidates[:, None, :]  # (candidates, parts, 3)
-        lum = residual.mean(axis=2)
-        chroma = np.abs(residual - lum[..., None]).max(axis=2)
+        lum, chroma = _lum_chroma(residual)
         agree = judged & (np.abs(lum) < s.light_agree * self._part_lum_tol) & (chroma < s.light_agree * s.chroma_tol)
         step = np.abs(candidates - self._gain).max(axis=1)
         count = agree.sum(axis=1) + len(COVER_PARTS) * (step <= s.light_step)  # near ones first
@@ -372,19 +386,24 @@ class CoverDetector:
     def _learn(self, colour, medians, score, covered, judged) -> None:
         """Follow slow changes in clear parts; re-learn a part covered but steady for long."""
         s, starts = self.settings, self._layout.starts
-        moved = np.abs(colour - self._recent).mean(axis=1) / self._cell_lum_tol
+        held = np.flatnonzero(judged & covered)
+        if len(held):  # how far each cell moved from its recent mean (before that follows)
+            moved = np.abs(colour - self._recent).mean(axis=1) / self._cell_lum_tol
         self._recent += s.steady_rate * (colour - self._recent)
-        frame_clear = not covered.any()
-        for p in np.flatnonzero(judged):
+        for p in held:
             cells = slice(starts[p], starts[p + 1])
-            if covered[p]:
-                steady = np.median(moved[cells]) < s.steady_score + self._level[p] / 4
-                self._steady[p] = self._steady[p] + 1 if steady else 0
-                if self._steady[p] >= s.relearn_frames:  # steady for long: it is the face after all
-                    self._ref[cells] = self._recent[cells]
-                    self._on[p], self._hold[p], self._steady[p] = False, 0, 0
-                continue
-            self._steady[p] = 0
-            if frame_clear and score[p] < s.learn_below:
-                self._ref[cells] += s.reference_rate * (colour[cells] - self._ref[cells])
-                self._level[p] += s.level_rate * (min(medians[p], s.level_max) - self._level[p])
+            steady = np.median(moved[cells]) < s.steady_score + self._level[p] / 4
+            self._steady[p] = self._steady[p] + 1 if steady else 0
+            if self._steady[p] >= s.relearn_frames:  # steady for long: it is the face after all
+                self._ref[cells] = self._recent[cells]
+                self._on[p], self._hold[p], self._steady[p] = False, 0, 0
+        self._steady[judged & ~covered] = 0
+        if covered.any():
+            return  # the frame is not clear: nothing is learnt
+        learn = judged & (score < s.learn_below)
+        if learn.all():  # (all parts: no mask to apply)
+            self._ref += s.reference_rate * (colour - self._ref)
+        elif learn.any():
+            cells = np.repeat(learn, np.diff(starts))
+            self._ref[cells] += s.reference_rate * (colour[cells] - self._ref[cells])
+        self._level[learn] += s.level_rate * (np.minimum(medians[learn], s.level_max) - self._level[learn])

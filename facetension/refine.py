@@ -47,6 +47,9 @@ LID_WINDOW = (0.06, 0.85)  # |offset| from the pupil covered by each lid half
 LID_STRETCH = (0.55, 1.8)
 SEARCH_STEPS = 41  # over each search range; the correlation peak spans several steps
 _STRETCHES = np.linspace(*LID_STRETCH, SEARCH_STEPS)
+# The lids' matches, rows of the profiles (0 left, 1 right) matched (a, b), each both ways:
+# upper half, then lower: right(h·r) ≈ left(h), and left(h·r) ≈ right(h).
+_LID_JOBS = np.array([[0, 1, 0, 1], [1, 0, 1, 0]])
 
 
 @dataclass(frozen=True)
@@ -166,32 +169,63 @@ def _resample(profiles: np.ndarray, which: np.ndarray, x: np.ndarray, heights: n
     return hi
 
 
-def _match(profiles: np.ndarray, heights: np.ndarray, jobs, params: np.ndarray, warp) -> list[float | None]:
-    """For each job (a, b, h), the p in params for which profiles[b](warp(h, p)) best matches
-    profiles[a](h) (see _best). The h of all jobs are equally long; all jobs at once."""
-    ia, ib, h = (np.array(v) for v in zip(*jobs))
+def _match(
+    profiles: np.ndarray, heights: np.ndarray, jobs: np.ndarray, h: np.ndarray, params: np.ndarray, warp
+) -> list[float | None]:
+    """For each job (a, b) and its row of heights h, the p in params for which
+    profiles[b](warp(h, p)) best matches profiles[a](h) (see _best); all jobs at once."""
+    ia, ib = jobs
     a = _resample(profiles, ia[:, None], h, heights)  # (jobs, L)
     b = _resample(profiles, ib[:, None, None], warp(params[None, :, None], h[:, None, :]), heights)  # (jobs, M, L)
     scores = _ncc(a, b)
     return [_best(params, row) for row in scores]
 
 
-def _shift_match(a: np.ndarray, b: np.ndarray, n: int, weights: np.ndarray) -> np.ndarray:
-    """For each pair (a[p], b[p]) of (rows, columns) patches: the correlation of a's middle n
-    rows with every n-row window of b (window k starts k rows into b, so b is shifted by
-    k − (rows − n) / 2 rows against a). Each column is compared after removing its mean (a
-    light that falls off across the band is no feature), columns and rows weighted, the
-    whole normalised: (pairs, shifts) scores."""
-    m = (a.shape[1] - n) // 2
-    a = a[:, m : m + n]
+@lru_cache(maxsize=16)
+def _window_band(rows: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For the n-row windows of a rows-row patch: the (shifts, rows) matrix that takes each
+    window's mean, and where a row weight goes in the matrix that takes each window's
+    weighted sum (flat indices, window by window, row by row)."""
+    shifts = rows - n + 1
+    at = (np.arange(shifts)[:, None] * (rows + 1) + np.arange(n)).ravel()
+    mean = np.zeros(shifts * rows)
+    mean[at] = 1.0 / n
+    mean = mean.reshape(shifts, rows)
+    for array in (mean, at):
+        array.setflags(write=False)
+    return mean, at
+
+
+def _shift_match(patches: np.ndarray, n: int, row_w: np.ndarray, col_w: np.ndarray) -> np.ndarray:
+    """For the two (rows, columns) patches a and b = patches[::-1]: the correlation of a's
+    middle n rows with every n-row window of b (window k starts k rows into b, so b is
+    shifted by k − (rows − n) / 2 rows against a), both ways. Each column is compared after
+    removing its mean (a light that falls off across the band is no feature), rows weighted
+    by row_w and columns by col_w, the whole normalised: (2, shifts) scores.
+
+    Every window's sums are band matrices (shifts × rows) applied to b, and its variance is
+    expanded into them, so no (pairs, shifts, rows, columns) array of windows is built."""
+    pairs, rows, _ = patches.shape
+    b = np.ascontiguousarray(patches[::-1])
+    m = (rows - n) // 2
+    a = patches[:, m : m + n]
     a = a - np.add.reduce(a, axis=1, keepdims=True) / n
-    windows = np.lib.stride_tricks.sliding_window_view(b, n, axis=1)  # (pairs, K, columns, n)
-    windows = windows - np.add.reduce(windows, axis=-1, keepdims=True) / n
-    aw = a.transpose(0, 2, 1) * weights  # (pairs, columns, n)
-    num = np.einsum("pkcn,pcn->pk", windows, aw)
-    den = np.sqrt(
-        (aw * a.transpose(0, 2, 1)).sum(axis=(1, 2))[:, None] * np.einsum("pkcn,pkcn,cn->pk", windows, windows, weights)
-    )
+    aw = a * (row_w[:, None] * col_w)  # (pairs, n, columns)
+    mean_band, at = _window_band(rows, n)
+    shifts = len(mean_band)
+    weighted_band = np.zeros(shifts * rows)
+    weighted_band[at] = np.tile(row_w, shifts)
+    weighted_band = weighted_band.reshape(shifts, rows)
+    mean, wsum = np.matmul(mean_band, b), np.matmul(weighted_band, b)  # (pairs, shifts, columns)
+    wsq = np.matmul(weighted_band, b * b)
+    # Σ_n Σ_c (b[k + n, c] − mean[k, c]) · aw[n, c]: row r of b against row n of aw (g), summed
+    # along the diagonals r = k + n (a strided view of g)
+    g = np.matmul(b, aw.transpose(0, 2, 1))  # (pairs, rows, n), contiguous
+    diagonals = np.ndarray((pairs, shifts, n), g.dtype, g, 0, (g.strides[0], g.strides[1], g.strides[1] + g.strides[2]))
+    num = np.add.reduce(diagonals, axis=2) - np.matmul(mean, np.add.reduce(aw, axis=1)[..., None])[..., 0]
+    # Σ_n Σ_c w (b − mean)² = Σ_c col_w (Σ_n row_w b² − 2 mean Σ_n row_w b + mean² Σ_n row_w)
+    var = np.matmul(wsq - mean * (2 * wsum - mean * float(np.add.reduce(row_w))), col_w)
+    den = np.sqrt(np.add.reduce(aw * a, axis=(1, 2))[:, None] * np.maximum(var, 0.0))
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
 
 
@@ -296,14 +330,20 @@ class PixelRefiner:
         ux, uy = frame.rotation[0, 1], -frame.rotation[1, 1]  # the face's y axis in the image (y down)
         length = math.hypot(ux, uy)
         ux, uy = ux / length, uy / length  # across the line: (-uy, ux)
-        pupils = self.landmarks[_PUPILS] - (*self.origin, 0.0)  # (2, 3): x, y in the crop, depth
-        # MediaPipe puts pixel centres at i + 0.5; the sampler at i.
-        px, py = pupils[:, 0, None, None] - 0.5, pupils[:, 1, None, None] - 0.5
-        scale = length / (1.0 + pupils[:, 2] / self.focal)  # image pixels per head-frame pixel, each eye
-        t = np.multiply.outer(scale, heights)[:, None, :]  # (2, 1, N) along the line
-        offsets = np.multiply.outer(PARALLEL_SPAN_PER_IRIS * iris_head * scale, _PARALLEL)[:, :, None]  # (2, L, 1)
-        xs = px - offsets * uy + t * ux
-        ys = py + offsets * ux + t * uy
+        # Each eye's samples are pupil + t · (ux, uy) + o · (−uy, ux), with t = scale · height and
+        # o = scale · the parallel line's offset: a few numbers per eye, then one matrix product.
+        coef = []
+        span = PARALLEL_SPAN_PER_IRIS * iris_head
+        for x, y, z in self.landmarks[_PUPILS].tolist():
+            scale = length / (1.0 + z / self.focal)  # image pixels per head-frame pixel
+            # MediaPipe puts pixel centres at i + 0.5; the sampler at i.
+            coef += [
+                (x - self.origin[0] - 0.5, scale * ux, -span * scale * uy),
+                (y - self.origin[1] - 0.5, scale * uy, span * scale * ux),
+            ]
+        basis = np.empty((3, PARALLEL_LINES, len(heights)))
+        basis[0], basis[1], basis[2] = 1.0, heights, _PARALLEL[:, None]
+        xs, ys = (np.array(coef) @ basis.reshape(3, -1)).reshape(2, 2, PARALLEL_LINES, -1).transpose(1, 0, 2, 3)
         left, right = np.add.reduce(_bilinear(self.gray, xs, ys), axis=1) / PARALLEL_LINES
         sigma = SMOOTH_PER_IRIS * iris_head / (heights[1] - heights[0])
         return np.stack([_gaussian_smooth(left, sigma), _gaussian_smooth(right, sigma)])
@@ -313,42 +353,44 @@ class PixelRefiner:
         coordinates, and what _band_shift needs to match them; None when the face is too
         small for it. anchors: the (left, right) landmark indices the patches hang from;
         centre: the head-frame (|x|, y) both patches are centred on (mirrors of each other)."""
-        if iris * math.hypot(frame.rotation[0, 1], frame.rotation[1, 1]) < band.min_iris_px:
+        (r00, r01, _), (r10, r11, _), _ = frame.rotation.tolist()
+        if iris * math.hypot(r01, r11) < band.min_iris_px:
             return None  # (the iris's height in the image, near enough)
         step = max(iris / BAND_STEPS_PER_IRIS, 1 / SAMPLES_PER_PIXEL)
         cols = np.arange(band.across[0] * iris, band.across[1] * iris + step / 2, step)
         n = int(round(2 * band.half_height * iris / step)) + 1
         k = int(math.ceil(band.max_shift * iris / step))
         rows = (np.arange(n + 2 * k) - (n - 1) / 2 - k) * step  # heights from the centre, up
-        rot = frame.rotation
-        sides = np.array([1.0, -1.0])  # left at +x, right at −x: columns point outward
-        depth = 1.0 + self.landmarks[anchors, 2] / self.focal  # (2,)
-        ex = np.stack([rot[0, 0] / depth, -rot[1, 0] / depth], axis=1)  # image offset per head-frame x, (2, 2)
-        ey = np.stack([rot[0, 1] / depth, -rot[1, 1] / depth], axis=1)  # ... and per head-frame y (up)
-        hx, hy = frame.points[anchors, 0], frame.points[anchors, 1]
-        dx, dy = sides * centre[0] - hx, centre[1] - hy  # from each anchor to its patch centre
-        c = (
-            self.landmarks[anchors, :2] - self.origin - 0.5 + dx[:, None] * ex + dy[:, None] * ey
-        )  # sampler: centres at i
-        u = (sides[:, None] * cols)[:, None, :]  # (2, 1, columns)
-        v = rows[None, :, None]  # (1, rows, 1)
-        xs = c[:, 0, None, None] + u * ex[:, 0, None, None] + v * ey[:, 0, None, None]
-        ys = c[:, 1, None, None] + u * ex[:, 1, None, None] + v * ey[:, 1, None, None]
+        # Each side's patch in the image is c + ex · column + ey · height (per image axis):
+        # a few numbers per side, worked out in plain floats, then one matrix product.
+        coef = []
+        sides = (1.0, -1.0)  # left at +x, right at −x: columns point outward
+        for side, (x, y, z), (hx, hy) in zip(
+            sides, self.landmarks[anchors].tolist(), frame.points[anchors, :2].tolist()
+        ):
+            depth = 1.0 + z / self.focal
+            ex = (r00 / depth, -r10 / depth)  # image offset per head-frame x ...
+            ey = (r01 / depth, -r11 / depth)  # ... and per head-frame y (up)
+            dx, dy = side * centre[0] - hx, centre[1] - hy  # from the anchor to its patch centre
+            for axis, at in enumerate((x, y)):  # the sampler puts pixel centres at i, MediaPipe at i + 0.5
+                coef.append((at - self.origin[axis] - 0.5 + dx * ex[axis] + dy * ey[axis], side * ex[axis], ey[axis]))
+        basis = np.empty((3, len(rows), len(cols)))
+        basis[0], basis[1], basis[2] = 1.0, cols, rows[:, None]
+        xs, ys = (np.array(coef) @ basis.reshape(3, -1)).reshape(2, 2, len(rows), len(cols)).transpose(1, 0, 2, 3)
         heights = rows[k : k + n]
-        weights = np.exp(
-            -0.5 * (cols[:, None] / (band.column_sd * iris)) ** 2 - 0.5 * (heights / (band.row_sd * iris)) ** 2
-        )
+        row_w = np.exp(-0.5 * (heights / (band.row_sd * iris)) ** 2)
+        col_w = np.exp(-0.5 * (cols / (band.column_sd * iris)) ** 2)
         steps = (np.arange(2 * k + 1) - k) * step
-        return xs, ys, (band, n, weights, steps)
+        return xs, ys, (band, n, row_w, col_w, steps)
 
     @staticmethod
     def _band_shift(patches: np.ndarray, plan) -> float | None:
         """How far the left side's patch (patches[0]) sits below the right's (head-frame
         pixels), or None for a weak match."""
-        band, n, weights, steps = plan
+        band, n, row_w, col_w, steps = plan
         # right(h + d) ≈ left(h), and left(h + d') ≈ right(h): d = −d' for a mirror image,
         # so (d − d') / 2 swaps sign exactly when the sides swap.
-        scores = _shift_match(patches, patches[::-1], n, weights)
+        scores = _shift_match(patches, n, row_w, col_w)
         d_lr, d_rl = (_best_band(band, steps, row) for row in scores)
         return None if d_lr is None or d_rl is None else (d_lr - d_rl) / 2
 
@@ -389,22 +431,21 @@ class PixelRefiner:
         reach = LID_WINDOW[1] * LID_STRETCH[1] * iris + step
         heights = np.arange(-reach, reach + step, step)
         profiles = self._profiles(frame, heights, iris)
-        L, R = 0, 1  # rows of `profiles`
 
         # Each match is made both ways (left onto right, right onto left) and the two
         # combined, so that swapping the sides, as a mirror does, gives exactly the inverse.
         stretches = _STRETCHES
         h = np.arange(LID_WINDOW[0] * iris, LID_WINDOW[1] * iris, step)
-        # Upper half, then lower: right(h·r) ≈ left(h), and left(h·r) ≈ right(h).
-        found = _match(profiles, heights, [(L, R, h), (R, L, h), (L, R, -h), (R, L, -h)], stretches, STRETCH)
+        # Upper half (h), then lower (−h), each both ways (_LID_JOBS).
+        found = _match(profiles, heights, _LID_JOBS, np.stack([h, h, -h, -h]), stretches, STRETCH)
         ratios = [None if a is None or b is None else float(np.sqrt(a / b)) for a, b in (found[:2], found[2:])]
 
         # Brow: the band along both brows, centred on mid-brow. The band's shift is the
         # brows' difference in height; the brow is measured above its own pupil, so the
         # pupils' difference comes off (the mesh places pupils well). Mouth corner: the
         # commissure band at the two corners' mean position.
-        mid = frame.points[_MID_BROWS, :2]  # left upper, left lower, right upper, right lower
-        brow_at = ((mid[0, 0] + mid[1, 0] - mid[2, 0] - mid[3, 0]) / 4, float(mid[:, 1].mean()))
+        (lux, luy), (llx, lly), (rux, ruy), (rlx, rly) = frame.points[_MID_BROWS, :2].tolist()  # left upper, ...
+        brow_at = ((lux + llx - rux - rlx) / 4, (luy + lly + ruy + rly) / 4)
         corner = ((left.corner[0] - right.corner[0]) / 2, (left.corner[1] + right.corner[1]) / 2)
         brow, mouth = self._bands(
             frame, [(BROW_BAND, _MID_BROWS[::2], brow_at, iris), (CORNER_BAND, _CORNERS, corner, iris)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -205,38 +206,45 @@ class TensionTracker:
         warm = t - self._t0 < s.warmup_s
         trend_a = 1.0 - math.exp(-dt / s.trend_tau_s) if dt > 0 else 0.0
         noise_a = 1.0 - math.exp(-dt / s.noise_tau_s)
+        channels = self._channels
         hp: dict[Key, float] = {}
+        signals: list[tuple[Key, _Channel, float]] = []  # each channel with its detrended value
         for k, x in drive.items():
-            c = self._channels.setdefault(k, _Channel())
+            c = channels.get(k)
+            if c is None:
+                c = channels[k] = _Channel()
             if c.trend is None:
                 c.trend = x
-            hp[k] = x - c.trend
+            h = hp[k] = x - c.trend
+            signals.append((k, c, h))
             if c.burst is None or c.burst.too_long:  # a burst must not become its own trend
                 c.trend += trend_a * (x - c.trend)
-        events = []
-        for k, h in hp.items():
-            c = self._channels[k]
-            if warm:
+        if warm:
+            for _, c, h in signals:
                 c.warm.append(h)
-                continue
+            return []
+        events = []
+        floor_var = s.noise_floor_min**2
+        disturbed = t - self._last_disturbed <= s.guard_s
+        for k, c, h in signals:
             if c.var is None:
                 given = self._noise_given.get(k)
                 learnt = float(np.std(c.warm)) if len(c.warm) > 2 else s.noise_floor_min
                 c.var = max(given or learnt, s.noise_floor_min) ** 2
             sd = math.sqrt(c.var)
-            other = hp.get((k[0], "left" if k[1] == "right" else "right"), 0.0)
-            if c.burst is None:
+            b = c.burst
+            if b is None:
+                other = hp.get(_other_side(k), 0.0)
                 if abs(h) > s.k_on * sd and abs(h) > s.lateral_ratio * abs(other):
-                    c.burst = _Burst(t, t, abs(h), spoiled=t - self._last_disturbed <= s.guard_s)
+                    c.burst = _Burst(t, t, abs(h), spoiled=disturbed)
                 else:  # calm: keep learning the noise floor
                     c.var += noise_a * (h * h - c.var)
-                    c.var = max(c.var, s.noise_floor_min**2)
+                    c.var = max(c.var, floor_var)
                 continue
-            b = c.burst
             if abs(h) > s.k_off * sd:
                 b.last_strong = t
                 b.peak = max(b.peak, abs(h))
-            if t - self._last_disturbed <= s.guard_s:
+            if disturbed:
                 b.spoiled = True
             if t - b.start > s.max_twitch_s:
                 b.too_long = True  # a held contraction: tension shows it, not a twitch
@@ -246,3 +254,9 @@ class TensionTracker:
                     events.append(TwitchEvent(round(b.start, 3), k[0], k[1], round(duration, 3), round(b.peak, 3)))
                 c.burst = None
         return events
+
+
+@lru_cache(maxsize=64)
+def _other_side(key: Key) -> Key:
+    """The same region's other side."""
+    return key[0], "left" if key[1] == "right" else "right"
