@@ -26,8 +26,8 @@ import numpy as np
 from . import face_model as fm
 from .check_plan import BY_KEY, Step, step_at
 from .check_types import ESTIMATE, CheckResult, MovementResult
-from .overlay import CALM, MIN_WIDTH, REFERENCE_WIDTH, RING, SUMMARY_ALPHA
-from .sprites import ASCII, MESSAGE_FONT, SEPARATOR, WHITE, TextBox, darken, draw_text, fitted_scale, wrap
+from .overlay import CALM, REFERENCE_WIDTH, RING, SUMMARY_ALPHA, MirroredCanvas
+from .sprites import ASCII, MESSAGE_FONT, SEPARATOR, WHITE, darken, draw_text, fitted_scale, wrap
 from .wording import clock
 
 # BGR: a clear cyan, found neither in skin nor in the practice's colours (tension, pacer,
@@ -238,30 +238,16 @@ def _title(step: Step | None, steps: tuple[Step, ...], t_s: float) -> tuple[str,
     )
 
 
-class CheckOverlay:
-    """Draws the check. The picture it returns is its own buffer, overwritten by the next
-    draw: show it (or copy it) before drawing again."""
+class CheckOverlay(MirroredCanvas):
+    """Draws the check (see overlay.MirroredCanvas)."""
 
     def __init__(self):
-        self.texts: list[TextBox] = []  # what the last draw wrote, and where
+        super().__init__()
         self.marks: tuple[Mark, ...] = ()  # what the last draw drew on the face
-        self._canvas: np.ndarray | None = None
-        self._enlarged: np.ndarray | None = None
 
     def _mirrored(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, float]:
-        """The frame mirrored into the reused canvas (enlarged to MIN_WIDTH), and the factor."""
-        h, w = frame_bgr.shape[:2]
-        k = max(1.0, MIN_WIDTH / w)
-        src = frame_bgr
-        if k > 1:
-            size = (MIN_WIDTH, int(round(h * k)))
-            self._enlarged = _buffer(self._enlarged, size)
-            src = cv2.resize(frame_bgr, size, dst=self._enlarged, interpolation=cv2.INTER_LINEAR)
-        self._canvas = canvas = _buffer(self._canvas, (src.shape[1], src.shape[0]))
-        cv2.flip(src, 1, dst=canvas)
-        self.texts.clear()
         self.marks = ()
-        return canvas, k
+        return super()._mirrored(frame_bgr)
 
     def draw(
         self, frame_bgr: np.ndarray, steps: tuple[Step, ...], t_s: float, landmarks: np.ndarray | None = None
@@ -400,8 +386,3 @@ def end_notes(result: CheckResult) -> tuple[str, ...]:
 
 def _score(v: int | None) -> str:
     return NOT_MEASURED if v is None else str(v)
-
-
-def _buffer(buf: np.ndarray | None, size: tuple[int, int]) -> np.ndarray:
-    w, h = size
-    return buf if buf is not None and buf.shape == (h, w, 3) else np.empty((h, w, 3), np.uint8)

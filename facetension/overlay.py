@@ -165,12 +165,13 @@ def _layout(w: int, h: int) -> _Layout:
     )
 
 
-class Overlay:
-    """Draws the practice view. The picture it returns is its own buffer, overwritten by
-    the next draw: show it (or copy it) before drawing again."""
+class MirroredCanvas:
+    """The picture a window shows: the camera's frame mirrored (a mirror is what people expect
+    of their own face) into a reused buffer, enlarged to MIN_WIDTH, and the texts drawn on it.
+    The picture returned is that buffer, overwritten by the next draw: show it (or copy it)
+    before drawing again."""
 
-    def __init__(self, show_mesh: bool = False):
-        self.show_mesh = show_mesh
+    def __init__(self):
         self.texts: list[TextBox] = []  # what the last draw wrote, and where
         self._canvas: np.ndarray | None = None
         self._enlarged: np.ndarray | None = None
@@ -188,6 +189,14 @@ class Overlay:
         cv2.flip(src, 1, dst=canvas)
         self.texts.clear()
         return canvas, k
+
+
+class Overlay(MirroredCanvas):
+    """Draws the practice view (see MirroredCanvas)."""
+
+    def __init__(self, show_mesh: bool = False):
+        super().__init__()
+        self.show_mesh = show_mesh
 
     def draw(self, frame_bgr: np.ndarray, view: View, landmarks: np.ndarray | None = None) -> np.ndarray:
         """The mirrored frame with bars, prompt, pacer, progress and key hints drawn on it."""
