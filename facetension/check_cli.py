@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from . import argtypes
 from .check_plan import BY_KEY, HALF_STRENGTH
 from .check_types import ESTIMATE as CHECK_ESTIMATE
-from .cli_common import add_db_option
+from .cli_common import add_db_option, open_stream
 from .errors import CameraError, InputError, NoUsableFaceError
 
 if TYPE_CHECKING:
@@ -73,16 +73,6 @@ def result_text(r: CheckResult) -> str:
     return "\n".join(lines)
 
 
-def _open_source(args):
-    from .capture import CameraSource, VideoSource, kind_of
-
-    if args.source:
-        if kind_of(args.source) != "video":
-            raise InputError(f"{args.source}: the check needs a video or a camera, not a photo")
-        return VideoSource(args.source), str(args.source)
-    return CameraSource(args.camera), f"camera {args.camera}"
-
-
 def _save(args, result: CheckResult, name: str, started: datetime, model_sha: str) -> int | None:
     from . import __version__
     from .checklog import save_check
@@ -113,7 +103,7 @@ def cmd_check(args) -> int:
             print("No display to open a window on: the check runs here in the terminal.", flush=True)
         window = False
     _, model_sha = load_model(args.model)
-    source, name = _open_source(args)
+    source, name = open_stream(args, "the check")
     if not args.json:
         print(INTRO, flush=True)
 

@@ -27,6 +27,18 @@ def first_run_notice(log, now_utc: str) -> None:
     log.set_setting(NOTICE_KEY, now_utc)
 
 
+def open_stream(args, what: str):
+    """The camera (--camera N) or the video (--source) a live command reads, and its name.
+    what: the command, for the message when the source is a photo."""
+    from .capture import CameraSource, VideoSource, kind_of
+
+    if args.source:
+        if kind_of(args.source) != "video":
+            raise InputError(f"{args.source}: {what} needs a video or a camera, not a photo")
+        return VideoSource(args.source), str(args.source)
+    return CameraSource(args.camera), f"camera {args.camera}"
+
+
 def add_db_option(p) -> None:
     """--db, the same for every command that reads or writes the log."""
     from .logdb import DB_ENV, default_path

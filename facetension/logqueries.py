@@ -258,10 +258,7 @@ class Queries:
         """Delete sessions (None: all of them) with their samples, events and journal; the
         baselines stay. Deleted rows are overwritten (secure_delete) and the -wal emptied, so
         they are gone from the files too. Returns how many sessions were deleted."""
-        if self._conn is None or self.readonly:
-            raise ValueError("forget needs a log opened for writing")
-        with _guard(self.path, "forget"):
-            self._conn.execute("PRAGMA secure_delete = ON")
+        self._start_forgetting()
         with self._transaction("forget sessions") as c:
             if session_ids is None:
                 ids = [i for (i,) in c.execute("SELECT id FROM sessions")]
@@ -283,20 +280,14 @@ class Queries:
                     raise LogBusyError(
                         f"session {busy[0]} is being recorded right now: finish it first; nothing was deleted"
                     )
-            for chunk in range(0, len(ids), 500):  # SQLite's limit on parameters
-                part = ids[chunk : chunk + 500]
-                c.execute(f"DELETE FROM sessions WHERE id IN ({', '.join('?' * len(part))})", part)
-        with _guard(self.path, "forget"):
-            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            _delete(c, "sessions", ids)
+        self._forgotten()
         return len(ids)
 
     def forget_checks(self, check_ids: Iterable[int] | None) -> int:
         """Delete movement checks (None: all of them) with their movements and traces, as
         forget does sessions (overwritten, the -wal emptied). Returns how many."""
-        if self._conn is None or self.readonly:
-            raise ValueError("forget needs a log opened for writing")
-        with _guard(self.path, "forget"):
-            self._conn.execute("PRAGMA secure_delete = ON")
+        self._start_forgetting()
         with self._transaction("forget movement checks") as c:
             have = [i for (i,) in c.execute("SELECT id FROM checks")]
             ids = have if check_ids is None else sorted({int(i) for i in check_ids})
@@ -306,12 +297,21 @@ class Queries:
                     f"there is no movement check {', '.join(map(str, missing))} in the log {self.path}; "
                     "nothing was deleted"
                 )
-            for chunk in range(0, len(ids), 500):  # SQLite's limit on parameters
-                part = ids[chunk : chunk + 500]
-                c.execute(f"DELETE FROM checks WHERE id IN ({', '.join('?' * len(part))})", part)
+            _delete(c, "checks", ids)
+        self._forgotten()
+        return len(ids)
+
+    def _start_forgetting(self) -> None:
+        """Deleted rows are overwritten (secure_delete), not only unlinked."""
+        if self._conn is None or self.readonly:
+            raise ValueError("forget needs a log opened for writing")
+        with _guard(self.path, "forget"):
+            self._conn.execute("PRAGMA secure_delete = ON")
+
+    def _forgotten(self) -> None:
+        """The -wal emptied, so forgotten rows are gone from the files too."""
         with _guard(self.path, "forget"):
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return len(ids)
 
     def check_count(self) -> int:
         with self._reading("read the movement checks") as c:
@@ -399,3 +399,13 @@ class Queries:
                     ).fetchall()
                 )
         return rows, watched
+
+
+DELETE_CHUNK = 500  # SQLite's limit on a statement's parameters is 999 in older builds
+
+
+def _delete(c, table: str, ids: list[int]) -> None:
+    """Delete rows by id (their dependent rows go with them: ON DELETE CASCADE)."""
+    for chunk in range(0, len(ids), DELETE_CHUNK):
+        part = ids[chunk : chunk + DELETE_CHUNK]
+        c.execute(f"DELETE FROM {table} WHERE id IN ({', '.join('?' * len(part))})", part)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import argtypes
-from .cli_common import add_measuring_options, first_run_notice
+from .cli_common import add_measuring_options, first_run_notice, open_stream
 from .errors import CameraError, InputError
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
@@ -173,16 +173,6 @@ def _habit(log) -> None:
         print(text, flush=True)
 
 
-def _open_source(args):
-    from .capture import CameraSource, VideoSource, kind_of
-
-    if args.source:
-        if kind_of(args.source) != "video":
-            raise InputError(f"{args.source}: practice needs a video or a camera, not a photo")
-        return VideoSource(args.source), str(args.source)
-    return CameraSource(args.camera), f"camera {args.camera}"
-
-
 def cmd_practice(args) -> int:
     from . import __version__
     from .capture import CameraSource
@@ -200,7 +190,7 @@ def cmd_practice(args) -> int:
         window = False
     baseline = load_baseline(args)
     _, model_sha = load_model(args.model)
-    source, name = _open_source(args)
+    source, name = open_stream(args, "practice")
     with source, Log.open(args.db) as log:
         settings = _settings(args, source, baseline)
         first_run_notice(log, datetime.now(timezone.utc).isoformat(timespec="seconds"))
