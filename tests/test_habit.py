@@ -16,6 +16,7 @@ import pytest
 from facetension.habit import calendar_strip, day_label, habit_from, habit_json, habit_sentence
 from facetension.storage import DB_ENV, Log, Measures, SampleRow, SessionSummary, local_timezone
 
+from browser import CHROMIUM_FLAGS
 from clirun import run
 
 D = date(2026, 3, 12)  # a Thursday
@@ -232,16 +233,6 @@ def test_long_ago_or_never_says_nothing(capsys, tmp_path, monkeypatch):
 
 
 # -- the report's calendar strip in a real browser ------------------------------------------
-CHROMIUM_FLAGS = [  # as tests/test_report.py runs it
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PROBE = """<script>
 window.addEventListener('load', () => {
   const days = [...document.querySelectorAll('table.strip .day')];

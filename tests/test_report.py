@@ -3,7 +3,6 @@ headless Chromium."""
 
 import json
 import re
-import shutil
 import subprocess
 from datetime import datetime, timedelta, timezone
 
@@ -13,17 +12,7 @@ from facetension.cli import main
 from facetension.storage import Log, Measures, SessionSummary
 
 import make_demo_log  # samples/, on pytest's pythonpath
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from browser import CHROMIUM_FLAGS, chromium, probe_title
 
 
 @pytest.fixture(scope="module")
@@ -99,42 +88,21 @@ def test_trend_prints_a_sparkline(capsys, demo_db):
 
 
 def test_report_page_in_headless_chromium(tmp_path, demo_db, capsys):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "chromium is missing: .ci/run installs it"
     page = tmp_path / "report.html"
     assert main(["report", "--db", str(demo_db), "--out", str(page)]) == 0
     html = page.read_text()
     assert "http://" not in html and "https://" not in html  # nothing to load from anywhere
     # A copy that reports, in its title, whether every chart image decoded and is visible.
-    probe = tmp_path / "probe.html"
-    probe.write_text(
-        html.replace(
-            "</body>",
-            """<script>
+    title, run = probe_title(
+        page,
+        """
 window.addEventListener('load', () => {
   const imgs = [...document.images];
   const ok = imgs.filter(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().height > 50);
   document.title = 'IMAGES ' + ok.length + '/' + imgs.length;
-});</script></body>""",
-        )
+});""",
+        tmp_path,
     )
-    profile = tmp_path / "profile"
-    run = subprocess.run(
-        [
-            chromium,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={profile}",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            probe.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    title = re.search(r"<title>(.*?)</title>", run.stdout).group(1)
     n_ok, n_all = map(int, title.split()[1].split("/"))
     assert n_all >= 4 and n_ok == n_all, title
     console_errors = [line for line in run.stderr.splitlines() if "CONSOLE" in line and "error" in line.lower()]
@@ -142,9 +110,9 @@ window.addEventListener('load', () => {
     shot = tmp_path / "shot.png"
     subprocess.run(
         [
-            chromium,
+            chromium(),
             *CHROMIUM_FLAGS,
-            f"--user-data-dir={profile}",
+            f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot}",
             "--window-size=1000,1400",
             page.as_uri(),

@@ -8,13 +8,10 @@ import html
 import json
 import random
 import re
-import shutil
-import subprocess
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from test_report import CHROMIUM_FLAGS
 
 from facetension.blinks import Blink, logged_summary
 from facetension.cli import main
@@ -24,6 +21,8 @@ from facetension.recording import LogRecorder
 from facetension.report_blinks import MIN_SESSION_BLINKS, NO_BLINKS, blinks_json, session_summaries
 from facetension.storage import Log
 from facetension.trends import Point
+
+from browser import probe_title
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)  # a Monday
 WEEKS = 6
@@ -215,38 +214,20 @@ def test_points_without_blinks_and_an_empty_log():
 
 # -- the page, in a real browser ------------------------------------------------------------
 def test_the_blinks_section_is_visible_in_headless_chromium(capsys, tmp_path, recovering):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "chromium is missing: .ci/run installs it"
     b = report_json(capsys, recovering)
     page = tmp_path / "report.html"
     assert main(["report", "--db", str(recovering), "--out", str(page)]) == 0
-    probe = tmp_path / "probe.html"
-    probe.write_text(
-        page.read_text().replace(
-            "</body>",
-            """<script>
+    title, run = probe_title(
+        page,
+        """
 window.addEventListener('load', () => {
   const seen = e => e.getBoundingClientRect().height > 0 && getComputedStyle(e).visibility === 'visible';
   const h = [...document.querySelectorAll('h2')].filter(e => e.textContent === 'Blinks, eye by eye');
   const parts = [...document.querySelectorAll('.blinks, .blinks li')];
   document.title = 'BLINKS ' + h.filter(seen).length + ' ' + parts.filter(seen).length + '/' + parts.length;
-});</script></body>""",
-        )
+});""",
+        tmp_path,
     )
-    run = subprocess.run(
-        [
-            chromium,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            probe.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    title = re.search(r"<title>(.*?)</title>", run.stdout).group(1)
     assert title == "BLINKS 1 8/8", title  # the heading; 4 sentences, the list and its 3 trends
     text = " ".join(re.sub(r"<[^>]+>", " ", run.stdout).replace("&nbsp;", " ").split())
     for sentence in [*b["sentences"], *(s["sentence"] for s in b["trends"].values())]:

@@ -5,13 +5,10 @@ written into a real log and read back as the report reads them; the page in head
 import json
 import math
 import re
-import shutil
-import subprocess
 from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
-from test_report import CHROMIUM_FLAGS
 
 from facetension.check_plan import BY_KEY, MOVEMENT_KEYS
 from facetension.checklog import CheckRecord, load_checks, load_trace_arrays
@@ -20,6 +17,7 @@ from facetension.report_movement import NO_CHECKS, movement_json, ratio_mdc95, r
 from facetension.storage import Log
 from facetension.trends import Z95
 
+from browser import probe_title
 from log_data import T0, record_session
 from test_checklog import a_check, save
 
@@ -207,8 +205,6 @@ def test_records_built_by_hand_need_no_log():
 
 
 def test_the_section_renders_in_headless_chromium(tmp_path, capsys):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "chromium is missing: .ci/run installs it"
     db = tmp_path / "a.db"
     with Log.open(db) as log:
         for day in range(0, 70, 7):
@@ -216,36 +212,18 @@ def test_the_section_renders_in_headless_chromium(tmp_path, capsys):
     rising_history(db)
     page = tmp_path / "report.html"
     assert main(["report", "--db", str(db), "--out", str(page)]) == 0
-    probe = tmp_path / "probe.html"
-    probe.write_text(
-        page.read_text().replace(
-            "</body>",
-            """<script>
+    title, run = probe_title(
+        page,
+        """
 window.addEventListener('load', () => {
   const svg = document.querySelector('svg.movement-chart');
   const box = svg.getBoundingClientRect();
   const lines = [...svg.querySelectorAll('polyline')].filter(p => p.getBBox().width > 100);
   const rows = document.querySelectorAll('table.movement-last tr').length;
   document.title = 'CHART ' + Math.round(box.width) + 'x' + Math.round(box.height) + ' ' + lines.length + ' ' + rows;
-});</script></body>""",
-        )
+});""",
+        tmp_path,
     )
-    run = subprocess.run(
-        [
-            chromium,
-            *CHROMIUM_FLAGS,
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            probe.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    title = re.search(r"<title>(.*?)</title>", run.stdout).group(1)
     size, lines, rows = title.split()[1:]
     width, height = map(int, size.split("x"))
     assert width >= 400 and height >= 150, title  # drawn, at a readable size
