@@ -11,7 +11,8 @@ is written to a temporary folder and run through facetension.analyze with no per
 baseline (the noise floor is learnt in the first 2 s), as for a new user.
 
 A twitch is found if an event starts within 0.5 s of its window; onset error is the first
-such event's start minus the twitch's; place is right if that event has the twitch's region
+such event's start minus when the twitch shows (its start; a ripple's, when its rising
+envelope reaches a quarter of its height, 0.25 s in); place is right if that event has the twitch's region
 and side. Events per hit > 1 means a burst was split into several events. False events per
 minute are counted on twitch-free clips: still, drifting, noisy, moving a little more
 (±4 px, ±3°), and the real clips with blinks and expressions.

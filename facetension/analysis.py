@@ -24,6 +24,7 @@ from .logrecords import Key, median_index, median_tension
 from .metrics import REGIONS, FrameMeasure, asymmetry_index, measure, score
 from .occlusion import CoverDetector
 from .refine import PIXEL_REFINED, PixelRefiner, Split
+from .skin import SkinFollower
 from .tension import SIDES, TENSION_REGIONS
 from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
 
@@ -132,6 +133,8 @@ class Analysis:
                     "side": e.side,
                     "duration_s": e.duration_s,
                     "amplitude": e.amplitude,
+                    "amplitude_unit": e.unit,
+                    "frequency_hz": e.frequency_hz,
                 }
                 for e in self.events
             ],
@@ -190,13 +193,18 @@ class StreamMeasurer:
         self.refine, self.refine_every = refine, refine_every
         self._split: Split | None = None
         self._age = 0
+        self.skin = SkinFollower()
 
     def reset(self) -> None:
         self._split = None
+        self.skin.reset()
 
     def __call__(self, face: Face, frame_bgr: np.ndarray) -> FrameMeasure:
-        # The lids are read in the pixels of every frame, refined or not (blinks.py follows them).
-        return replace(self._measure(face, frame_bgr), lids=sample_lids(frame_bgr, face.landmarks))
+        # The lids are read in the pixels of every frame, refined or not (blinks.py follows
+        # them), and so is the skin's motion (the twitch detector's signal).
+        m = self._measure(face, frame_bgr)
+        skin = self.skin(frame_bgr, face.landmarks, m.mm_per_px, blink="blink" in m.excluded)
+        return replace(m, lids=sample_lids(frame_bgr, face.landmarks), skin=skin)
 
     def _measure(self, face: Face, frame_bgr: np.ndarray) -> FrameMeasure:
         if not self.refine:

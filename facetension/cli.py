@@ -107,9 +107,9 @@ def _table(a: Analysis) -> str:
         if a.events:
             lines.append(f"  twitches: {len(a.events)}")
             for e in a.events:
-                lines.append(
-                    f"    at {e.t_s:5.1f} s: {e.side} {e.region}, {e.duration_s:.1f} s, amplitude {e.amplitude:.2f}"
-                )
+                size = f"{e.amplitude:.1f} mm" if e.unit == "mm" else f"amplitude {e.amplitude:.2f}"
+                rate = f", {e.frequency_hz:.0f} Hz" if e.frequency_hz is not None else ""
+                lines.append(f"    at {e.t_s:5.1f} s: {e.side} {e.region}, {e.duration_s:.1f} s{rate}, {size}")
         elif a.regions:
             lines.append("  twitches: none")
     if (b := a.blink_summary) is not None:

@@ -48,6 +48,20 @@ class Side:
         return self.left - self.right
 
 
+# The places skin.py follows, and the region a twitch there belongs to.
+SKIN_PLACES = {"lower_lid": "eye", "upper_lid": "eye", "mouth_corner": "mouth", "cheek": "cheek", "brow": "brow"}
+
+
+@dataclass(frozen=True)
+class SkinMotion:
+    """Skin patches' motion beyond the head's (skin.py), mm by (place, side), + toward the
+    pupil for a lid and up elsewhere. Values of one epoch share a reference frame; a new
+    epoch starts from a new one."""
+
+    values: dict[tuple[str, str], float]
+    epoch: int
+
+
 @dataclass(frozen=True)
 class FrameMeasure:
     """One frame's measurements. A region left out for this frame is absent from `regions`."""
@@ -67,6 +81,8 @@ class FrameMeasure:
     # The regions whose left/right split the pixels set (refine.py); the others kept the
     # mesh's, a weak match among them. None when the pixels were not read (refine off).
     refined: tuple[str, ...] | None = None
+    # Skin motion for the twitch detector (skin.py); None without pixels or a reference.
+    skin: SkinMotion | None = field(default=None, repr=False, compare=False)
 
     @property
     def usable(self) -> bool:

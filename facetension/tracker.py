@@ -5,21 +5,25 @@ from outside (a video's own time or a camera's monotonic clock), so the same obj
 a live session, a file analysis and a test.
 
 Twitch: a burst of 0.1–2 s in one region and side that stands out from that signal's own
-noise floor. The signal is the region's tension drive, detrended by a slow average; its
-noise floor is learnt on the same face at rest (a calibration, else the first seconds).
-A burst must be one-sided (the other side stays calm), and bursts that overlap a blink or
-a quick head movement are dropped: those are not twitches.
+noise floor. Where the pixels are at hand, the signal is the skin's own motion beyond the
+head's (skin.py: the lids' narrowing, the mouth corner's, cheek's and brow's lift, mm);
+elsewhere (chin, jaw, or metrics alone) it is the region's tension drive. Each is detrended
+by a slow average, and its noise floor is learnt on the same face at rest (a calibration,
+else the first seconds). A burst must be one-sided (the other side stays calm), and bursts
+that overlap a blink or a quick head movement are dropped: those are not twitches. A burst
+of pulses is one event, with its dominant frequency.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
-from .metrics import FrameMeasure, average_measures
+from .metrics import SKIN_PLACES, FrameMeasure, average_measures
 from .tension import Rest, default_rest, frame_tension, is_blink, tension_index
 
 Key = tuple[str, str]
@@ -46,8 +50,10 @@ class TwitchEvent:
     region: str
     side: str
     duration_s: float
-    amplitude: float  # peak deviation of the tension drive from its trend
+    amplitude: float  # peak deviation from its trend, in `unit`
     kind: str = "twitch"
+    frequency_hz: float | None = None  # a burst's dominant pulse rate; None for a single jerk
+    unit: str = "drive"  # "mm": the skin's motion (skin.py); "drive": the tension drive
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,52 @@ class TrackerSettings:
     k_on: float = 5.0  # a burst starts above this many noise SDs ...
     k_off: float = 2.5  # ... and lasts while its envelope stays above this many
     hold_s: float = 0.25  # envelope: a burst ends this long after its last strong sample
-    min_twitch_s: float = 0.1
+    min_twitch_s: float = 0.1  # the drive: consecutive frames are averaged, so one frame spans two
+    # The skin's motion: a 0.1 s jerk stands above k_off for only ~0.06 s (its raised ends are
+    # below), two frames at 30 fps; one frame alone is a glitch.
+    skin_min_twitch_s: float = 0.06
+    # The skin's motion starts a burst above as many noise SDs as the drive: 4 found more
+    # small twitches on the real webcam face but gave 1 false event a minute on its still clip.
+    skin_k_on: float = 5.0
+    # A place whose own noise is above this cannot tell a twitch under 5 × it (1.5 mm): its
+    # bursts are noise (a textureless cheek on a small, compressed face), not reported.
+    skin_useful_sd_mm: float = 0.3
+    # Larger skin movements are blinks, gaze shifts or expressions, not twitches (a lid
+    # twitch is 0.3-1.5 mm; a blink moves the upper lid 8-10 mm).
+    skin_max_twitch_mm: float = 3.0
+    # ... or where its level or energy over the last energy_window_s stands out by this many
+    # of their calm SDs (tracker._Window), with that frame above k_off.
+    energy_window_s: float = 0.2
+    skin_k_energy: float = 5.0
     max_twitch_s: float = 2.0
     lateral_ratio: float = 2.0  # the twitching side deviates this many times more than the other
     noise_floor_min: float = 0.02  # drive units: below this, noise estimates are not trusted
+    # The skin's motion: below this, noise estimates are not trusted. A still photo's patches
+    # hold to ~0.01 mm, where a twitch's spill-over onto the skin around it (and onto the
+    # head's fitted motion) would pass 5 SDs; 5 × 0.04 mm is well under the smallest twitch
+    # worth telling (lid myokymia, 0.3–0.6 mm).
+    skin_floor_min_mm: float = 0.04
+    skin_gap_s: float = 0.3  # a skin signal missing this long starts its slow average over
     head_speed_deg_s: float = 25.0  # faster head rotation is movement, not a twitch
     head_speed_faces_s: float = 0.5  # faster translation (face heights per second) too
+    # ... both measured over this span: the mesh's pose moves by ~1° when a twitch pulls the
+    # skin under its forehead points, which frame to frame (67 ms) reads as 25°/s.
+    head_span_s: float = 0.2
     guard_s: float = 0.15  # bursts this close to a blink or movement are dropped
+
+
+# A burst's dominant frequency is looked for in this band, and reported when the burst holds
+# at least MIN_CYCLES of it (a single jerk has none).
+FREQUENCY_BAND_HZ = (1.5, 15.0)
+MIN_CYCLES = 2.0
+SECOND_REGION_SHARE = 0.5  # see TensionTracker._release
+LIDS = 2 * sum(region == "eye" for region in SKIN_PLACES.values())  # followed on both eyes
+POSES_KEPT = 16  # the head's last poses: half a second at 30 fps
+# The level and RMS of white noise of SD σ over ~6 frames vary by ~0.4 σ and ~0.3 σ: their
+# SDs are not trusted below this share of the noise floor.
+ENERGY_SD_PER_FLOOR = 0.3
+# How far back a skin burst's first pulse is looked for, once the burst is found.
+ONSET_LOOKBACK_S = 0.6
 
 
 @dataclass
@@ -85,14 +130,100 @@ class _Burst:
     peak: float
     spoiled: bool = False  # overlapped a blink or a head movement
     too_long: bool = False
+    samples: list = field(default_factory=list)  # (t, detrended value): the burst's shape
 
 
 @dataclass
 class _Channel:
+    born: float  # when the signal first came: its noise is learnt over the warm-up after
     trend: float | None = None
     var: float | None = None
     warm: list = field(default_factory=list)
     burst: _Burst | None = None
+    last_t: float = -math.inf
+    window: _Window | None = None  # the skin's channels only
+
+
+@dataclass
+class _Window:
+    """A skin channel's last ONSET_LOOKBACK_S of (t, detrended value), and the calm spread
+    of two statistics over its last energy_window_s: the level (the mean: a burst of
+    one-signed pulses lifts it) and the spread (the SD about that mean: a burst's pulses and
+    a ripple raise it; what a slow movement leaves does not). Both stand out of the noise at
+    a smaller size than any single frame does."""
+
+    recent: deque = field(default_factory=deque)
+    warm: list = field(default_factory=list)  # (level, spread) over the warm-up
+    level_var: float = 0.0
+    spread_mean: float = 0.0
+    spread_var: float = 0.0
+
+    def add(self, t: float, h: float, window_s: float) -> tuple[float, float]:
+        """Keep (t, h); the level and spread over the last window_s."""
+        self.recent.append((t, h))
+        while self.recent[0][0] <= t - ONSET_LOOKBACK_S:
+            self.recent.popleft()
+        tail = [v for u, v in self.recent if u > t - window_s]
+        level = sum(tail) / len(tail)
+        return level, math.sqrt(sum((v - level) ** 2 for v in tail) / len(tail))
+
+    def settle(self) -> None:
+        """The calm spread, from the warm-up."""
+        if len(self.warm) > 2:
+            levels, spread = np.array(self.warm).T
+            self.level_var = float(np.mean(levels**2))
+            self.spread_mean, self.spread_var = float(spread.mean()), float(spread.var())
+
+    def learn(self, level: float, spread: float, a: float, clip_sd: float) -> None:
+        """Follow the calm spread, each value clipped at clip_sd of its SD, so a twitch
+        building up below the threshold does not raise it."""
+        lim = clip_sd * math.sqrt(self.level_var) if self.level_var > 0 else math.inf  # none learnt yet: no clip
+        self.level_var += a * (min(level * level, lim * lim) - self.level_var)
+        lim = clip_sd * math.sqrt(self.spread_var) if self.spread_var > 0 else math.inf
+        d = min(max(spread - self.spread_mean, -lim), lim)
+        self.spread_mean += a * d
+        self.spread_var += a * (d * d - self.spread_var)
+
+    def scores(self, level: float, spread: float, floor_sd: float) -> tuple[float, float]:
+        """How many of their calm SDs the level and the spread stand out."""
+        return (
+            abs(level) / max(math.sqrt(self.level_var), floor_sd),
+            (spread - self.spread_mean) / max(math.sqrt(self.spread_var), floor_sd),
+        )
+
+    def onset(self, t: float, level: float, gap_s: float) -> float:
+        """The start of the activity that reaches t: back through recent frames above
+        level, across gaps shorter than gap_s (between a burst's pulses)."""
+        start = t
+        for u, v in reversed(self.recent):
+            if start - u > gap_s:
+                break
+            if abs(v) > level:
+                start = u
+        return start
+
+
+def dominant_frequency(samples: list[tuple[float, float]]) -> float | None:
+    """The strongest pulse rate (Hz) in a burst's detrended samples, or None when the burst
+    is too short to hold MIN_CYCLES of it (a jerk) or too sparsely sampled to tell."""
+    if len(samples) < 6:
+        return None
+    t = np.array([p[0] for p in samples])
+    x = np.array([p[1] for p in samples])
+    dt = float(np.median(np.diff(t)))
+    if not dt > 0:
+        return None
+    grid = np.arange(t[0], t[-1] + dt / 2, dt)  # frames can come unevenly from a camera
+    y = np.interp(grid, t, x)
+    y = (y - y.mean()) * np.hanning(len(y))
+    n = max(256, 1 << int(math.ceil(math.log2(len(y) * 4))))
+    power = np.abs(np.fft.rfft(y, n)) ** 2
+    freqs = np.fft.rfftfreq(n, dt)
+    band = (freqs >= FREQUENCY_BAND_HZ[0]) & (freqs <= min(FREQUENCY_BAND_HZ[1], 0.5 / dt))
+    if not band.any():
+        return None
+    f = float(freqs[band][np.argmax(power[band])])
+    return round(f, 1) if f * (t[-1] - t[0] + dt) >= MIN_CYCLES else None
 
 
 def _mean_measure(a: FrameMeasure | None, b: FrameMeasure | None) -> FrameMeasure | None:
@@ -113,11 +244,13 @@ class TensionTracker:
         self._noise_given = dict(noise or {})
         self._smooth: dict[Key, float] = {}
         self._prev: tuple[float, Reading] | None = None
-        self._prev2: tuple[float, Reading] | None = None  # the one before _prev: the same pass
-        self._channels: dict[Key, _Channel] = {}
-        self._t0: float | None = None
+        self._poses: deque = deque(maxlen=POSES_KEPT)  # (t, pose) of the last frames with a face
+        self._channels: dict[Key, _Channel] = {}  # the tension drive's
+        self._skin: dict[Key, _Channel] = {}  # the skin's motion (mm), where the pixels were read
+        self._skin_epoch: int | None = None
         self._last_t: float | None = None
         self._last_disturbed = -math.inf  # last blink or head movement
+        self._pending: list[tuple[TwitchEvent, float]] = []  # ended bursts, with their peak in noise SDs
 
     @classmethod
     def for_baseline(cls, baseline) -> TensionTracker:
@@ -140,13 +273,12 @@ class TensionTracker:
         if reading is not None and reading.measure is not None and not reading.measure.usable:
             reading = None  # turned away or partly out of the picture: blendshapes unreliable
         if reading is None:  # no face: measurement pauses, open bursts are abandoned
-            self._prev = self._prev2 = None
-            for c in self._channels.values():
+            self._prev = None
+            self._poses.clear()
+            for c in (*self._channels.values(), *self._skin.values()):
                 c.burst = None
             self._last_t = t_s
             return None
-        if self._t0 is None:
-            self._t0 = t_s
         blink = is_blink(reading.blendshapes, reading.measure)
         combined, moving = reading, False
         if self._prev is not None:
@@ -160,15 +292,14 @@ class TensionTracker:
                 reading.center_px,
                 reading.size_px,
             )
-            # Head speed is measured against the frame two back, from the same pass: the
-            # two passes' head poses differ by up to 2° on some faces (a still photo read
-            # 1.6° of yaw and 1.8° of pitch apart), which frame to frame is over 25°/s.
-            qt, q = self._prev2 if self._prev2 is not None else self._prev
-            moving = self._is_moving(self._pose(q), self._pose(reading), t_s - qt)
-        self._prev2, self._prev = self._prev, (t_s, reading)
+        pose = self._pose(reading)
+        moving = self._is_moving_since(pose, t_s)
+        self._poses.append((t_s, pose))
+        self._prev = (t_s, reading)
         ft = frame_tension(combined.blendshapes, combined.measure, self.rest, blink)
         values, drive = ft.values, ft.drive
-        if blink or moving:
+        skin = reading.measure.skin if reading.measure is not None else None
+        if blink or moving or (skin is not None and _lid_closing(skin, s.skin_max_twitch_mm)):
             self._last_disturbed = t_s
 
         dt = 0.0 if self._last_t is None else t_s - self._last_t
@@ -176,7 +307,7 @@ class TensionTracker:
         a = 1.0 - math.exp(-dt / s.smooth_tau_s) if dt > 0 else 1.0
         for k, v in values.items():
             self._smooth[k] = v if k not in self._smooth else self._smooth[k] + a * (v - self._smooth[k])
-        events = self._twitches(drive, t_s, dt)
+        events = self._twitches(skin, drive, t_s, dt)
         shown = {k: v for k, v in self._smooth.items() if not (blink and k[0] == "eye")}
         return TensionSample(t_s, dict(self._smooth), tension_index(shown), blink, moving, tuple(events))
 
@@ -186,6 +317,16 @@ class TensionTracker:
         m = r.measure
         angles = (m.yaw_deg, m.pitch_deg, m.roll_deg) if m is not None else None
         return angles, r.center_px, r.size_px
+
+    def _is_moving_since(self, pose: tuple, t: float) -> bool:
+        """Head speed against a frame head_span_s back, from the same pass: the two passes'
+        head poses differ by up to 2° on some faces (a still photo read 1.6° of yaw and 1.8°
+        of pitch apart), which between neighbouring frames is over 25°/s."""
+        same_pass = list(self._poses)[-2::-2]  # two, four, six … frames back
+        if not same_pass:
+            return False
+        then = next((p for p in same_pass if p[0] <= t - self.settings.head_span_s), same_pass[-1])
+        return self._is_moving(then[1], pose, t - then[0])
 
     def _is_moving(self, a, b, dt: float) -> bool:
         if dt <= 0:
@@ -200,47 +341,93 @@ class TensionTracker:
         shift = math.hypot(b[1][0] - a[1][0], b[1][1] - a[1][1]) / max(b[2], 1.0)
         return shift / dt > s.head_speed_faces_s
 
-    # -- twitches ----------------------------------------------------------------------
-    def _twitches(self, drive: dict[Key, float], t: float, dt: float) -> list[TwitchEvent]:
+    # -- twitches ---------------------------------------------------------------------
+    def _twitches(self, skin, drive: dict[Key, float], t: float, dt: float) -> list[TwitchEvent]:
+        ended = self._detect(self._channels, drive, t, dt, skin=False)
+        if self._skin_epoch is not None:  # the skin's own motion tells these regions better
+            ended = [(e, snr) for e, snr in ended if e.region not in SKIN_PLACES.values()]
+        if skin is not None:
+            if skin.epoch != self._skin_epoch:  # a new reference frame: the levels start over
+                self._skin_epoch = skin.epoch
+                for c in self._skin.values():
+                    c.trend, c.burst = None, None
+            ended += self._detect(self._skin, skin.values, t, dt, skin=True)
+        self._pending += ended
+        return self._release()
+
+    def _release(self) -> list[TwitchEvent]:
+        """The ended bursts that no open burst on their side may still join, one event per
+        twitch: a twitch moves the skin around it a little (the other lid, the cheek above the
+        corner), so of bursts on one side that overlap in time, a region's weaker ones are
+        dropped, and another region's too unless it stood out at least SECOND_REGION_SHARE as
+        far (in noise SDs) as the strongest."""
+        if not self._pending:
+            return []
+        open_sides = {
+            k[1] for group in (self._channels, self._skin) for k, c in group.items() if c.burst and not c.burst.spoiled
+        }
+        ready = [p for p in self._pending if p[0].side not in open_sides]
+        self._pending = [p for p in self._pending if p[0].side in open_sides]
+        kept: list[tuple[TwitchEvent, float]] = []
+        for e, snr in sorted(ready, key=lambda p: -p[1]):
+            rivals = [(o, o_snr) for o, o_snr in kept if o.side == e.side and _overlap(o, e)]
+            if not any(o.region == e.region or snr < SECOND_REGION_SHARE * o_snr for o, o_snr in rivals):
+                kept.append((e, snr))
+        return sorted((e for e, _ in kept), key=lambda e: e.t_s)
+
+    def _detect(self, channels: dict[Key, _Channel], values: dict[Key, float], t: float, dt: float, skin: bool):
         s = self.settings
-        warm = t - self._t0 < s.warmup_s
         trend_a = 1.0 - math.exp(-dt / s.trend_tau_s) if dt > 0 else 0.0
         noise_a = 1.0 - math.exp(-dt / s.noise_tau_s)
-        channels = self._channels
+        floor = s.skin_floor_min_mm if skin else s.noise_floor_min
         hp: dict[Key, float] = {}
-        signals: list[tuple[Key, _Channel, float]] = []  # each channel with its detrended value
-        for k, x in drive.items():
+        stats: dict[Key, tuple[float, float]] = {}  # skin: (level, spread) over the energy window
+        signals: list[tuple[Key, _Channel, float]] = []  # each armed channel with its detrended value
+        for k, x in values.items():
             c = channels.get(k)
             if c is None:
-                c = channels[k] = _Channel()
-            if c.trend is None:
-                c.trend = x
+                c = channels[k] = _Channel(born=t, window=_Window() if skin else None)
+            if c.trend is None or (skin and t - c.last_t > s.skin_gap_s):
+                c.trend, c.burst = x, None
+                if skin:
+                    c.window.recent.clear()
+            c.last_t = t
             h = hp[k] = x - c.trend
-            signals.append((k, c, h))
             if c.burst is None or c.burst.too_long:  # a burst must not become its own trend
                 c.trend += trend_a * (x - c.trend)
-        if warm:
-            for _, c, h in signals:
+            if skin:
+                stats[k] = c.window.add(t, h, s.energy_window_s)
+            if t - c.born < s.warmup_s:
                 c.warm.append(h)
-            return []
+                if skin:
+                    c.window.warm.append(stats[k])
+            else:
+                signals.append((k, c, h))
         events = []
-        floor_var = s.noise_floor_min**2
         disturbed = t - self._last_disturbed <= s.guard_s
         for k, c, h in signals:
             if c.var is None:
-                given = self._noise_given.get(k)
-                learnt = float(np.std(c.warm)) if len(c.warm) > 2 else s.noise_floor_min
-                c.var = max(given or learnt, s.noise_floor_min) ** 2
+                given = None if skin else self._noise_given.get(k)
+                learnt = float(np.std(c.warm)) if len(c.warm) > 2 else floor
+                c.var = max(given or learnt, floor) ** 2
+                if skin:
+                    c.window.settle()
             sd = math.sqrt(c.var)
             b = c.burst
             if b is None:
-                other = hp.get(_other_side(k), 0.0)
-                if abs(h) > s.k_on * sd and abs(h) > s.lateral_ratio * abs(other):
-                    c.burst = _Burst(t, t, abs(h), spoiled=disturbed)
-                else:  # calm: keep learning the noise floor
-                    c.var += noise_a * (h * h - c.var)
-                    c.var = max(c.var, floor_var)
+                start = self._onset(k, c, t, h, sd, hp, stats, floor)
+                if start is not None:
+                    shape = [p for p in c.window.recent if p[0] >= start] if skin else [(t, h)]
+                    spoiled = disturbed or self._last_disturbed >= start - s.guard_s
+                    c.burst = _Burst(start, t, max(abs(v) for _, v in shape), spoiled=spoiled, samples=shape)
+                else:  # calm: keep learning the noise floor, a twitch's first rise clipped
+                    lim = s.k_off * sd
+                    c.var += noise_a * (min(h * h, lim * lim) - c.var)
+                    c.var = max(c.var, floor**2)
+                    if skin:
+                        c.window.learn(*stats[k], noise_a, s.k_off)
                 continue
+            b.samples.append((t, h))
             if abs(h) > s.k_off * sd:
                 b.last_strong = t
                 b.peak = max(b.peak, abs(h))
@@ -250,10 +437,55 @@ class TensionTracker:
                 b.too_long = True  # a held contraction: tension shows it, not a twitch
             if t - b.last_strong >= s.hold_s:
                 duration = b.last_strong - b.start + dt
-                if not (b.spoiled or b.too_long) and s.min_twitch_s <= duration <= s.max_twitch_s:
-                    events.append(TwitchEvent(round(b.start, 3), k[0], k[1], round(duration, 3), round(b.peak, 3)))
+                shortest = s.skin_min_twitch_s if skin else s.min_twitch_s
+                plausible = not skin or (sd <= s.skin_useful_sd_mm and b.peak <= s.skin_max_twitch_mm)
+                if not (b.spoiled or b.too_long) and plausible and shortest <= duration <= s.max_twitch_s:
+                    shape = [p for p in b.samples if p[0] <= b.last_strong]
+                    events.append((
+                        TwitchEvent(
+                            round(b.start, 3), SKIN_PLACES[k[0]] if skin else k[0], k[1], round(duration, 3),
+                            round(b.peak, 3),
+                            frequency_hz=dominant_frequency(shape), unit="mm" if skin else "drive",
+                        ),
+                        b.peak / sd,
+                    ))  # fmt: skip
                 c.burst = None
         return events
+
+    def _onset(
+        self, k: Key, c: _Channel, t: float, h: float, sd: float, hp: dict, stats: dict, floor: float
+    ) -> float | None:
+        """When a burst began, if one begins now: this frame stands out (k_on SDs), or the
+        skin's recent level or spread does (skin_k_energy of their calm SDs, this frame above
+        k_off); each more than the other side's, the statistics in their own SDs
+        (lateral_ratio). A skin burst is timed from its first pulse above k_off, which may
+        have come a pulse or two before the one that gave it away."""
+        s = self.settings
+        other = _other_side(k)
+        w = c.window
+        if abs(h) > (s.k_on if w is None else s.skin_k_on) * sd and abs(h) > s.lateral_ratio * abs(hp.get(other, 0.0)):
+            return t if w is None else w.onset(t, s.k_off * sd, s.hold_s)
+        if w is None or abs(h) <= s.k_off * sd:
+            return None
+        floor_sd = ENERGY_SD_PER_FLOOR * floor
+        z_level, z_spread = w.scores(*stats[k], floor_sd)
+        oc = self._skin.get(other)
+        o_level, o_spread = oc.window.scores(*stats[other], floor_sd) if oc and other in stats else (0.0, 0.0)
+        lifted = z_level > s.skin_k_energy and z_level > s.lateral_ratio * o_level
+        rippling = z_spread > s.skin_k_energy and z_spread > s.lateral_ratio * o_spread
+        return w.onset(t, s.k_off * sd, s.hold_s) if lifted or rippling else None
+
+
+def _lid_closing(skin, mm: float) -> bool:
+    """A lid followed in the pixels has moved toward the pupil by more than mm, or no longer
+    matches its open reference at all: a blink the mesh's blink test missed (a small face,
+    glasses, one eye late), not the skin at rest."""
+    lids = [v for (place, _), v in skin.values.items() if SKIN_PLACES[place] == "eye"]
+    return len(lids) < LIDS or any(v > mm for v in lids)
+
+
+def _overlap(a: TwitchEvent, b: TwitchEvent) -> bool:
+    return a.t_s <= b.t_s + b.duration_s and b.t_s <= a.t_s + a.duration_s
 
 
 @lru_cache(maxsize=64)

@@ -17,7 +17,9 @@ OUTSIDE = ((0.5, 3.5), (9.5, 12.0))
 CLEAR_MARGIN = 0.2  # "clearly above": the tense side by this much over the other and over rest
 QUIET_MAX = 0.15  # elsewhere no side pulls ahead of the other by more than this
 FLICKER_START_S = 5.0
-EVENT_TIME_TOLERANCE_S = 0.3
+EVENT_TIME_TOLERANCE_S = 0.2  # issue 14's onset goal
+FLICKER_HZ = 6.0  # scripted.LidFlicker's
+FREQUENCY_TOLERANCE_HZ = 0.5  # a 1 s burst's spectral peak is ~1 Hz wide
 MIRROR_TOLERANCE = 0.1
 
 
@@ -113,4 +115,8 @@ def test_json_carries_tension_and_events(clips):
     assert set(j["tension"]["regions"]) == set(TENSION_REGIONS)
     assert 0 <= j["tension"]["index"] <= 100
     assert j["events"][0]["region"] == "eye" and j["events"][0]["side"] == "left"
-    assert set(j["events"][0]) == {"t_s", "kind", "region", "side", "duration_s", "amplitude"}
+    assert set(j["events"][0]) == {
+        "t_s", "kind", "region", "side", "duration_s", "amplitude", "amplitude_unit", "frequency_hz"
+    }  # fmt: skip
+    assert j["events"][0]["amplitude_unit"] == "mm"  # read from the skin's own motion (skin.py)
+    assert j["events"][0]["frequency_hz"] == pytest.approx(FLICKER_HZ, abs=FREQUENCY_TOLERANCE_HZ)

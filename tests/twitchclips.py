@@ -28,6 +28,7 @@ from facetension import face_model as fm
 from facetension.analysis import analyze_image
 from facetension.landmarks import Landmarker
 
+from blinkclips import LidClose
 from imagewarp import local_shift
 from media import FACES
 from scripted import FPS, Track, face_up, n_frames, rest_frames, rest_track
@@ -77,6 +78,12 @@ class Twitch:
         return self.start + self.length_s
 
     @property
+    def shows_at(self) -> float:
+        """When the twitch shows: its start, or a ripple's when its envelope reaches a quarter
+        of its height (RIPPLE_S / 6 in), before which it is a fraction of its size."""
+        return self.start + (RIPPLE_S / 6 if self.shape == "ripple" else 0.0)
+
+    @property
     def region(self) -> str:
         return PLACES[self.place][3]
 
@@ -123,6 +130,36 @@ class Drift:
         m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), self.deg * math.sin(0.7 * phase), 1.0)
         m[:, 2] += (self.shift_px * math.sin(phase), self.shift_px * math.sin(1.3 * phase + 1.0))
         return m
+
+
+@dataclass(frozen=True)
+class Breathing(Drift):
+    """Drift with the head coming nearer and going back a little, as it does with breathing."""
+
+    scale: float = 0.015
+    breath_hz: float = 0.25
+
+    def matrix(self, t_s: float, size: tuple[int, int]) -> np.ndarray:
+        m = super().matrix(t_s, size)
+        w, h = size
+        k = 1.0 + self.scale * math.sin(2 * math.pi * self.breath_hz * t_s)
+        m[:, :2] *= k  # about the image centre
+        m[:, 2] += (1 - k) * np.array([(w - 1) / 2, (h - 1) / 2])
+        return m
+
+
+def blinks(seconds: float, seed: int = 0) -> tuple:
+    """Spontaneous blinks of both eyes every 2.5-5 s (blinkclips.LidClose): one in four with
+    the second eye 40 ms late, one in five closing only to 70 %."""
+    rng = np.random.default_rng(seed)
+    out, t = [], 1.0 + rng.uniform(0.0, 1.0)
+    while t < seconds - 0.5:
+        late = 0.04 if rng.uniform() < 0.25 else 0.0
+        depth = 0.7 if rng.uniform() < 0.2 else 1.0
+        first, second = ("left", "right") if rng.uniform() < 0.5 else ("right", "left")
+        out += [LidClose(first, t, depth), LidClose(second, t + late, depth)]
+        t += rng.uniform(2.5, 5.0)
+    return tuple(out)
 
 
 @lru_cache(maxsize=4)
@@ -193,7 +230,7 @@ class Score:
     trials: int
     hits: int  # twitches with an event starting within their window (± MATCH_S)
     right_place: int  # hits whose first event has the twitch's region and side
-    onset_errors: tuple[float, ...]  # event start − twitch start, per hit
+    onset_errors: tuple[float, ...]  # event start − when the twitch shows (Twitch.shows_at), per hit
     extra: int  # events matching no twitch
     events_per_hit: tuple[int, ...]  # how many events each detected twitch gave
 
@@ -214,6 +251,6 @@ def score(events, twitches: tuple[Twitch, ...]) -> Score:
         hits += 1
         first = events[mine[0]]
         right += (first.region, first.side) == (tw.region, tw.side)
-        errors.append(first.t_s - tw.start)
+        errors.append(first.t_s - tw.shows_at)
         per_hit.append(len(mine))
     return Score(len(twitches), hits, right, tuple(errors), len(events) - len(used), tuple(per_hit))

@@ -1,0 +1,152 @@
+"""Twitches from the skin's own motion (metrics.SkinMotion, as skin.py measures it), on
+synthetic signals: the shapes of issue 14 (single jerks, clonic bursts, a myokymia ripple),
+one event per twitch with its frequency, and what is not a twitch. No model, no pixels."""
+
+import math
+
+import numpy as np
+import pytest
+
+from facetension.metrics import SKIN_PLACES, FrameMeasure, Side, SkinMotion
+from facetension.tracker import Reading, TensionTracker, dominant_frequency
+
+from test_tracker import bs
+
+FPS = 30.0
+NOISE_MM = 0.03  # a followed patch's frame-to-frame noise on a sharp face (skin.py: ~0.01–0.05 mm)
+ONSET_TOLERANCE_S = 0.1
+FREQUENCY_TOLERANCE_HZ = 0.5
+SIDES = ("left", "right")
+
+
+def jerk(t, start, mm, length=0.2):
+    u = t - start
+    return mm * (1 - math.cos(2 * math.pi * u / length)) / 2 if 0 < u < length else 0.0
+
+
+def burst(t, start, mm, hz=6.0, length=1.0):
+    u = t - start
+    return mm * (1 - math.cos(2 * math.pi * hz * u)) / 2 if 0 < u < length else 0.0
+
+
+def ripple(t, start, mm, length=1.5):
+    u = t - start
+    if not 0 < u < length:
+        return 0.0
+    envelope = (1 - math.cos(2 * math.pi * u / length)) / 2
+    return mm * envelope * (math.sin(2 * math.pi * 7 * u) + math.sin(2 * math.pi * 11 * u)) / 2
+
+
+def measure(values, epoch=1):
+    return FrameMeasure({"eye": Side(8.0, 8.0)}, 0.0, 0.0, 0.3, "iris", 0.0, 0.0, 0.0, skin=SkinMotion(values, epoch))
+
+
+def run(moves=(), seconds=12.0, epoch=lambda t: 1, seed=3):
+    """moves: (place, side, f(t) -> mm) added to every place's noise. Returns the events."""
+    rng = np.random.default_rng(seed)
+    tracker, events = TensionTracker(), []
+    for i in range(int(seconds * FPS)):
+        t = i / FPS
+        values = {(p, s): float(rng.normal(0.0, NOISE_MM)) for p in SKIN_PLACES for s in SIDES}
+        for place, side, f in moves:
+            values[place, side] += f(t)
+        sample = tracker.update(Reading(bs(), measure(values, epoch(t)), (320.0, 240.0), 200.0), t)
+        events += sample.events
+    return events
+
+
+@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize(
+    "place, shape, onset, hz",
+    [
+        ("lower_lid", lambda t: burst(t, 5.0, 0.6), 5.0, 6.0),
+        ("upper_lid", lambda t: burst(t, 5.0, 0.6, hz=3.0, length=2.0 - 1 / 3), 5.0, 3.0),
+        ("mouth_corner", lambda t: burst(t, 5.0, 0.6, hz=8.0, length=0.5), 5.0, 8.0),
+        ("cheek", lambda t: jerk(t, 5.0, 0.6), 5.0, None),
+        ("brow", lambda t: -jerk(t, 5.0, 0.6, length=0.1), 5.0, None),  # pulled down, 0.1 s
+        # 7 and 11 Hz, no one rate to claim, under an envelope that reaches a quarter of its
+        # height a sixth of the way in: that is when the ripple shows (twitchclips.Twitch).
+        ("lower_lid", lambda t: ripple(t, 5.0, 0.6), 5.0 + 1.5 / 6, None),
+    ],
+)
+def test_each_shape_is_one_event_on_its_place_and_side_at_its_time(place, shape, onset, hz, side):
+    (e,) = run([(place, side, shape)])
+    assert (e.region, e.side, e.unit) == (SKIN_PLACES[place], side, "mm")
+    assert abs(e.t_s - onset) <= ONSET_TOLERANCE_S
+    if hz is not None:
+        assert e.frequency_hz == pytest.approx(hz, abs=FREQUENCY_TOLERANCE_HZ)
+
+
+def test_a_burst_reads_its_length_and_rate():
+    (e,) = run([("lower_lid", "left", lambda t: burst(t, 5.0, 1.0, hz=5.0, length=1.6))])
+    assert e.duration_s == pytest.approx(1.6, abs=0.25)
+    assert e.frequency_hz == pytest.approx(5.0, abs=FREQUENCY_TOLERANCE_HZ)
+
+
+def test_a_single_jerk_has_no_frequency():
+    (e,) = run([("mouth_corner", "right", lambda t: jerk(t, 5.0, 1.0))])
+    assert e.frequency_hz is None and e.duration_s <= 0.4
+
+
+def test_still_skin_gives_no_event_in_a_minute():
+    assert run(seconds=60.0) == []
+
+
+def test_both_sides_moving_together_is_no_twitch():
+    """A swallow, a word, a blink-like lid movement: both sides at once."""
+    f = lambda t: burst(t, 5.0, 1.0)  # noqa: E731
+    assert run([("mouth_corner", "left", f), ("mouth_corner", "right", f)]) == []
+
+
+def test_spill_onto_the_skin_around_is_the_same_twitch():
+    """A lower-lid twitch moves the upper lid and the cheek a little: one event, the eye's."""
+    moves = [
+        ("lower_lid", "left", lambda t: burst(t, 5.0, 1.0)),
+        ("upper_lid", "left", lambda t: burst(t, 5.0, 0.25)),
+        ("cheek", "left", lambda t: burst(t, 5.0, 0.2)),
+    ]
+    assert [(e.region, e.side) for e in run(moves)] == [("eye", "left")]
+
+
+def test_two_regions_twitching_together_are_both_told():
+    """A hemifacial spasm pulls the eye and the mouth corner of one side at once."""
+    moves = [
+        ("lower_lid", "right", lambda t: burst(t, 5.0, 1.0)),
+        ("mouth_corner", "right", lambda t: burst(t, 5.0, 1.0)),
+    ]
+    assert sorted((e.region, e.side) for e in run(moves)) == [("eye", "right"), ("mouth", "right")]
+
+
+def test_a_new_reference_frame_is_no_twitch():
+    """skin.py takes a new reference after the head turned: the levels jump, the epoch changes."""
+    step = lambda t: 0.8 if t >= 6.0 else 0.0  # noqa: E731
+    moves = [(p, s, step) for p in SKIN_PLACES for s in SIDES[:1]]
+    assert run(moves, epoch=lambda t: 2 if t >= 6.0 else 1) == []
+
+
+def test_mirrored_signals_swap_the_side():
+    left = run([("cheek", "left", lambda t: burst(t, 5.0, 0.8))])
+    right = run([("cheek", "right", lambda t: burst(t, 5.0, 0.8))])
+    assert [(e.region, e.side) for e in left] == [("cheek", "left")]
+    assert [(e.region, e.side) for e in right] == [("cheek", "right")]
+
+
+@pytest.mark.parametrize("hz", [3.0, 6.0, 10.0])
+def test_dominant_frequency_of_a_sampled_burst(hz):
+    t = np.arange(0, 1.2, 1 / FPS)
+    samples = list(zip(t, np.sin(2 * np.pi * hz * t)))
+    assert dominant_frequency(samples) == pytest.approx(hz, abs=FREQUENCY_TOLERANCE_HZ)
+
+
+def test_dominant_frequency_with_uneven_camera_frames():
+    rng = np.random.default_rng(1)
+    t = np.cumsum(rng.uniform(0.025, 0.042, 40))
+    assert dominant_frequency(list(zip(t, np.sin(2 * np.pi * 5.0 * t)))) == pytest.approx(
+        5.0, abs=FREQUENCY_TOLERANCE_HZ
+    )
+
+
+def test_no_frequency_for_too_few_cycles():
+    t = np.arange(0, 0.25, 1 / FPS)
+    assert dominant_frequency(list(zip(t, np.sin(2 * np.pi * 4.0 * t)))) is None
+    assert dominant_frequency([(0.0, 1.0), (0.03, 2.0)]) is None
