@@ -112,7 +112,11 @@ def recap(s: SessionSummary, stopped_after_s: float | None = None) -> list[str]:
         out.append(f"You stayed relaxed for {clock(s.relaxed_s)} of {clock(s.relax_s)} of guided relaxation.")
     n = len(s.twitch_events)
     if n:
-        where = ", ".join(f"{e.side} {REGION_NAMES[e.region]} at {clock(e.t_s, floor=True)}" for e in s.twitch_events)
+        where = ", ".join(
+            f"{e.side} {REGION_NAMES[e.region]} at {clock(e.t_s, floor=True)}"
+            + (f" (a burst, {e.frequency_hz:.0f} a second)" if e.frequency_hz is not None else "")
+            for e in s.twitch_events
+        )
         out.append(f"{'One twitch' if n == 1 else f'{n} twitches'}: {where}.")
     elif b is not None:
         out.append("No twitches.")

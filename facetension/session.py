@@ -203,7 +203,8 @@ class PracticeSession:
         if sample is not None:
             for e in sample.events:
                 self._twitches.append(e)
-                events.append(Event(e.t_s, "twitch", f"twitch: {e.side} {e.region}", e.region, e.side, twitch=e))
+                rate = f", {e.frequency_hz:.0f} Hz" if e.frequency_hz is not None else ""  # kept in the log's text
+                events.append(Event(e.t_s, "twitch", f"twitch: {e.side} {e.region}{rate}", e.region, e.side, twitch=e))
             self._last_values = sample.values
         if self.phase == Phase.AFTER_MASSAGE and not self._settled:
             self._settle(f, sample, usable, events)

@@ -47,6 +47,12 @@ def test_the_two_biggest_changes_come_first_with_their_numbers():
     assert not any("jaw" in s for s in said)  # 0.02 is within a session's noise
 
 
+def test_a_burst_says_its_rate():
+    burst = TwitchEvent(72.0, "mouth", "right", 0.9, 0.6, frequency_hz=6.0, unit="mm")
+    said = recap(SessionSummary(BEFORE, AFTER, 1, 185.0, 300.0, True, "personal", (burst,)))
+    assert "One twitch: right mouth at 1:12 (a burst, 6 a second)." in said
+
+
 def test_no_change_is_said_as_it_is():
     said = recap(SessionSummary(BEFORE, BEFORE, 0, 0.0, 300.0, True, "personal"))
     assert said[0] == "Your face held about the same tension from start to end (index 30 → 30)."
