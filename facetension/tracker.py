@@ -76,22 +76,6 @@ class TrackerSettings:
     k_off: float = 2.5  # ... and lasts while its envelope stays above this many
     hold_s: float = 0.25  # envelope: a burst ends this long after its last strong sample
     min_twitch_s: float = 0.1  # the drive: consecutive frames are averaged, so one frame spans two
-    # The skin's motion: a 0.1 s jerk stands above k_off for only ~0.06 s (its raised ends are
-    # below), two frames at 30 fps; one frame alone is a glitch.
-    skin_min_twitch_s: float = 0.06
-    # The skin's motion starts a burst above as many noise SDs as the drive: 4 found more
-    # small twitches on the real webcam face but gave 1 false event a minute on its still clip.
-    skin_k_on: float = 5.0
-    # A place whose own noise is above this cannot tell a twitch under 5 × it (1.5 mm): its
-    # bursts are noise (a textureless cheek on a small, compressed face), not reported.
-    skin_useful_sd_mm: float = 0.3
-    # Larger skin movements are blinks, gaze shifts or expressions, not twitches (a lid
-    # twitch is 0.3-1.5 mm; a blink moves the upper lid 8-10 mm).
-    skin_max_twitch_mm: float = 3.0
-    # ... or where its level or energy over the last energy_window_s stands out by this many
-    # of their calm SDs (tracker._Window), with that frame above k_off.
-    energy_window_s: float = 0.2
-    skin_k_energy: float = 5.0
     max_twitch_s: float = 2.0
     lateral_ratio: float = 2.0  # the twitching side deviates this many times more than the other
     noise_floor_min: float = 0.02  # drive units: below this, noise estimates are not trusted
@@ -100,6 +84,23 @@ class TrackerSettings:
     # head's fitted motion) would pass 5 SDs; 5 × 0.04 mm is well under the smallest twitch
     # worth telling (lid myokymia, 0.3–0.6 mm).
     skin_floor_min_mm: float = 0.04
+    # The skin's motion (skin.py) starts a burst above as many noise SDs as the drive ...
+    skin_k_on: float = 5.0
+    # ... or where its level or spread over the last energy_window_s stands out by this many
+    # of their calm SDs (tracker._Window), with that frame above k_off. With 4 instead of 5
+    # for either, 5 % more small twitches were found on 6 faces, and 2-3 times as many false
+    # events on 24 twitch-free minutes (7 and 9 against 3).
+    energy_window_s: float = 0.2
+    skin_k_energy: float = 5.0
+    # A 0.1 s jerk stands above k_off for only ~0.06 s (its raised ends are below), two
+    # frames at 30 fps; one frame alone is a glitch.
+    skin_min_twitch_s: float = 0.06
+    # A place whose own noise is above this cannot tell a twitch under 5 × it (1.5 mm): its
+    # bursts are noise (a textureless cheek on a small, compressed face), not reported.
+    skin_useful_sd_mm: float = 0.3
+    # Larger skin movements are blinks, gaze shifts or expressions, not twitches (a lid
+    # twitch is 0.3-1.5 mm; a blink moves the upper lid 8-10 mm).
+    skin_max_twitch_mm: float = 3.0
     skin_gap_s: float = 0.3  # a skin signal missing this long starts its slow average over
     head_speed_deg_s: float = 25.0  # faster head rotation is movement, not a twitch
     head_speed_faces_s: float = 0.5  # faster translation (face heights per second) too
@@ -116,8 +117,8 @@ MIN_CYCLES = 2.0
 SECOND_REGION_SHARE = 0.5  # see TensionTracker._release
 LIDS = 2 * sum(region == "eye" for region in SKIN_PLACES.values())  # followed on both eyes
 POSES_KEPT = 16  # the head's last poses: half a second at 30 fps
-# The level and RMS of white noise of SD σ over ~6 frames vary by ~0.4 σ and ~0.3 σ: their
-# SDs are not trusted below this share of the noise floor.
+# The level and spread of white noise of SD σ over ~6 frames vary by ~0.4 σ and ~0.3 σ:
+# their SDs are not trusted below this share of the noise floor.
 ENERGY_SD_PER_FLOOR = 0.3
 # How far back a skin burst's first pulse is looked for, once the burst is found.
 ONSET_LOOKBACK_S = 0.6
