@@ -79,6 +79,20 @@ def _jittered(face: str):
     return [tr.apply(f, i / fps, None, None, 1.0) for i, f in enumerate(frames)], fps
 
 
+def _table(what: str, groups: dict) -> None:
+    """Sensitivity by `what` (rows) and amplitude (columns)."""
+    amplitudes = sorted({mm for _, mm in groups})
+    print(f"\n| {what} | " + " | ".join(f"{mm} mm" for mm in amplitudes) + " |")
+    print("|---|" + "---:|" * len(amplitudes))
+    for name in dict.fromkeys(k for k, _ in groups):
+        cells = []
+        for mm in amplitudes:
+            ss = groups.get((name, mm), [])
+            trials, hits = sum(x.trials for x in ss), sum(x.hits for x in ss)
+            cells.append(f"{hits}/{trials}" if trials else "–")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
 def run(faces: tuple[str, ...], cells: tuple[tuple, ...]) -> None:
     t_begin = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="facetension-twitch-") as tmp, Landmarker() as lm:
@@ -90,18 +104,24 @@ def run(faces: tuple[str, ...], cells: tuple[tuple, ...]) -> None:
         print("| face | shape | place | mm | noise σ | drift | found | onset error s | place right | events/hit |")
         print("|---|---|---|---:|---:|---|---:|---:|---:|---:|")
         totals: dict[tuple[str, float], list] = {}
+        by_face: dict[tuple[str, float], list] = {}
+        by_place: dict[tuple[str, float], list] = {}
         for face in faces:
             for n, (shape, place, mm, sd, drift) in enumerate(cells):
                 twitches = schedule(shape, place, mm, STARTS)
                 frames, fps = render(face, twitches, SECONDS, DRIFTS[drift], sd, seed=n)
                 s = score(events_of(frames, fps), twitches)
                 totals.setdefault((shape, mm), []).append(s)
+                by_face.setdefault((face, mm), []).append(s)
+                by_place.setdefault((place, mm), []).append(s)
                 err = f"{np.mean(np.abs(s.onset_errors)):.2f}" if s.hits else "–"
                 per = f"{np.mean(s.events_per_hit):.1f}" if s.hits else "–"
                 print(
                     f"| {face} | {shape} | {place} | {mm} | {sd:g} | {drift} | {s.hits}/{s.trials} "
                     f"| {err} | {s.right_place}/{s.hits} | {per} |"
                 )
+        _table("face", by_face)
+        _table("place", by_place)
         print("\n| shape | mm | sensitivity | mean onset error s | place right |")
         print("|---|---:|---:|---:|---:|")
         for (shape, mm), ss in sorted(totals.items()):
