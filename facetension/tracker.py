@@ -115,7 +115,7 @@ class TrackerSettings:
 FREQUENCY_BAND_HZ = (1.5, 15.0)
 MIN_CYCLES = 2.0
 SECOND_REGION_SHARE = 0.5  # see TensionTracker._release
-LIDS = 2 * sum(region == "eye" for region in SKIN_PLACES.values())  # followed on both eyes
+LIDS_PER_EYE = sum(region == "eye" for region in SKIN_PLACES.values())  # followed on each eye
 POSES_KEPT = 16  # the head's last poses: half a second at 30 fps
 # The level and spread of white noise of SD σ over ~6 frames vary by ~0.4 σ and ~0.3 σ:
 # their SDs are not trusted below this share of the noise floor.
@@ -478,11 +478,14 @@ class TensionTracker:
 
 
 def _lid_closing(skin, mm: float) -> bool:
-    """A lid followed in the pixels has moved toward the pupil by more than mm, or no longer
-    matches its open reference at all: a blink the mesh's blink test missed (a small face,
-    glasses, one eye late), not the skin at rest."""
-    lids = [v for (place, _), v in skin.values.items() if SKIN_PLACES[place] == "eye"]
-    return len(lids) < LIDS or any(v > mm for v in lids)
+    """A blink the mesh's blink test missed (a small face, glasses, one eye late), as the lids
+    followed in the pixels show it: a lid moved more than mm (a twitch moves a lid 0.3-1.5
+    mm, a blink 8-10), or both eyes have a lid that no longer matches its open reference. One
+    eye losing a lid is not enough: a 1.5 mm lid twitch can do that."""
+    lids = {(place, side): v for (place, side), v in skin.values.items() if SKIN_PLACES[place] == "eye"}
+    if any(abs(v) > mm for v in lids.values()):
+        return True
+    return all(sum(k[1] == side for k in lids) < LIDS_PER_EYE for side in ("left", "right"))
 
 
 def _overlap(a: TwitchEvent, b: TwitchEvent) -> bool:
