@@ -41,8 +41,9 @@ def measure(values, epoch=1):
     return FrameMeasure({"eye": Side(8.0, 8.0)}, 0.0, 0.0, 0.3, "iris", 0.0, 0.0, 0.0, skin=SkinMotion(values, epoch))
 
 
-def run(moves=(), seconds=12.0, epoch=lambda t: 1, seed=3):
-    """moves: (place, side, f(t) -> mm) added to every place's noise. Returns the events."""
+def run(moves=(), seconds=12.0, epoch=lambda t: 1, seed=3, lost=lambda t: ()):
+    """moves: (place, side, f(t) -> mm) added to every place's noise; lost(t): the (place,
+    side) patches skin.py could not follow at t. Returns the events."""
     rng = np.random.default_rng(seed)
     tracker, events = TensionTracker(), []
     for i in range(int(seconds * FPS)):
@@ -50,6 +51,8 @@ def run(moves=(), seconds=12.0, epoch=lambda t: 1, seed=3):
         values = {(p, s): float(rng.normal(0.0, NOISE_MM)) for p in SKIN_PLACES for s in SIDES}
         for place, side, f in moves:
             values[place, side] += f(t)
+        for key in lost(t):
+            del values[key]
         sample = tracker.update(Reading(bs(), measure(values, epoch(t)), (320.0, 240.0), 200.0), t)
         events += sample.events
     return events
@@ -122,6 +125,38 @@ def test_a_new_reference_frame_is_no_twitch():
     step = lambda t: 0.8 if t >= 6.0 else 0.0  # noqa: E731
     moves = [(p, s, step) for p in SKIN_PLACES for s in SIDES[:1]]
     assert run(moves, epoch=lambda t: 2 if t >= 6.0 else 1) == []
+
+
+def test_a_lid_lost_for_a_frame_in_a_big_twitch_is_still_a_twitch():
+    """A 1.5 mm lid twitch can make the other lid's patch unlike its reference for a frame."""
+    lost = lambda t: [("upper_lid", "left")] if 5.1 <= t < 5.14 else []  # noqa: E731
+    found = run([("lower_lid", "left", lambda t: burst(t, 5.0, 1.5))], lost=lost)
+    assert [(e.region, e.side) for e in found] == [("eye", "left")]
+
+
+@pytest.mark.parametrize(
+    "what, moves, lost",
+    [
+        # Both eyes' upper lids no longer match their open reference (the mesh saw no blink);
+        # the left lower lid is dragged a little: not a twitch.
+        (
+            "both eyes lose a lid",
+            [("lower_lid", "left", lambda t: burst(t, 5.0, 0.8, length=0.3))],
+            lambda t: [("upper_lid", "left"), ("upper_lid", "right")] if 5.05 <= t < 5.2 else [],
+        ),
+        # One eye's lid sweeps 6 mm (a blink, the other eye late and followed only in part).
+        (
+            "a lid moves 6 mm",
+            [
+                ("upper_lid", "right", lambda t: 6.0 * jerk(t, 5.0, 1.0, length=0.25)),
+                ("lower_lid", "left", lambda t: burst(t, 5.05, 0.5, length=0.2)),
+            ],
+            lambda t: [],
+        ),
+    ],
+)
+def test_a_blink_the_mesh_missed_is_no_twitch(what, moves, lost):
+    assert run(moves, lost=lost) == [], what
 
 
 def test_mirrored_signals_swap_the_side():
