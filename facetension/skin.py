@@ -52,6 +52,13 @@ LK_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.01)
 ERROR_FACTOR = 2.5
 MIN_ERROR_LIMIT = 4.0
 ERROR_FRAMES = 10
+# A patch that has matched its reference worse than this many times its typical error for
+# this many frames in a row (2 s at 30 fps, longer than any twitch) no longer looks like it:
+# a held contraction, a change of light. A new reference is taken, or the skin's own small
+# movements would read as twitches against the stale one (a held 30 % eye narrowing gave a
+# "twitch" a second).
+STALE_FACTOR = 1.5
+STALE_FRAMES = 60
 RIGID_RESIDUAL_PX = 0.6  # a rigid patch further than this from the fitted motion is left out
 # A new reference when the head has turned or tilted this much since, or its size changed:
 # Lucas–Kanade follows shifts; rotation and scale only a little.
@@ -163,6 +170,7 @@ class SkinFollower:
             "gray": gray,
             "groups": {win: np.array(ix) for win, ix in groups.items()},
             "errors": [],
+            "stale": np.zeros(len(pts), int),  # frames in a row each patch has matched badly
             "up": self._up(landmarks),
             "depth": landmarks[self._index, 2].astype(np.float64),
         }
@@ -214,6 +222,10 @@ class SkinFollower:
             errors.append(np.where(ok, error, np.nan))
             ref["typical"] = _typical(errors)
         typical = ref["typical"]
+        stale = error > STALE_FACTOR * np.maximum(typical, 1.0)
+        ref["stale"] = np.where(stale, ref["stale"] + 1, 0)
+        if ref["stale"].max() >= STALE_FRAMES:
+            return None
         ok &= error <= np.maximum(MIN_ERROR_LIMIT, ERROR_FACTOR * typical)
         found = found.astype(np.float64) + origin
         rigid = np.flatnonzero(ok[-n_rigid:]) + len(ok) - n_rigid

@@ -8,8 +8,9 @@ import pytest
 
 from facetension import Landmarker
 from facetension.metrics import SKIN_PLACES
-from facetension.skin import RESEED_DEG, SkinFollower
+from facetension.skin import RESEED_DEG, STALE_FRAMES, SkinFollower
 
+from scripted import EyeNarrow
 from twitchclips import JERK_S, PLACES, Drift, Twitch, base
 
 FACES = ("obama.jpg", "woods.jpg", "grace_hopper.jpg")  # darker skin; a held-out face; glasses
@@ -86,6 +87,21 @@ def test_a_turned_head_takes_a_new_reference_and_reads_level():
     assert motions[30] is None  # the first rolled frame is the new reference
     assert all(m.epoch == 2 for m in motions[31:])
     assert max(abs(v) for m in motions[31:] for v in m.values.values()) <= STILL_SD_MAX_MM
+
+
+def test_a_held_change_takes_a_new_reference_after_two_seconds():
+    """A held 30 % narrowing of the left eye makes its lid patches unlike the open reference:
+    after STALE_FRAMES the face in its new state becomes the reference."""
+    frames, track = base("obama.jpg", 4.0)
+    narrow = EyeNarrow("left", 0.7, 0.5, 10.0, 0.3)
+    held = [narrow.apply(f, i / 30, track.landmarks[i], track.up[i], track.mm_per_px) for i, f in enumerate(frames)]
+    motions, follower = _follow(held, track.mm_per_px)
+    epochs = [m.epoch if m is not None else None for m in motions]
+    assert follower.epoch == 2, epochs
+    renewed = epochs.index(2) - 1  # the frame that became the new reference
+    assert 0.8 + STALE_FRAMES / 30 - 0.5 <= renewed / 30 <= 0.8 + STALE_FRAMES / 30 + 0.5
+    after = [v for m in motions[renewed + 1 :] for k, v in m.values.items() if k[0].endswith("lid")]
+    assert max(abs(v) for v in after) <= STILL_SD_MAX_MM  # level again in the new state
 
 
 def test_no_reference_while_the_eyes_are_shut():
