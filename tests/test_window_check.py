@@ -36,7 +36,7 @@ from facetension.landmarks import Landmarker
 
 from scripted import rest_frames, write_clip
 from test_window import display, near, window_id  # noqa: F401  (display: the Xvfb fixture, used by screen)
-from test_window_text import OCR_ZOOM, TOOL_TIMEOUT_S, WRITE_SCREENSHOTS, ocr, reads, save_for_readme, screen  # noqa: F401  (screen: a fixture)
+from test_window_text import TOOL_TIMEOUT_S, WRITE_SCREENSHOTS, ocr, reads, save_for_readme, screen  # noqa: F401  (screen: a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP_S = 25.0  # a resting face, longer than the first cues are watched
@@ -131,20 +131,22 @@ def end_screen(screen, wid: str, tmp: Path, proc: subprocess.Popen) -> tuple[np.
     )
 
 
+def held_until_a_key(screen, wid: str, proc: subprocess.Popen) -> tuple[bool, str, str]:  # noqa: F811
+    """Whether the end screen is still up END_HELD_S after it appeared; then Return, and the
+    process's output once it has exited."""
+    time.sleep(END_HELD_S)
+    held = proc.poll() is None
+    # The key's press closes the window: xdotool then fails to send its release there.
+    screen.run("xdotool", "key", "--window", wid, "Return", check=False)
+    out, err = proc.communicate(timeout=EXIT_S)
+    return held, out, err
+
+
 def instruction(shot: np.ndarray, path: Path) -> str:
     """The instruction, read from the band at the bottom on its own as one block of text
     (tesseract's --psm 6): read with the rest of the screen as sparse text, it loses a word
     of it now and then, in one shot of ten (tests/test_window_text.py's ocr)."""
-    band = shot[int(shot.shape[0] * INSTRUCTION_FROM) :]
-    grey = 255 - cv2.cvtColor(band, cv2.COLOR_BGR2GRAY)
-    cv2.imwrite(str(path), cv2.resize(grey, None, fx=OCR_ZOOM, fy=OCR_ZOOM, interpolation=cv2.INTER_CUBIC))
-    return subprocess.run(
-        ["tesseract", str(path), "stdout", "--psm", "6"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=TOOL_TIMEOUT_S,
-    ).stdout
+    return ocr(shot[int(shot.shape[0] * INSTRUCTION_FROM) :], path, psm=6)
 
 
 def cue_pixels(shot: np.ndarray) -> int:
@@ -170,11 +172,7 @@ def watched(screen, tmp_path_factory):  # noqa: F811  (screen: the fixture)
             time.sleep(SHOT_EVERY_S)
         screen.run("xdotool", "key", "--window", wid, "q")
         end, end_text = end_screen(screen, wid, tmp, proc)
-        time.sleep(END_HELD_S)
-        held = proc.poll() is None
-        # The key's press closes the window: xdotool then fails to send its release there.
-        screen.run("xdotool", "key", "--window", wid, "Return", check=False)
-        out, err = proc.communicate(timeout=EXIT_S)
+        held, out, err = held_until_a_key(screen, wid, proc)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -267,10 +265,8 @@ def test_the_end_screen_shows_the_figures_until_a_key(screen, faces, tmp_path): 
     proc, wid = start_check(screen.display, faces["single_face.mp4"])
     try:
         shot, text = end_screen(screen, wid, tmp_path, proc)
-        time.sleep(END_HELD_S)
-        assert proc.poll() is None, "the end screen closed without a key"
-        screen.run("xdotool", "key", "--window", wid, "Return", check=False)
-        out, err = proc.communicate(timeout=EXIT_S)
+        held, out, err = held_until_a_key(screen, wid, proc)
+        assert held, "the end screen closed without a key"
     finally:
         if proc.poll() is None:
             proc.kill()

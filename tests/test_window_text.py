@@ -67,13 +67,14 @@ def reads(text: str, phrase: str) -> bool:
     )
 
 
-def ocr(image: np.ndarray, path: Path) -> str:
+def ocr(image: np.ndarray, path: Path, psm: int = 11) -> str:
     """Tesseract on the screenshot's own pixels as grey, inverted (it reads dark letters on
-    light best: the amber check messages are lost otherwise) and enlarged; sparse text."""
+    light best: the amber check messages are lost otherwise) and enlarged; sparse text by
+    default (page segmentation mode 11; 6 reads one block)."""
     grey = 255 - cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     cv2.imwrite(str(path), cv2.resize(grey, None, fx=OCR_ZOOM, fy=OCR_ZOOM, interpolation=cv2.INTER_CUBIC))
     return subprocess.run(
-        ["tesseract", str(path), "stdout", "--psm", "11"],
+        ["tesseract", str(path), "stdout", "--psm", str(psm)],
         capture_output=True,
         text=True,
         check=True,
