@@ -73,20 +73,19 @@ def _window(iris_px: float, share: float) -> int:
 
 
 def _rigid(src: np.ndarray, depth: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Least-squares dst ≈ a · src + b + c · depth in complex numbers: a similarity (a: scale
-    and in-plane rotation) and the parallax of a small nod or turn, which moves a point in
-    proportion to its depth (the cheeks and lids sit well behind the nose)."""
-    s, d = src[:, 0] + 1j * src[:, 1], dst[:, 0] + 1j * dst[:, 1]
-    design = np.stack([s, np.ones_like(s), depth.astype(complex)], axis=1)
-    return np.linalg.lstsq(design, d, rcond=None)[0]
+    """Least-squares dst ≈ a · src + b + c · depth, points as complex numbers: a similarity
+    (a: scale and in-plane rotation) and the parallax of a small nod or turn, which moves a
+    point in proportion to its depth (the cheeks and lids sit well behind the nose)."""
+    design = np.stack([src, np.ones_like(src), depth.astype(complex)], axis=1)
+    return np.linalg.lstsq(design, dst, rcond=None)[0]
 
 
 def _similarity(src: np.ndarray, dst: np.ndarray) -> tuple[complex, complex]:
-    """Least-squares similarity dst ≈ a · src + b in complex numbers (a: scale and rotation)."""
-    s, d = src[:, 0] + 1j * src[:, 1], dst[:, 0] + 1j * dst[:, 1]
-    sc, dc = s - s.mean(), d - d.mean()
+    """Least-squares similarity dst ≈ a · src + b, points as complex numbers (a: scale and
+    rotation)."""
+    sc, dc = src - src.mean(), dst - dst.mean()
     a = complex(np.vdot(sc, dc) / max(float(np.vdot(sc, sc).real), 1e-9))
-    return a, complex(d.mean() - a * s.mean())
+    return a, complex(dst.mean() - a * src.mean())
 
 
 def _typical(errors: list[np.ndarray]) -> np.ndarray:
@@ -101,15 +100,14 @@ def _typical(errors: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _fit(src: np.ndarray, depth: np.ndarray, found: np.ndarray, rigid: np.ndarray) -> np.ndarray | None:
-    """Where the head's own motion puts every patch (complex), fitted to the followed rigid
-    patches `rigid`, leaving out one that moved on its own (a squint, a wrinkle); None when
-    fewer than MIN_RIGID fit."""
-    z = src[:, 0] + 1j * src[:, 1]
+def _fit(z: np.ndarray, depth: np.ndarray, found: np.ndarray, rigid: np.ndarray) -> np.ndarray | None:
+    """Where the head's own motion puts every patch, from its reference position z to now
+    (complex), fitted to the followed rigid patches `rigid`, leaving out one that moved on
+    its own (a squint, a wrinkle); None when fewer than MIN_RIGID fit."""
     for _ in range(3):
         if len(rigid) < MIN_RIGID:
             return None
-        a, b, c = _rigid(src[rigid], depth[rigid], np.stack([found[rigid].real, found[rigid].imag], axis=1))
+        a, b, c = _rigid(z[rigid], depth[rigid], found[rigid])
         keep = rigid[np.abs(found[rigid] - (a * z[rigid] + b + c * depth[rigid])) <= RIGID_RESIDUAL_PX]
         if len(keep) == len(rigid):
             break
@@ -163,10 +161,11 @@ class SkinFollower:
             groups.setdefault(win, []).append(i)
         gray = self._crop(image, origin, side)
         self._ref = {
-            "pts": pts,  # in the frame's pixels
-            "mesh": pts.copy(),  # the mesh at the reference: the head's motion comes from it first
+            # The patches where the mesh put them, complex, in the frame: the head's motion
+            # since comes first from the mesh's own rigid points.
+            "z": pts[:, 0].astype(np.float64) + 1j * pts[:, 1],
+            "in_crop": pts - np.float32(origin),  # ... and in the reference's crop
             "side": side,
-            "origin": origin,
             "gray": gray,
             "groups": {win: np.array(ix) for win, ix in groups.items()},
             "errors": [],
@@ -196,16 +195,15 @@ class SkinFollower:
     def _follow(self, image: np.ndarray, landmarks: np.ndarray, mm_per_px: float) -> SkinMotion | None:
         ref = self._ref
         n_rigid = len(RIGID)
-        mesh = landmarks[self._index, :2].astype(np.float64)
-        a0, b0 = _similarity(ref["mesh"][-n_rigid:], mesh[-n_rigid:])
+        mesh = landmarks[self._index[-n_rigid:], :2].astype(np.float64)
+        a0, b0 = _similarity(ref["z"][-n_rigid:], mesh[:, 0] + 1j * mesh[:, 1])
         if abs(math.degrees(np.angle(a0))) > RESEED_DEG or abs(abs(a0) - 1) > RESEED_SCALE:
             return None
         h, w = image.shape[:2]
         side = ref["side"]
         origin = self._origin(landmarks[:, :2].mean(axis=0), side, w, h)
         gray = self._crop(image, origin, side)
-        ref_c = ref["pts"] - np.float32(ref["origin"])
-        z = ref["pts"][:, 0] + 1j * ref["pts"][:, 1]
+        z = ref["z"]
         guess_z = a0 * z + b0
         guess = (np.stack([guess_z.real, guess_z.imag], axis=1) - origin).astype(np.float32)
         found = np.empty_like(guess)
@@ -213,7 +211,7 @@ class SkinFollower:
         error = np.empty(len(guess), np.float32)
         for win, ix in ref["groups"].items():
             f, st, err = cv2.calcOpticalFlowPyrLK(
-                ref["gray"], gray, ref_c[ix], guess[ix].copy(), winSize=(win, win), maxLevel=PYRAMID_LEVELS,
+                ref["gray"], gray, ref["in_crop"][ix], guess[ix].copy(), winSize=(win, win), maxLevel=PYRAMID_LEVELS,
                 criteria=LK_CRITERIA, flags=cv2.OPTFLOW_USE_INITIAL_FLOW,
             )  # fmt: skip
             found[ix], ok[ix], error[ix] = f, st[:, 0] == 1, err[:, 0]
@@ -230,13 +228,12 @@ class SkinFollower:
         found = found.astype(np.float64) + origin
         rigid = np.flatnonzero(ok[-n_rigid:]) + len(ok) - n_rigid
         fz = found[:, 0] + 1j * found[:, 1]
-        src = ref["pts"].astype(np.float64)
-        near_eyes = _fit(src, ref["depth"], fz, rigid)
+        near_eyes = _fit(z, ref["depth"], fz, rigid)
         # The outer eye corners move a little with a lid twitch on a narrow eye, and through
         # the fitted tilt and parallax that reads as a lift of the mouth corner, the cheek and
         # the brow on one side (0.24 mm from a 0.6 mm lower-lid burst on woods.jpg): those
         # places are measured against the head's motion without them.
-        elsewhere = _fit(src, ref["depth"], fz, rigid[~np.isin(rigid, self._outer_corners)])
+        elsewhere = _fit(z, ref["depth"], fz, rigid[~np.isin(rigid, self._outer_corners)])
         if near_eyes is None or elsewhere is None:
             return None
         expected = np.where(self._lid_rows, near_eyes, elsewhere)
