@@ -31,15 +31,25 @@ from . import face_model as fm
 from .metrics import SKIN_PLACES, SkinMotion
 
 # The measured patches, by side: the subject's right-side landmark, its window in iris
-# diameters (a lid margin is narrow; the cheek has little texture and needs more skin).
+# diameters. A lid margin is narrow. A brow twitch moves a few mm of brow, and a wide window
+# reads under half of it: of 0.6 mm brow twitches (noise σ 2, drift) a window of 0.75 found
+# 12 of 18 on three faces (video, starr, nanjiani), 1.0 found 9, and 1.5 found 3 of 12 on
+# the first two. The cheek has little texture and needs more skin (at 1.0, starr.jpg's
+# cheek lost half its twitches).
 LOWER_LID, UPPER_LID, MOUTH_CORNER, MID_CHEEK, MID_BROW = 145, 159, fm.RIGHT_MOUTH_CORNER, 205, 105
 MEASURED = (LOWER_LID, UPPER_LID, MOUTH_CORNER, MID_CHEEK, MID_BROW)  # in SKIN_PLACES' order
 TOWARD_PUPIL = (1.0, -1.0, 1.0, 1.0, 1.0)  # each place's sign: a lid's move toward the pupil, else up
-MEASURED_WINDOW_IRIS = (0.75, 0.75, 0.75, 1.5, 1.5)  # two sizes: one Lucas–Kanade call each
+MEASURED_WINDOW_IRIS = (0.75, 0.75, 0.75, 1.5, 0.75)  # two sizes: one Lucas–Kanade call each
 # Rigid patches for the head's motion: the nose bridge and ridge, the eye corners and the
 # mid-forehead. Without the eye corners, a real webcam face's lids read 0.11-0.15 mm of
 # noise instead of 0.06-0.10 (the forehead has too little texture to fix a tilt alone).
-RIGID = (168, 6, 197, 195, 5, 4, 1, 133, 362, 33, 263, 9, 151)
+# The chin (below the lower lip's fold, clear of the jaw's outline, where the patch would
+# hold the background) fixes the motion below the nose: fitted from the nose and eyes alone,
+# the mouth corner's place is an extrapolation whose error was most of its noise (on still
+# photos made to drift, with sensor noise: 0.3-0.5 px from frame to frame; with the chin,
+# 2-5 times less). The lids, between the anchors already, are fitted without it.
+CHIN = (175, 199, 200)
+RIGID = (168, 6, 197, 195, 5, 4, 1, 133, 362, 33, 263, 9, 151, *CHIN)
 OUTER_CORNERS = (33, 263)
 RIGID_WINDOW_IRIS = 1.5
 MIN_RIGID = 5  # followed rigid patches needed to trust the head's motion
@@ -124,6 +134,7 @@ class SkinFollower:
         right = np.array(MEASURED)
         self._index = np.concatenate([right, [fm.mirrored(int(i)) for i in right], RIGID])
         self._outer_corners = np.flatnonzero(np.isin(self._index, OUTER_CORNERS))
+        self._chin = np.flatnonzero(np.isin(self._index, CHIN))
         lids = [i for i, p in enumerate(SKIN_PLACES) if SKIN_PLACES[p] == "eye"]
         self._lid_rows = np.isin(np.arange(len(self._index)), lids + [len(right) + i for i in lids])
         self.epoch = 0
@@ -195,8 +206,11 @@ class SkinFollower:
     def _follow(self, image: np.ndarray, landmarks: np.ndarray, mm_per_px: float) -> SkinMotion | None:
         ref = self._ref
         n_rigid = len(RIGID)
-        mesh = landmarks[self._index[-n_rigid:], :2].astype(np.float64)
-        a0, b0 = _similarity(ref["z"][-n_rigid:], mesh[:, 0] + 1j * mesh[:, 1])
+        # The mesh's guess of the head's motion, from its nose and eye points (the chin's
+        # jitter would move where the lids' search starts, and so their value a little).
+        head = slice(len(self._index) - n_rigid, len(self._index) - len(CHIN))
+        mesh = landmarks[self._index[head], :2].astype(np.float64)
+        a0, b0 = _similarity(ref["z"][head], mesh[:, 0] + 1j * mesh[:, 1])
         if abs(math.degrees(np.angle(a0))) > RESEED_DEG or abs(abs(a0) - 1) > RESEED_SCALE:
             return None
         h, w = image.shape[:2]
@@ -228,7 +242,7 @@ class SkinFollower:
         found = found.astype(np.float64) + origin
         rigid = np.flatnonzero(ok[-n_rigid:]) + len(ok) - n_rigid
         fz = found[:, 0] + 1j * found[:, 1]
-        near_eyes = _fit(z, ref["depth"], fz, rigid)
+        near_eyes = _fit(z, ref["depth"], fz, rigid[~np.isin(rigid, self._chin)])
         # The outer eye corners move a little with a lid twitch on a narrow eye, and through
         # the fitted tilt and parallax that reads as a lift of the mouth corner, the cheek and
         # the brow on one side (0.24 mm from a 0.6 mm lower-lid burst on woods.jpg): those
