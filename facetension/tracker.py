@@ -102,6 +102,12 @@ class TrackerSettings:
     # twitch is 0.3-1.5 mm; a blink moves the upper lid 8-10 mm).
     skin_max_twitch_mm: float = 3.0
     skin_gap_s: float = 0.3  # a skin signal missing this long starts its slow average over
+    # ... and so does a new reference frame. The average's first skin_settle_s are the median
+    # of its values (one frame off does not move it) and start nothing; then it is their
+    # running mean until that is as steady as the slow average (trend_tau_s). Begun from one
+    # noisy frame, it made the frames after a new reference read as a lid "twitch" (on the
+    # head-moving webcam clip of benchmarks/twitch_false.py).
+    skin_settle_s: float = 0.2
     head_speed_deg_s: float = 25.0  # faster head rotation is movement, not a twitch
     head_speed_faces_s: float = 0.5  # faster translation (face heights per second) too
     # ... both measured over this span: the mesh's pose moves by ~1° when a twitch pulls the
@@ -143,6 +149,9 @@ class _Channel:
     burst: _Burst | None = None
     last_t: float = -math.inf
     window: _Window | None = None  # the skin's channels only
+    settled: float = -math.inf  # a skin channel's slow average is the median of its values until then
+    settling: list = field(default_factory=list)
+    averaged: int = 0  # values in a skin channel's slow average since it started over
 
 
 @dataclass
@@ -392,10 +401,16 @@ class TensionTracker:
                 c.trend, c.burst = x, None
                 if skin:
                     c.window.recent.clear()
+                    c.settled, c.settling = t + s.skin_settle_s, []
             c.last_t = t
+            if t < c.settled:  # the new slow average settles first
+                c.settling.append(x)
+                c.trend, c.averaged = float(np.median(c.settling)), len(c.settling)
+                continue
             h = hp[k] = x - c.trend
             if c.burst is None or c.burst.too_long:  # a burst must not become its own trend
-                c.trend += trend_a * (x - c.trend)
+                c.averaged += 1
+                c.trend += (max(trend_a, 1.0 / c.averaged) if skin else trend_a) * (x - c.trend)
             if skin:
                 stats[k] = c.window.add(t, h, s.energy_window_s)
             if t - c.born < s.warmup_s:

@@ -127,6 +127,26 @@ def test_a_new_reference_frame_is_no_twitch():
     assert run(moves, epoch=lambda t: 2 if t >= 6.0 else 1) == []
 
 
+def _first_frame_off(t):
+    """A new reference at 6 s whose first frame reads 0.3 mm (10 noise SDs) below the rest:
+    the head was still turning when it was taken (benchmarks/twitch_false.py's moving clip)."""
+    return -0.3 if 6.0 <= t < 6.0 + 1 / FPS else 0.0
+
+
+def test_a_new_reference_whose_first_frame_is_off_is_no_twitch():
+    moves = [(p, s, _first_frame_off) for p in SKIN_PLACES for s in SIDES]
+    assert run(moves, epoch=lambda t: 2 if t >= 6.0 else 1) == []
+
+
+def test_a_twitch_soon_after_a_new_reference_is_found():
+    """The slow average settles over TrackerSettings.skin_settle_s (0.2 s); a twitch 0.3 s
+    after the new reference is found, on time."""
+    moves = [(p, s, _first_frame_off) for p in SKIN_PLACES for s in SIDES]
+    moves.append(("lower_lid", "left", lambda t: jerk(t, 6.3, 0.6)))
+    (e,) = run(moves, epoch=lambda t: 2 if t >= 6.0 else 1)
+    assert (e.region, e.side) == ("eye", "left") and abs(e.t_s - 6.3) <= ONSET_TOLERANCE_S
+
+
 def test_a_lid_lost_for_a_frame_in_a_big_twitch_is_still_a_twitch():
     """A 1.5 mm lid twitch can make the other lid's patch unlike its reference for a frame."""
     lost = lambda t: [("upper_lid", "left")] if 5.1 <= t < 5.14 else []  # noqa: E731
