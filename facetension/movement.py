@@ -388,10 +388,15 @@ def _smooth(x: np.ndarray) -> np.ndarray:
 
 
 def order_of(reps: list[Rep]) -> tuple[tuple[str, ...], bool]:
-    """The movements as found in time, and whether they came in the set's order."""
+    """The movements as found in time, and whether they came in the set's order: each
+    movement stands at the median of its repetitions' places, so one repetition read as
+    another movement (an eye closure with a mouth pull read as a closed smile) does not put
+    the whole check out of order, and a set done in another order still is."""
     found = tuple(r.movement for r in reps)
-    index = [MOVEMENT_KEYS.index(m) for m in found]
-    return found, all(a <= b for a, b in zip(index, index[1:]))
+    place = {m: float(np.median([i for i, f in enumerate(found) if f == m])) for m in set(found)}
+    ranked = sorted(place, key=lambda m: (place[m], MOVEMENT_KEYS.index(m)))  # a tie reads as in order
+    index = [MOVEMENT_KEYS.index(m) for m in ranked]
+    return found, all(a < b for a, b in zip(index, index[1:]))
 
 
 MIN_LID_FRAMES = 3  # rest frames with both eyes readable, for the open reference

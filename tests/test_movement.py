@@ -22,7 +22,7 @@ from facetension.check_score import (
 )
 from facetension.check_types import FEATURES
 from facetension.face import N_BLENDSHAPES
-from facetension.movement import Series, find_reps, find_rest
+from facetension.movement import Rep, Series, find_reps, find_rest, order_of
 
 FPS = 30.0
 F = {n: i for i, n in enumerate(FEATURES)}
@@ -174,6 +174,27 @@ def test_a_clip_out_of_order_says_so():
     assert not r.in_order
     assert r.order == order
     assert {m.movement for m in r.movements} == set(MOVEMENT_KEYS)
+
+
+def _order(names):
+    return order_of([Rep(m, i, i + 0.5, (), 1.0) for i, m in enumerate(names)])[1]
+
+
+def test_one_repetition_read_as_another_movement_keeps_the_order():
+    reps = [m for m in MOVEMENT_KEYS for _ in range(3)]
+    assert _order(reps)
+    reps[4] = "smile_closed"  # the second eye closure, read as the smile that comes next
+    assert _order(reps)
+    reps[1] = "pucker"  # ... and a brow raise read as the last movement: still the set's order
+    assert _order(reps)
+
+
+def test_movements_in_another_order_are_out_of_order_whatever_one_repetition_reads():
+    first = ["smile_open"] * 3 + [m for m in MOVEMENT_KEYS if m != "smile_open" for _ in range(3)]
+    assert not _order(first)
+    swapped = [m for m in ("eye_close", "brow_raise", *MOVEMENT_KEYS[2:]) for _ in range(3)]
+    assert not _order(swapped)
+    assert not _order(["eye_close", "brow_raise"])  # one repetition each
 
 
 def test_rest_alone_finds_nothing():
