@@ -9,9 +9,9 @@ Lucas–Kanade against a fixed reference is steady to a few hundredths of a pixe
 
 Each frame, every patch is found by Lucas–Kanade from where it was in the reference frame,
 starting from where the head's motion (the mesh's rigid points) puts it. The head's motion
-is then fitted to the followed rigid patches (nose bridge and ridge, eye corners, forehead)
-as a similarity plus the parallax of a small nod or turn, and what each measured patch moved
-beyond it, along the face's up axis, is its value in mm:
+is then fitted to the followed rigid patches (nose bridge and ridge, eye corners, forehead;
+the chin too below the eyes) as a similarity plus the parallax of a small nod or turn, and
+what each measured patch moved beyond it, along the face's up axis, is its value in mm:
 
 each lid's move toward the pupil, the mouth corner's, mid-cheek's and mid-brow's lift.
 
