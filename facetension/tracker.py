@@ -101,12 +101,6 @@ class TrackerSettings:
     # Larger skin movements are blinks, gaze shifts or expressions, not twitches (a lid
     # twitch is 0.3-1.5 mm; a blink moves the upper lid 8-10 mm).
     skin_max_twitch_mm: float = 3.0
-    # An eye's two lids moving the same way in one frame, each at least this far (the upper
-    # toward the pupil and the lower away, or the reverse), are the eye looking down or up:
-    # the lids ride on it. A lid twitch moves one lid, a blink both toward the pupil. (The
-    # head-moving webcam clip of benchmarks/twitch_false.py has one such frame: upper lid
-    # 1.3 mm down, lower lid 0.9 mm down, which read as a twitch.)
-    skin_gaze_lid_mm: float = 0.5
     skin_gap_s: float = 0.3  # a skin signal missing this long starts its slow average over
     # ... and so does a new reference frame. The average's first skin_settle_s are the median
     # of its values (one frame off does not move it) and start nothing; then it is their
@@ -264,7 +258,6 @@ class TensionTracker:
         self._channels: dict[Key, _Channel] = {}  # the tension drive's
         self._skin: dict[Key, _Channel] = {}  # the skin's motion (mm), where the pixels were read
         self._skin_epoch: int | None = None
-        self._last_skin = None  # the previous frame's SkinMotion
         self._last_t: float | None = None
         self._last_disturbed = -math.inf  # last blink or head movement
         self._pending: list[tuple[TwitchEvent, float]] = []  # ended bursts, with their peak in noise SDs
@@ -318,9 +311,6 @@ class TensionTracker:
         skin = reading.measure.skin if reading.measure is not None else None
         if blink or moving or (skin is not None and _lid_closing(skin, s.skin_max_twitch_mm)):
             self._last_disturbed = t_s
-        if _looked_up_or_down(self._last_skin, skin, s.skin_gaze_lid_mm):
-            self._last_disturbed = t_s
-        self._last_skin = skin
 
         dt = 0.0 if self._last_t is None else t_s - self._last_t
         self._last_t = t_s
@@ -511,22 +501,6 @@ def _lid_closing(skin, mm: float) -> bool:
     if any(abs(v) > mm for v in lids.values()):
         return True
     return all(sum(k[1] == side for k in lids) < LIDS_PER_EYE for side in ("left", "right"))
-
-
-def _looked_up_or_down(before, now, mm: float) -> bool:
-    """Between two frames of one reference, an eye's lids both moved at least mm the same
-    way: the upper toward the pupil and the lower away from it, or the reverse."""
-    if before is None or now is None or before.epoch != now.epoch:
-        return False
-    for side in ("left", "right"):
-        moved = [
-            now.values[k] - before.values[k]
-            for k in ((place, side) for place in SKIN_PLACES if SKIN_PLACES[place] == "eye")
-            if k in now.values and k in before.values
-        ]
-        if len(moved) == LIDS_PER_EYE and moved[0] * moved[1] < 0 and min(map(abs, moved)) >= mm:
-            return True
-    return False
 
 
 def _overlap(a: TwitchEvent, b: TwitchEvent) -> bool:
