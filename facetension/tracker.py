@@ -105,8 +105,8 @@ class TrackerSettings:
     # ... and so does a new reference frame. The average's first skin_settle_s are the median
     # of its values (one frame off does not move it) and start nothing; then it is their
     # running mean until that is as steady as the slow average (trend_tau_s). Begun from one
-    # noisy frame, it made the frames after a new reference read as a lid "twitch" (on the
-    # head-moving webcam clip of benchmarks/twitch_false.py).
+    # noisy frame, it made the frames after a new reference read as a lid "twitch" (on a 5 s
+    # cut of the head-moving webcam clip of benchmarks/twitch_false.py).
     skin_settle_s: float = 0.2
     head_speed_deg_s: float = 25.0  # faster head rotation is movement, not a twitch
     head_speed_faces_s: float = 0.5  # faster translation (face heights per second) too

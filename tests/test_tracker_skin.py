@@ -129,7 +129,8 @@ def test_a_new_reference_frame_is_no_twitch():
 
 def _first_frame_off(t):
     """A new reference at 6 s whose first frame reads 0.3 mm (10 noise SDs) below the rest:
-    the head was still turning when it was taken (benchmarks/twitch_false.py's moving clip)."""
+    the head was still turning when it was taken (a cut of benchmarks/twitch_false.py's
+    moving clip)."""
     return -0.3 if 6.0 <= t < 6.0 + 1 / FPS else 0.0
 
 
