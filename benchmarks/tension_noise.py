@@ -41,6 +41,7 @@ def run(tmp: Path, lm: Landmarker) -> None:
         print(
             f"\n## {label}: {len(samples)} frames, {len(a.events)} twitch events "
             f"= {len(a.events) / MINUTES:.1f} per minute"
+            + "".join(f"; {e.t_s:.1f} s {e.side} {e.region} {e.amplitude} {e.unit}" for e in a.events)
         )
         print("| region | tension SD left | right | noise floor of the drive (left / right) |")
         print("|---|---:|---:|---:|")
