@@ -230,6 +230,9 @@ class SkinFollower:
                 criteria=LK_CRITERIA, flags=cv2.OPTFLOW_USE_INITIAL_FLOW,
             )  # fmt: skip
             found[ix], ok[ix], error[ix] = f, st[:, 0] == 1, err[:, 0]
+        # A patch Lucas–Kanade lost (a chin patch at the photo's lower edge) has no error (NaN):
+        # `ok` already leaves it out, and it is not stale.
+        error[~ok] = 0.0
         errors = ref["errors"]
         if len(errors) < ERROR_FRAMES:
             errors.append(np.where(ok, error, np.nan))
