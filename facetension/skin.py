@@ -136,6 +136,9 @@ class SkinFollower:
         self._index = np.concatenate([right, [fm.mirrored(int(i)) for i in right], RIGID])
         self._outer_corners = np.flatnonzero(np.isin(self._index, OUTER_CORNERS))
         self._chin = np.flatnonzero(np.isin(self._index, CHIN))
+        # The mesh's guess of the head's motion comes from its nose and eye points: the chin's
+        # jitter would move where the lids' search starts, and so their value a little.
+        self._guess_rows = np.flatnonzero(np.isin(self._index, RIGID) & ~np.isin(self._index, CHIN))
         lids = [i for i, p in enumerate(SKIN_PLACES) if SKIN_PLACES[p] == "eye"]
         self._lid_rows = np.isin(np.arange(len(self._index)), lids + [len(right) + i for i in lids])
         self.epoch = 0
@@ -207,11 +210,9 @@ class SkinFollower:
     def _follow(self, image: np.ndarray, landmarks: np.ndarray, mm_per_px: float) -> SkinMotion | None:
         ref = self._ref
         n_rigid = len(RIGID)
-        # The mesh's guess of the head's motion, from its nose and eye points (the chin's
-        # jitter would move where the lids' search starts, and so their value a little).
-        head = slice(len(self._index) - n_rigid, len(self._index) - len(CHIN))
-        mesh = landmarks[self._index[head], :2].astype(np.float64)
-        a0, b0 = _similarity(ref["z"][head], mesh[:, 0] + 1j * mesh[:, 1])
+        guess_rows = self._guess_rows
+        mesh = landmarks[self._index[guess_rows], :2].astype(np.float64)
+        a0, b0 = _similarity(ref["z"][guess_rows], mesh[:, 0] + 1j * mesh[:, 1])
         if abs(math.degrees(np.angle(a0))) > RESEED_DEG or abs(abs(a0) - 1) > RESEED_SCALE:
             return None
         h, w = image.shape[:2]
