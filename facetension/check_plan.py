@@ -37,7 +37,7 @@ MOUTH_MOVEMENTS = ("smile_closed", "smile_open", "snarl", "pucker")  # the eyes 
 EYE_MOVEMENTS = ("brow_raise", "eye_close")  # the mouth corners are watched for synkinesis
 
 HALF_STRENGTH = "about half strength"  # every cue says it
-REST_CUE = "Rest, and let your face go soft"
+REST_CUE = "Rest with your head still, and let your face go soft"  # a nod reads as movement (check_run.py)
 RELEASE_CUE = "Let it go"
 
 REST_S = 6.0  # the resting face the movements are measured from

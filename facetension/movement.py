@@ -51,6 +51,10 @@ STILL = fm.EYE_CORNERS + fm.NOSE_BRIDGE
 ANCHORS = fm.EYE_CORNERS + fm.NOSE_BRIDGE + fm.FOREHEAD  # the face's outline is too noisy
 KEEP_ANCHORS = 0.6
 FIT_ROUNDS = 3
+# The points check_run.py follows in the pixels: the measured ones, and the anchors too. The
+# mesh moves its still anchors with the mouth (an open smile shifts the eye corners a pixel or
+# two), and the head frame fitted to them moves the still side's corner by as much.
+TRACKED = tuple(dict.fromkeys((*FOLLOWED, *ANCHORS)))
 KEPT = tuple(dict.fromkeys((*ANCHORS, *FOLLOWED, INNER_LIP_UPPER, INNER_LIP_LOWER)))  # the points a frame keeps
 _AT = {index: i for i, index in enumerate(KEPT)}
 _ANCHOR_ROWS = np.array([_AT[i] for i in ANCHORS])
@@ -118,11 +122,14 @@ def _check_frame(landmarks: np.ndarray, image_size) -> HeadFrame:
 def move_frame(
     t_s: float, landmarks: np.ndarray, image_size, blendshapes: np.ndarray, lids=None, mesh=None
 ) -> MoveFrame | None:
-    """One face's points (landmarks: the mesh, with the FOLLOWED points corrected from the
+    """One face's points (landmarks: the mesh, with the TRACKED points corrected from the
     pixels where they could be; mesh: the mesh's own landmarks, if they differ); None when the
     head is turned beyond the metrics' limits."""
     frame = _check_frame(landmarks, image_size)
-    if abs(frame.yaw_deg) > MAX_YAW_DEG or abs(frame.pitch_deg) > MAX_PITCH_DEG:
+    # The mesh's own pose says whether the head is turned (landmarks keep the resting face's
+    # depth: check_run.PointFollower).
+    own = _check_frame(mesh, image_size) if mesh is not None else frame
+    if abs(own.yaw_deg) > MAX_YAW_DEG or abs(own.pitch_deg) > MAX_PITCH_DEG:
         return None
     # One scale for the whole check (Series.of): a closing eye hides the irises, and a
     # frame-to-frame switch of scale would move every feature by mm.
@@ -131,9 +138,9 @@ def move_frame(
     iris = k_iris / k if source == "iris" else math.nan
     # The mesh's own lids: coupled between the eyes and shy of a full closure, but they never
     # lose an eye that closes (the followed lid points can slide off a lid covering the iris).
-    own = _check_frame(mesh, image_size).points if mesh is not None else frame.points
     eyes = tuple(
-        float(own[m(RIGHT_UPPER_LID_MID), 1] - own[m(RIGHT_LOWER_LID_MID), 1]) * k for m in (fm.mirrored, lambda i: i)
+        float(own.points[m(RIGHT_UPPER_LID_MID), 1] - own.points[m(RIGHT_LOWER_LID_MID), 1]) * k
+        for m in (fm.mirrored, lambda i: i)
     )
     return MoveFrame(t_s, frame.points[list(KEPT)] * k, np.asarray(blendshapes, dtype=float), lids, iris, eyes)
 
@@ -269,12 +276,10 @@ def activities(series: Series, rest: Rest, closure_px: np.ndarray | None = None)
     lids follow only in part."""
     d = deltas(series, rest)
     f = _F
-    eye_rest = np.maximum(rest.values[f["eye"]], 1e-6)
     up, out = d[:, f["corner_up"]], d[:, f["corner_out"]]
     corner_lift = np.maximum(up, 0.0)
     geometry = {
         "brow_raise": d[:, f["brow"]] / BROW_REF_MM,
-        "eye_close": -d[:, f["eye"]] / eye_rest / EYE_REF_SHARE,
         "smile": (up + out) / 2 / SMILE_REF_MM,
         # A smile lifts the lip and the alar base with the corner; a snarl lifts them alone.
         "snarl": ((d[:, f["alar"]] + d[:, f["lip"]]) / 2 - corner_lift) / SNARL_REF_MM,
@@ -282,18 +287,25 @@ def activities(series: Series, rest: Rest, closure_px: np.ndarray | None = None)
     }
     bs = series.blendshapes - rest.blendshapes
     out_activity = {}
+    geometry["eye_close"] = eye_activity(series, rest, closure_px)
     for kind in KINDS:
         g = geometry[kind].max(axis=1)
         b = bs[:, [_BS[n] for n in BLENDSHAPES[kind]]].max(axis=1) / BLENDSHAPE_REF
         out_activity[kind] = np.maximum(g, b)
+    return out_activity
+
+
+def eye_activity(series: Series, rest: Rest, closure_px: np.ndarray | None = None) -> np.ndarray:
+    """(N, 2): each eye's closure activity, the largest of its followed lid points', the
+    mesh's own lids' and its pixels' (closure_px) closure."""
+    eye_rest = np.maximum(rest.values[_F["eye"]], 1e-6)
+    shares = [-deltas(series, rest)[:, _F["eye"]] / eye_rest]
     if series.mesh_eyes is not None and rest.mask is not None:
         mesh_rest = np.median(series.mesh_eyes[rest.mask], axis=0)
-        shut = (1.0 - series.mesh_eyes / np.maximum(mesh_rest, 1e-6)).max(axis=1) / EYE_REF_SHARE
-        out_activity["eye_close"] = np.maximum(out_activity["eye_close"], shut)
+        shares.append(1.0 - series.mesh_eyes / np.maximum(mesh_rest, 1e-6))
     if closure_px is not None:
-        seen = np.nan_to_num(closure_px, nan=0.0).max(axis=1) / EYE_REF_SHARE
-        out_activity["eye_close"] = np.maximum(out_activity["eye_close"], seen)
-    return out_activity
+        shares.append(np.nan_to_num(closure_px, nan=0.0))
+    return np.max(shares, axis=0) / EYE_REF_SHARE
 
 
 def find_rest(series: Series) -> Rest | None:

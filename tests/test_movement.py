@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from facetension import face_model as fm
 from facetension.check_plan import MOVEMENT_KEYS
 from facetension.check_score import (
     EYE_SYNKINESIS_PCT,
@@ -22,7 +23,10 @@ from facetension.check_score import (
 )
 from facetension.check_types import FEATURES
 from facetension.face import N_BLENDSHAPES
-from facetension.movement import Rep, Series, find_reps, find_rest, order_of
+from facetension.face_model import canonical_vertices
+from facetension.headframe import DEFAULT_FOCAL_PER_WIDTH
+from facetension.metrics import MAX_YAW_DEG
+from facetension.movement import Rep, Series, deltas, find_reps, find_rest, move_frame, order_of
 
 FPS = 30.0
 F = {n: i for i, n in enumerate(FEATURES)}
@@ -266,3 +270,64 @@ def test_the_trace_is_coarse_and_names_the_movements():
     steps = np.diff([row.t_s for row in r.trace])
     assert np.allclose(steps, 0.2, atol=1e-6)
     assert {row.movement for row in r.trace} - {None} == set(MOVEMENT_KEYS)
+
+
+# -- a nod in the check's head frame, with the resting face's depth (check_run.PointFollower) --
+PX_PER_CM = 20.0  # a face about 300 px tall in a 640 × 480 frame
+IMAGE_SIZE = (640, 480)
+NOD_LIFT_MAX_MM = 1.5  # a 2° nod lifts both mouth corners by up to this (not undone; 1.43 mm) ...
+TURN_MAX_MM = 0.3  # ... and a 2° turn moves a corner by up to this (0.27 mm)
+EXACT_MM = 1e-6
+
+
+def _seen(yaw_deg: float = 0.0, pitch_deg: float = 0.0) -> np.ndarray:
+    """The canonical face turned and seen in the perspective headframe.back_project undoes (478
+    landmarks: irises 11.7 mm across, centred between the canthi)."""
+    yaw, pitch = np.radians([yaw_deg, pitch_deg])
+    ry = np.array([[np.cos(yaw), 0, np.sin(yaw)], [0, 1, 0], [-np.sin(yaw), 0, np.cos(yaw)]])
+    rx = np.array([[1, 0, 0], [0, np.cos(pitch), -np.sin(pitch)], [0, np.sin(pitch), np.cos(pitch)]])
+    v = canonical_vertices() @ (rx @ ry).T * PX_PER_CM
+    k = 1.0 + -v[:, 2] / (DEFAULT_FOCAL_PER_WIDTH * IMAGE_SIZE[0])
+    mesh = np.column_stack([IMAGE_SIZE[0] / 2 + v[:, 0] / k, IMAGE_SIZE[1] / 2 - v[:, 1] / k, -v[:, 2]])
+    irises = []
+    for a, b in (
+        (fm.RIGHT_OUTER_CANTHUS, fm.RIGHT_INNER_CANTHUS),
+        fm.mirrored((fm.RIGHT_OUTER_CANTHUS, fm.RIGHT_INNER_CANTHUS)),
+    ):
+        c, r = (mesh[a] + mesh[b]) / 2, 0.585 * PX_PER_CM
+        irises += [c, c + (r, 0, 0), c + (0, -r, 0), c - (r, 0, 0), c + (0, r, 0)]
+    return np.vstack([mesh, irises])
+
+
+def _moved_by(yaw_deg: float, pitch_deg: float, rest_depth: bool) -> np.ndarray:
+    """(F, 2): each feature's movement, in mm, when a still face turns (rest_depth: its points
+    keep the resting depth, as the check's follower gives them)."""
+    rest, turned = _seen(), _seen(yaw_deg, pitch_deg)
+    seen = turned.copy()
+    if rest_depth:
+        seen[:, 2] = rest[:, 2]
+    frames = [move_frame(i / FPS, rest, IMAGE_SIZE, np.zeros(N_BLENDSHAPES)) for i in range(20)]
+    frames += [move_frame((20 + i) / FPS, seen, IMAGE_SIZE, np.zeros(N_BLENDSHAPES), mesh=turned) for i in range(10)]
+    series = Series.of(frames)
+    return np.median(deltas(series, find_rest(series))[20:], axis=0)
+
+
+@pytest.mark.parametrize("turn", [(2.0, 0.0), (0.0, 2.0), (0.0, -2.0)])
+def test_a_turn_is_undone_exactly_with_the_true_depth(turn):
+    assert np.abs(_moved_by(*turn, rest_depth=False)).max() < EXACT_MM
+
+
+def test_with_the_resting_depth_a_nod_reads_as_a_small_even_lift_and_a_turn_as_less():
+    nod = _moved_by(0.0, 2.0, rest_depth=True)
+    up = nod[F["corner_up"]]
+    assert np.abs(up).max() <= NOD_LIFT_MAX_MM and abs(up[0] - up[1]) < 0.05  # both sides alike
+    turn = _moved_by(2.0, 0.0, rest_depth=True)
+    assert np.abs(turn[[F["corner_up"], F["corner_out"]]]).max() <= TURN_MAX_MM
+
+
+def test_a_head_turned_too_far_is_left_out_by_the_meshs_own_pose():
+    rest, turned = _seen(), _seen(MAX_YAW_DEG + 5.0, 0.0)
+    seen = turned.copy()
+    seen[:, 2] = rest[:, 2]  # the follower's resting depth hides most of the turn ...
+    assert move_frame(0.0, seen, IMAGE_SIZE, np.zeros(N_BLENDSHAPES), mesh=turned) is None  # ... the mesh does not
+    assert move_frame(0.0, rest, IMAGE_SIZE, np.zeros(N_BLENDSHAPES), mesh=rest) is not None
