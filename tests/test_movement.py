@@ -165,6 +165,13 @@ def test_a_mouth_corner_pulling_during_eye_closure_is_ocular_oral_synkinesis():
     assert r.movement("eye_close").movement == "eye_close"  # not mistaken for a smile
 
 
+def test_both_eyes_half_read_closing_with_a_strong_mouth_pull_are_still_an_eye_closure():
+    # hooded lids: a tight closure reads 40 % on both eyes, less than the 3 mm pull's activity
+    r = result(series(movements=("eye_close",), left=0.4, right=0.4, corner_pull=("right", 3.0)))
+    assert [m.movement for m in r.movements] == ["eye_close"]
+    assert r.movement("eye_close").synkinesis.grade[1] >= 1
+
+
 def test_a_missing_movement_is_reported_missing_and_never_scored_zero():
     r = result(series(movements=tuple(k for k in MOVEMENT_KEYS if k != "snarl")))
     assert r.missing == ("snarl",) and r.movement("snarl") is None
