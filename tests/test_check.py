@@ -96,6 +96,15 @@ def test_a_still_side_of_a_small_photo_reads_still_in_every_movement():
         assert abs(m.excursion_mm.right) <= STILL_SIDE_MM and m.excursion_mm.left > MOVING_SIDE_MM, m
 
 
+def test_a_hooded_eye_closure_with_a_mouth_pull_is_still_an_eye_closure():
+    # woods.jpg's hooded lids read a tight closure as 36-41 % closed: the 2 mm pull was stronger
+    frames, fps, _ = check_clip("woods.jpg", synkinesis=CORNER_SYNKINESIS)
+    r = _score(frames, fps)
+    assert r.order == MOVEMENT_KEYS and r.missing == ()
+    pull = r.movement("eye_close").synkinesis
+    assert pull.watched == "mouth" and pull.grade == (0, 1), pull
+
+
 def test_mirroring_swaps_the_weaker_side(scored):
     r, _ = scored("half-mirrored", left=0.5, mirror=True)
     for m in r.movements:
