@@ -44,9 +44,14 @@ PARALLEL_SPAN_PER_IRIS = 0.25  # ... spread over ±this share of the iris diamet
 MIN_CORRELATION = 0.6  # a weaker match between the sides is not trusted
 # Windows and search ranges, as shares of the iris diameter (D) or as stretch factors.
 LID_WINDOW = (0.06, 0.85)  # |offset| from the pupil covered by each lid half
-LID_STRETCH = (0.55, 1.8)
-SEARCH_STEPS = 41  # over each search range; the correlation peak spans several steps
-_STRETCHES = np.linspace(*LID_STRETCH, SEARCH_STEPS)
+# A hooded lid already 1.2 times its other side's, narrowed by 30 % more, needs 1.7: the
+# stretches (geometric, reciprocal about 1) reach 2.5 each way. Beyond that the search found
+# no more on the test faces (1/3–3 read a 50 % narrowing no better).
+LID_STRETCH = (0.4, 2.5)
+SEARCH_STEPS = 57  # odd, so 1.0 is one of them; the correlation peak spans several steps
+_STRETCHES = np.geomspace(*LID_STRETCH, SEARCH_STEPS)
+_LOG_STRETCHES = np.log(_STRETCHES)
+MESH_PRIOR = 0.02  # correlation given up per unit of ln(stretch) away from the mesh's ratio
 # The lids' matches, rows of the profiles (0 left, 1 right) matched (a, b), each both ways:
 # upper half, then lower: right(h·r) ≈ left(h), and left(h·r) ≈ right(h).
 _LID_JOBS = np.array([[0, 1, 0, 1], [1, 0, 1, 0]])
@@ -171,14 +176,13 @@ def _resample(profiles: np.ndarray, which: np.ndarray, x: np.ndarray, heights: n
 
 def _match(
     profiles: np.ndarray, heights: np.ndarray, jobs: np.ndarray, h: np.ndarray, params: np.ndarray, warp
-) -> list[float | None]:
-    """For each job (a, b) and its row of heights h, the p in params for which
-    profiles[b](warp(h, p)) best matches profiles[a](h) (see _best); all jobs at once."""
+) -> np.ndarray:
+    """For each job (a, b) and its row of heights h, how well profiles[b](warp(h, p))
+    matches profiles[a](h) for each p in params: (jobs, len(params)) scores, all at once."""
     ia, ib = jobs
     a = _resample(profiles, ia[:, None], h, heights)  # (jobs, L)
     b = _resample(profiles, ib[:, None, None], warp(params[None, :, None], h[:, None, :]), heights)  # (jobs, M, L)
-    scores = _ncc(a, b)
-    return [_best(params, row) for row in scores]
+    return _ncc(a, b)
 
 
 @lru_cache(maxsize=16)
@@ -432,13 +436,24 @@ class PixelRefiner:
         heights = np.arange(-reach, reach + step, step)
         profiles = self._profiles(frame, heights, iris)
 
-        # Each match is made both ways (left onto right, right onto left) and the two
-        # combined, so that swapping the sides, as a mirror does, gives exactly the inverse.
-        stretches = _STRETCHES
+        # Each lid half is matched both ways, right(h·r) ≈ left(h) and left(h/r) ≈ right(h),
+        # for one stretch r: the stretches are geometric and reciprocal about 1, so 1/r is the
+        # reversed row, and swapping the sides, as a mirror does, gives exactly 1/r. (Each
+        # way's own peak could sit on a different feature: a hooded lid's margin one way, its
+        # fold the other.) A lower half that is only a ramp of shading (lashes to cheek, on a
+        # small face) matches nearly as well at any stretch: a slight preference for the
+        # mesh's own ratio settles such near-ties and moves a clear peak by a hundredth or less.
         h = np.arange(LID_WINDOW[0] * iris, LID_WINDOW[1] * iris, step)
-        # Upper half (h), then lower (−h), each both ways (_LID_JOBS).
-        found = _match(profiles, heights, _LID_JOBS, np.stack([h, h, -h, -h]), stretches, STRETCH)
-        ratios = [None if a is None or b is None else float(np.sqrt(a / b)) for a, b in (found[:2], found[2:])]
+        scores = _match(profiles, heights, _LID_JOBS, np.stack([h, h, -h, -h]), _STRETCHES, STRETCH)  # upper, lower
+        mesh = (
+            (right.upper_lid - right.pupil[1]) / max(left.upper_lid - left.pupil[1], 1e-6),
+            (right.pupil[1] - right.lower_lid) / max(left.pupil[1] - left.lower_lid, 1e-6),
+        )
+        ratios = []
+        for i, r in zip((0, 2), mesh):
+            joint = (scores[i] + scores[i + 1, ::-1]) / 2 - MESH_PRIOR * np.abs(_LOG_STRETCHES - math.log(max(r, 1e-6)))
+            best = _best(_LOG_STRETCHES, joint)  # in ln(stretch), evenly spaced: a mirror gives exactly −best
+            ratios.append(None if best is None else math.exp(best))
 
         # Brow: the band along both brows, centred on mid-brow. The band's shift is the
         # brows' difference in height; the brow is measured above its own pupil, so the

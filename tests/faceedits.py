@@ -90,14 +90,14 @@ def corner_drop(image: np.ndarray, g: Geometry, d_mm: float) -> Edit:
     return Edit(f"mouth corner down {d_mm:.0f} mm", "mouth_corner", d_mm, warped)
 
 
-def eye_narrowing(image: np.ndarray, g: Geometry) -> Edit:
-    """The subject's left eye squeezed about its pupil to NARROWING of its opening."""
+def eye_narrowing(image: np.ndarray, g: Geometry, keep: float = NARROWING) -> Edit:
+    """The subject's left eye squeezed about its pupil to `keep` of its opening."""
     L = g.landmarks
     iris = np.linalg.norm(L[fm.LEFT_IRIS_RING[0], :2] - L[fm.LEFT_IRIS_RING[2], :2])
     pupil = L[fm.LEFT_IRIS_CENTER, :2]
-    warped = local_scale(image, tuple(pupil), tuple(g.up), NARROWING, 1.3 * iris, 1.6 * iris)
-    true = -(1 - NARROWING) * g.base.regions["eye"].left_mm
-    return Edit(f"eye narrowed {100 * (1 - NARROWING):.0f} %", "eye", true, warped)
+    warped = local_scale(image, tuple(pupil), tuple(g.up), keep, 1.3 * iris, 1.6 * iris)
+    true = -(1 - keep) * g.base.regions["eye"].left_mm
+    return Edit(f"eye narrowed {100 * (1 - keep):.0f} %", "eye", true, warped)
 
 
 def brow_drop(image: np.ndarray, g: Geometry) -> Edit:

@@ -25,8 +25,8 @@ MOUTH_EACH = (0.6, 1.25)  # every face
 BROW_MEDIAN_MIN = 0.65
 BROW_EACH_MIN = 0.2  # faces with an iris under BROW_BAND.min_iris_px keep the mesh (~0.25)
 EYE_MEDIAN_MIN = 0.85
-EYE_GOOD = 0.6  # an eye narrowing read at least this well ...
-EYE_GOOD_SHARE = 0.65  # ... on at least this share of the faces (hooded lids and squints fail)
+EYE_EACH_MIN = 0.6  # every face whose narrowed eye is measured (the issue's goal; today ≥ 0.76)
+SLIGHT_NARROWING = 0.85  # a 15 % narrowing, read as well (today ≥ 0.72 on every face)
 WITHIN_MM = 1.0
 ROBUST_SHARE = 0.93  # (face, check, region) readings within 1 mm of what they should be
 MIRROR_MM = 0.05
@@ -77,9 +77,24 @@ def test_brow_gains(measured):
 
 
 def test_eye_gains(measured):
-    gains = {n: v for n, v in _gains(measured, "eye").items() if not np.isnan(v)}  # a blink-excluded eye
+    # aniston.jpg's eye narrowed by 30 % is open less than a quarter of an iris: a blink, left out
+    gains = {n: v for n, v in _gains(measured, "eye").items() if not np.isnan(v)}
+    assert len(gains) >= len(fe.WIDE_SET) - 1, gains
     assert statistics.median(gains.values()) >= EYE_MEDIAN_MIN, gains
-    assert sum(v >= EYE_GOOD for v in gains.values()) >= EYE_GOOD_SHARE * len(gains), gains
+    assert min(gains.values()) >= EYE_EACH_MIN, gains  # hooded lids and squints included
+
+
+def test_slight_eye_narrowing_is_read_on_every_face(landmarker):
+    """A 15 % narrowing: the lid's stretch to find is small, and a lower lid that is only a
+    ramp of shading (a small face) matches nearly as well at any stretch."""
+    gains = {}
+    for name in fe.WIDE_SET:
+        image = cv2.imread(str(FACES[name]))
+        g = fe.geometry(landmarker, image)
+        gains[name] = fe.gain(landmarker, fe.eye_narrowing(image, g, SLIGHT_NARROWING), g.base)
+    measured = {n: round(v, 2) for n, v in gains.items() if not np.isnan(v)}
+    assert len(measured) >= len(fe.WIDE_SET) - 1, gains
+    assert min(measured.values()) >= EYE_EACH_MIN, measured
 
 
 def test_robustness_checks_hold_on_the_wide_set(measured):
