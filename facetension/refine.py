@@ -42,6 +42,11 @@ SMOOTH_PER_IRIS = 0.03  # Gaussian smoothing of the profile, as a share of the i
 PARALLEL_LINES = 5  # profiles averaged across the pupil, against noise and single lashes
 PARALLEL_SPAN_PER_IRIS = 0.25  # ... spread over ±this share of the iris diameter
 MIN_CORRELATION = 0.6  # a weaker match between the sides is not trusted
+# Under this iris (head-frame pixels; a face ~45 px tall) nothing is read from the pixels.
+# From 4 px up the pixels agree better with the same photo at full size than the mesh does:
+# of the wide set's photos at half size (irises 3-8 px), 89 % of readings lie within 1 mm of
+# the full-size ones with 4 px, 84 % with 6 px (benchmarks/accuracy_gains.py).
+MIN_IRIS_PX = 4.0
 # Windows and search ranges, as shares of the iris diameter (D) or as stretch factors.
 LID_WINDOW = (0.06, 0.85)  # |offset| from the pupil covered by each lid half
 # A hooded lid already 1.2 times its other side's, narrowed by 30 % more, needs 1.7: the
@@ -79,7 +84,10 @@ class Band:
 # the pupil's vertical), weighted toward its middle (sd 0.3 D each way, so a glasses hinge,
 # a fringe or the brow's tail counts little), tall enough for the arch and a browline frame.
 # Under 8 px of iris (a face ~90 px tall) the brows of the two sides stopped matching on
-# the test set (a half-size grace_hopper read 1.3 mm off): the mesh's split stays there.
+# the test set (a half-size grace_hopper read 1.3 mm off the full-size photo): the mesh's
+# split stays there. (Read from 4 px like the rest, three faces' brow gains rose from ~0.25
+# to 0.5-0.6 and more half-size copies agreed with their photos, 91 % of readings instead
+# of 89 %, but grace_hopper's and the dim, noisy takeo's brows moved by 1.3 mm.)
 BROW_BAND = Band(
     across=(-0.7, 0.7), half_height=0.8, max_shift=0.5, column_sd=0.3, row_sd=0.3, min_correlation=0.5, min_iris_px=8.0
 )
@@ -429,7 +437,7 @@ class PixelRefiner:
             return NO_SPLIT  # pitched so far that "up" is nearly edge-on
         l0, l2, r0, r2 = frame.points[_IRIS_POINTS].tolist()
         iris = (math.dist(l0, l2) + math.dist(r0, r2)) / 2
-        if iris * up_length < 6:  # too few pixels
+        if iris * up_length < MIN_IRIS_PX:
             return NO_SPLIT
         step = max(iris / SAMPLES_PER_IRIS, 1 / SAMPLES_PER_PIXEL)
         reach = LID_WINDOW[1] * LID_STRETCH[1] * iris + step
