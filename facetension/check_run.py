@@ -31,7 +31,7 @@ from .blinks import sample_lids
 from .check_score import check_result
 from .check_types import CheckResult
 from .face import Face
-from .movement import TRACKED, MoveFrame, Series, find_reps, find_rest, move_frame, pixel_closure
+from .movement import TRACKED, MoveFrame, Series, eye_closure, find_reps, find_rest, move_frame
 
 # Lucas–Kanade window: a share of the eye's width (corner to corner), odd, within bounds.
 WINDOW_PER_EYE_WIDTH = 0.4
@@ -138,7 +138,7 @@ class CheckRecorder:
         rest = find_rest(series)
         if rest is None:
             return check_result(series, None, [], self.seen, self.last_t)
-        closure_px = pixel_closure(series, rest)
+        closure_px = eye_closure(series, rest)
         reps = find_reps(series, rest, closure_px)
         return check_result(series, rest, reps, self.seen, self.last_t, closure_px)
 

@@ -24,6 +24,7 @@ from .check_types import FEATURES
 from .face import BLENDSHAPE_NAMES
 from .face_model import canonical_vertices
 from .headframe import HeadFrame, back_project, similarity_fit
+from .lid_slide import lid_slide
 from .metrics import CM_TO_MM, MAX_PITCH_DEG, MAX_YAW_DEG, mm_per_px
 
 # The points followed, on the subject's right (their mirrors on the left): mid-brow on its
@@ -454,3 +455,17 @@ def pixel_closure(series: Series, rest: Rest) -> np.ndarray | None:
     if np.isnan(out).all():
         return None
     return out  # an eye that cannot be followed is NaN throughout
+
+
+def eye_closure(series: Series, rest: Rest) -> np.ndarray | None:
+    """(N, 2): each eye's closure from its pixels, both eyes read the same way (or the sides
+    would not compare): by the covered share of the aperture (pixel_closure) when both eyes
+    can be followed so, else by the lid's slide (lid_slide: a hooded lid); None when
+    neither can be read."""
+    covered = pixel_closure(series, rest)
+    if covered is not None and not np.isnan(covered).all(axis=0).any():
+        return covered
+    if not series.lids or rest.mask is None:
+        return covered
+    slid = lid_slide(series.lids, rest.mask)
+    return covered if slid is None or np.isnan(slid).all(axis=0).any() else slid

@@ -1,0 +1,97 @@
+"""Eye closure read as the upper lid's slide (lid_slide.py): on constructed profiles, and on
+the check's scripted eye closures of hooded eyes, which the covered-share reading
+(movement.pixel_closure) cannot follow and whose lid points slide off the closing lid."""
+
+import numpy as np
+import pytest
+
+from facetension.blinks import HEIGHTS, LidProfiles
+from facetension.check_run import CheckRecorder
+from facetension.landmarks import Landmarker
+from facetension.lid_slide import lid_slide
+from facetension.movement import Series, find_rest, pixel_closure
+
+from movementclips import check_clip
+
+STEP_TOL = 0.02  # one search step is 0.018 of the opening
+RATIO_TOL = 0.1  # the issue's: one side at 50 % reads 0.5 ± 0.1
+SHUT_MIN = 0.8  # a shut hooded eye (it read 0.34-0.48 from its lid points)
+HOODED = ("woods.jpg", "middleditch.jpg")  # neither eye of the pair followable by its covered share
+
+
+def _eye(upper=0.12, lower=-0.12, fold=0.3):
+    """A resting profile: cheek, a dark aperture with a darker pupil band, lashes at the
+    margin, a shaded fold above it, brow skin."""
+    h = HEIGHTS
+    g = np.full_like(h, 170.0)
+    g[(h > lower) & (h < upper)] = 90.0
+    g[np.abs(h) < 0.05] = 40.0
+    g[(h >= upper) & (h < upper + 0.03)] = 30.0  # lashes
+    g[(h >= upper + 0.03) & (h < fold)] = 120.0  # the fold's shade
+    return g, upper, lower
+
+
+def _slid(rest, upper, lower, share, anchor=0.25):
+    """The resting profile with the margin slid down by share of the opening."""
+    margin = upper - share * (upper - lower)
+    a = upper + anchor
+    h = HEIGHTS
+    stretched = a - (a - h) * (a - upper) / (a - margin)
+    src = np.where(h < margin, h, np.where(h < a, stretched, h))
+    return np.interp(src, HEIGHTS, rest)
+
+
+def _lids(left, right, upper, lower):
+    return LidProfiles(np.stack([left, right]), (upper, upper), (lower, lower))
+
+
+def test_a_slid_lid_reads_its_share_and_a_still_one_reads_zero():
+    rest, upper, lower = _eye()
+    frames = [_lids(rest, rest, upper, lower)] * 5
+    shares = (0.0, 0.25, 0.5, 0.75, 1.0)
+    frames += [_lids(_slid(rest, upper, lower, s), rest, upper, lower) for s in shares]
+    mask = np.array([True] * 5 + [False] * len(shares))
+    out = lid_slide(tuple(frames), mask)
+    assert np.allclose(out[:5], 0.0)
+    assert np.allclose(out[5:, 0], shares, atol=STEP_TOL), out[5:, 0]
+    assert np.allclose(out[5:, 1], 0.0)  # the other eye stayed open
+
+
+def test_frames_without_profiles_read_nothing_and_too_few_rests_give_none():
+    rest, upper, lower = _eye()
+    frames = (_lids(rest, rest, upper, lower),) * 3 + (None,)
+    out = lid_slide(frames, np.array([True, True, True, False]))
+    assert np.isnan(out[3]).all() and np.allclose(out[:3], 0.0)
+    assert lid_slide(frames, np.array([True, True, False, False])) is None
+
+
+def _check(face, **kw):
+    frames, fps, truth = check_clip(face, movements=("eye_close",), **kw)
+    recorder = CheckRecorder()
+    with Landmarker("video") as lm:
+        for i, image in enumerate(frames):
+            t = i / fps
+            recorder.add(t, lm.detect(np.ascontiguousarray(image), int(round(t * 1000))), image)
+    return recorder, recorder.result()
+
+
+@pytest.mark.parametrize("face", HOODED)
+def test_a_hooded_eye_shut_reads_shut_and_half_reads_half(face):
+    recorder, shut = _check(face)
+    series = Series.of(recorder.frames)
+    covered = pixel_closure(series, find_rest(series))
+    assert covered is None or np.isnan(covered).all(axis=0).any()  # why these faces need the slide
+    eye = shut.movement("eye_close")
+    assert min(eye.closure.left, eye.closure.right) >= SHUT_MIN and eye.lids_meet == (True, True), eye
+    _, half = _check(face, left=0.5)
+    eye = half.movement("eye_close")
+    assert eye.ratio == pytest.approx(0.5, abs=RATIO_TOL) and eye.weaker == "left", eye
+    assert eye.lids_meet == (False, True)
+
+
+def test_a_mirrored_hooded_eye_swaps_the_sides():
+    _, direct = _check("woods.jpg", left=0.5)
+    _, mirrored = _check("woods.jpg", left=0.5, mirror=True)
+    a, b = direct.movement("eye_close"), mirrored.movement("eye_close")
+    assert (a.weaker, b.weaker) == ("left", "right")
+    assert b.closure.right == pytest.approx(a.closure.left, abs=RATIO_TOL / 2)
