@@ -15,6 +15,7 @@ import numpy as np
 
 from .check_plan import BY_KEY, MOUTH_MOVEMENTS, MOVEMENT_KEYS
 from .check_types import FEATURES, SIDES, CheckResult, MovementResult, Pair, Scores, Synkinesis, TraceRow
+from .lid_slide import lid_narrowing
 from .movement import Rep, Rest, Series, deltas, order_of
 
 _F = {name: i for i, name in enumerate(FEATURES)}
@@ -112,6 +113,11 @@ def measure_movement(
         and closure_px is not None
         and all(np.isfinite(closure_px[list(r.core)]).any(axis=0).all() for r in reps)
     )
+    # During a mouth movement the lid points of a hooded eye slide off its lids, as in eye
+    # closure: a 30 % narrowing read 13-16 % from them. Registered in the pixels, 26-28 %.
+    narrowed = None
+    if movement in MOUTH_MOVEMENTS and series.lids and rest.mask is not None:
+        narrowed = lid_narrowing(series.lids, rest.mask)
     per_rep = []
     for rep in reps:
         core = np.array(rep.core)
@@ -121,6 +127,9 @@ def measure_movement(
         else:
             ex = _median_pair(excursion(movement, d[core]))
         eye = _median_pair(-d[core, _F["eye"]])  # narrowing, mm
+        if narrowed is not None:  # the larger of the lid points' and the pixels' narrowing, each side alike
+            px = (1.0 - np.nanmedian(narrowed[core], axis=0)) * rest_eye
+            eye = tuple(float(max(e, p)) if np.isfinite(p) else e for e, p in zip(eye, px))
         if series.corners is not None:  # from the philtrum (see Series.corners)
             moved = series.corners[core] - np.median(series.corners[rest.mask], axis=0)
             corner = _median_pair(np.hypot(moved[..., 0], moved[..., 1]))

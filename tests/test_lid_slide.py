@@ -1,6 +1,7 @@
-"""Eye closure read as the upper lid's slide (lid_slide.py): on constructed profiles, and on
-the check's scripted eye closures of hooded eyes, which the covered-share reading
-(movement.pixel_closure) cannot follow and whose lid points slide off the closing lid."""
+"""Eye closure read as the upper lid's slide, and narrowing as both lids' stretch about the
+aperture's middle (lid_slide.py): on constructed profiles, and on the check's scripted eye
+closures and narrowings of hooded eyes, which the covered-share reading
+(movement.pixel_closure) cannot follow and whose lid points slide off the moving lids."""
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from facetension.blinks import HEIGHTS, LidProfiles
 from facetension.check_run import CheckRecorder
 from facetension.landmarks import Landmarker
-from facetension.lid_slide import lid_slide
+from facetension.lid_slide import lid_narrowing, lid_slide
 from facetension.movement import Series, find_rest, pixel_closure
 
 from movementclips import check_clip
@@ -16,6 +17,8 @@ from movementclips import check_clip
 STEP_TOL = 0.02  # one search step is 0.018 of the opening
 RATIO_TOL = 0.1  # the issue's: one side at 50 % reads 0.5 ± 0.1
 SHUT_MIN = 0.8  # a shut hooded eye (it read 0.34-0.48 from its lid points)
+NARROWING = 0.30  # scripted: the left eye narrows by 30 % during the smile
+NARROWING_READ = (20.0, 35.0)  # % read (woods read 13 % from its lid points alone)
 HOODED = ("woods.jpg", "middleditch.jpg")  # neither eye of the pair followable by its covered share
 
 
@@ -41,6 +44,12 @@ def _slid(rest, upper, lower, share, anchor=0.25):
     return np.interp(src, HEIGHTS, rest)
 
 
+def _stretched(rest, upper, lower, opening):
+    """The resting profile with both lids drawn toward the aperture's middle."""
+    middle = (upper + lower) / 2
+    return np.interp(middle + (HEIGHTS - middle) / opening, HEIGHTS, rest)
+
+
 def _lids(left, right, upper, lower):
     return LidProfiles(np.stack([left, right]), (upper, upper), (lower, lower))
 
@@ -55,6 +64,16 @@ def test_a_slid_lid_reads_its_share_and_a_still_one_reads_zero():
     assert np.allclose(out[:5], 0.0)
     assert np.allclose(out[5:, 0], shares, atol=STEP_TOL), out[5:, 0]
     assert np.allclose(out[5:, 1], 0.0)  # the other eye stayed open
+
+
+def test_a_narrowed_eye_reads_its_opening():
+    rest, upper, lower = _eye()
+    openings = (1.0, 0.85, 0.7, 0.55)
+    frames = [_lids(rest, rest, upper, lower)] * 5
+    frames += [_lids(_stretched(rest, upper, lower, k), rest, upper, lower) for k in openings]
+    out = lid_narrowing(tuple(frames), np.array([True] * 5 + [False] * len(openings)))
+    assert np.allclose(out[5:, 0], openings, atol=STEP_TOL), out[5:, 0]
+    assert np.allclose(out[:, 1], 1.0, atol=STEP_TOL)
 
 
 def test_frames_without_profiles_read_nothing_and_too_few_rests_give_none():
@@ -95,3 +114,16 @@ def test_a_mirrored_hooded_eye_swaps_the_sides():
     a, b = direct.movement("eye_close"), mirrored.movement("eye_close")
     assert (a.weaker, b.weaker) == ("left", "right")
     assert b.closure.right == pytest.approx(a.closure.left, abs=RATIO_TOL / 2)
+
+
+def test_a_hooded_eye_narrowing_in_a_smile_is_graded_on_its_side():
+    synkinesis = (("eye_narrow", "left", NARROWING, ("smile_closed",)),)
+    frames, fps, _ = check_clip("woods.jpg", movements=("smile_closed",), synkinesis=synkinesis)
+    recorder = CheckRecorder()
+    with Landmarker("video") as lm:
+        for i, image in enumerate(frames):
+            t = i / fps
+            recorder.add(t, lm.detect(np.ascontiguousarray(image), int(round(t * 1000))), image)
+    synk = recorder.result().movement("smile_closed").synkinesis
+    assert NARROWING_READ[0] <= synk.percent.left <= NARROWING_READ[1], synk
+    assert synk.grade[0] >= 1 and synk.grade[1] == 0, synk
