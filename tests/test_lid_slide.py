@@ -3,6 +3,7 @@ aperture's middle (lid_slide.py): on constructed profiles, and on the check's sc
 closures and narrowings of hooded eyes, which the covered-share reading
 (movement.pixel_closure) cannot follow and whose lid points slide off the moving lids."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -12,11 +13,14 @@ from facetension.landmarks import Landmarker
 from facetension.lid_slide import lid_narrowing, lid_slide
 from facetension.movement import Series, find_rest, pixel_closure
 
+from media import FACES
 from movementclips import check_clip
 
 STEP_TOL = 0.02  # one search step is 0.018 of the opening
 RATIO_TOL = 0.1  # the issue's: one side at 50 % reads 0.5 ± 0.1
 SHUT_MIN = 0.8  # a shut hooded eye (it read 0.34-0.48 from its lid points)
+REAL_BLINK_MIN = 0.4  # the real blink's deepest frame (its covered share reads 0.58-0.62)
+REST_MAX = 0.1  # 95th percentile at rest (real clip: 0.02-0.06)
 NARROWING = 0.30  # scripted: the left eye narrows by 30 % during the smile
 NARROWING_READ = (20.0, 35.0)  # % read (woods read 13 % from its lid points alone)
 HOODED = ("woods.jpg", "middleditch.jpg")  # neither eye of the pair followable by its covered share
@@ -127,3 +131,28 @@ def test_a_hooded_eye_narrowing_in_a_smile_is_graded_on_its_side():
     synk = recorder.result().movement("smile_closed").synkinesis
     assert NARROWING_READ[0] <= synk.percent.left <= NARROWING_READ[1], synk
     assert synk.grade[0] >= 1 and synk.grade[1] == 0, synk
+
+
+def test_a_real_blink_reads_as_a_closure_and_rest_as_open():
+    """samples/single_face.mp4: a real face's blink, caught part-way at 30 fps."""
+    capture = cv2.VideoCapture(str(FACES["single_face.mp4"]))
+    fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
+    recorder = CheckRecorder()
+    with Landmarker("video") as lm:
+        i = 0
+        while True:
+            ok, image = capture.read()
+            if not ok:
+                break
+            t = i / fps
+            recorder.add(t, lm.detect(image, int(round(t * 1000))), image)
+            i += 1
+    capture.release()
+    series = Series.of(recorder.frames)
+    rest = find_rest(series)
+    covered = pixel_closure(series, rest)
+    slid = lid_slide(series.lids, rest.mask)
+    deepest = int(np.nanargmax(covered.min(axis=1)))  # both eyes read by their covered share here
+    assert covered[deepest].min() > REAL_BLINK_MIN  # a blink is there
+    assert slid[deepest].min() >= REAL_BLINK_MIN, (covered[deepest], slid[deepest])
+    assert np.nanpercentile(slid[rest.mask], 95, axis=0).max() <= REST_MAX
