@@ -114,7 +114,7 @@ def measure_movement(
         and all(np.isfinite(closure_px[list(r.core)]).any(axis=0).all() for r in reps)
     )
     # During a mouth movement the lid points of a hooded eye slide off its lids, as in eye
-    # closure: a 30 % narrowing read 13-16 % from them. Registered in the pixels, 26-28 %.
+    # closure: a 30 % narrowing read 13-16 % from them. Registered in the pixels, 25-30 %.
     narrowed = None
     if movement in MOUTH_MOVEMENTS and series.lids and rest.mask is not None:
         narrowed = lid_narrowing(series.lids, rest.mask)
