@@ -51,41 +51,37 @@ def _models(rest: np.ndarray, upper: float, lower: float, h: np.ndarray) -> tupl
     return _normalised(models), np.tile(shares, len(ANCHORS))
 
 
-def _eyes(lids: tuple[LidProfiles | None, ...], rest_mask: np.ndarray):
-    """(which frames have profiles, [(eye, its resting profile, upper and lower lid heights,
-    its frames' profiles)] for each eye open enough to follow), or None without enough
-    resting frames."""
+def _per_eye(lids: tuple[LidProfiles | None, ...], rest_mask: np.ndarray, read) -> np.ndarray | None:
+    """(N, 2): read(resting profile, upper and lower lid heights, the frames' profiles) for
+    each eye open enough to follow, NaN for the frames without profiles (and an eye too
+    narrow); None without enough resting frames."""
     at_rest = [lids[i] for i in np.flatnonzero(rest_mask) if lids[i] is not None]
     have = np.array([p is not None for p in lids])
     if len(at_rest) < MIN_REST_FRAMES or not have.any():
         return None
-    eyes = []
+    out = np.full((len(lids), 2), np.nan)
     for j in range(2):
         upper = float(np.mean([p.upper[j] for p in at_rest]))
         lower = float(np.mean([p.lower[j] for p in at_rest]))
         if upper - lower >= MIN_OPENING:
             rest = np.mean([p.profiles[j] for p in at_rest], axis=0)
-            eyes.append((j, rest, upper, lower, np.stack([p.profiles[j] for p in lids if p is not None])))
-    return have, eyes
+            out[have, j] = read(rest, upper, lower, np.stack([p.profiles[j] for p in lids if p is not None]))
+    return out
 
 
 def lid_slide(lids: tuple[LidProfiles | None, ...], rest_mask: np.ndarray) -> np.ndarray | None:
     """(N, 2): each eye's closure (0 open, 1 the lids meeting), NaN where a frame has no
     profiles; None without enough resting frames. lids: each frame's profiles (Series.lids);
     rest_mask: the resting frames."""
-    found = _eyes(lids, rest_mask)
-    if found is None:
-        return None
-    have, eyes = found
-    out = np.full((len(lids), 2), np.nan)
-    for j, rest, upper, lower, profiles in eyes:
-        top = upper + max(ANCHORS)
-        h = HEIGHTS[(lower <= HEIGHTS) & (top >= HEIGHTS)]
-        models, shares = _models(rest, upper, lower, h)
-        frames = np.stack([np.interp(h, HEIGHTS, f) for f in profiles])
-        best = np.argmax(_normalised(frames) @ models.T, axis=1)
-        out[have, j] = shares[best]
-    return out
+    return _per_eye(lids, rest_mask, _slide)
+
+
+def _slide(rest: np.ndarray, upper: float, lower: float, profiles: np.ndarray) -> np.ndarray:
+    top = upper + max(ANCHORS)
+    h = HEIGHTS[(lower <= HEIGHTS) & (top >= HEIGHTS)]
+    models, shares = _models(rest, upper, lower, h)
+    frames = np.stack([np.interp(h, HEIGHTS, f) for f in profiles])
+    return shares[np.argmax(_normalised(frames) @ models.T, axis=1)]
 
 
 # Narrowing: each lid's half of the aperture (from its middle) and the skin beyond it, out to
@@ -102,21 +98,17 @@ NARROW_SAMPLES = 40
 def lid_narrowing(lids: tuple[LidProfiles | None, ...], rest_mask: np.ndarray) -> np.ndarray | None:
     """(N, 2): each eye's opening as a share of its resting opening (1 unchanged, 0.7 narrowed
     by 30 %), NaN where a frame has no profiles; None without enough resting frames."""
-    found = _eyes(lids, rest_mask)
-    if found is None:
-        return None
-    have, eyes = found
-    out = np.full((len(lids), 2), np.nan)
-    for j, rest, upper, lower, profiles in eyes:
-        middle, half = (upper + lower) / 2, (upper - lower) / 2
-        opening = np.zeros(len(profiles))
-        for sign in (1.0, -1.0):  # the upper lid's half, then the lower's
-            h = middle + sign * np.linspace(0.05 * half, NARROW_REACH * half, NARROW_SAMPLES)
-            models = np.stack([np.interp(middle + (h - middle) / k, HEIGHTS, rest) for k in NARROW_STRETCHES])
-            now = np.stack([np.interp(h, HEIGHTS, f) for f in profiles])
-            scores = _normalised(now) @ _normalised(models).T
-            best = np.argmax(scores, axis=1)
-            read = (best > 0) & (best < len(NARROW_STRETCHES) - 1)
-            opening += np.where(read, NARROW_STRETCHES[best], 1.0) * half
-        out[have, j] = opening / (upper - lower)
-    return out
+    return _per_eye(lids, rest_mask, _narrowing)
+
+
+def _narrowing(rest: np.ndarray, upper: float, lower: float, profiles: np.ndarray) -> np.ndarray:
+    middle, half = (upper + lower) / 2, (upper - lower) / 2
+    opening = np.zeros(len(profiles))
+    for sign in (1.0, -1.0):  # the upper lid's half, then the lower's
+        h = middle + sign * np.linspace(0.05 * half, NARROW_REACH * half, NARROW_SAMPLES)
+        models = np.stack([np.interp(middle + (h - middle) / k, HEIGHTS, rest) for k in NARROW_STRETCHES])
+        now = np.stack([np.interp(h, HEIGHTS, f) for f in profiles])
+        best = np.argmax(_normalised(now) @ _normalised(models).T, axis=1)
+        read = (best > 0) & (best < len(NARROW_STRETCHES) - 1)
+        opening += np.where(read, NARROW_STRETCHES[best], 1.0) * half
+    return opening / (upper - lower)
