@@ -100,10 +100,16 @@ def _median_pair(values: np.ndarray) -> tuple[float, float]:
 
 
 def measure_movement(
-    movement: str, reps: list[Rep], series: Series, rest: Rest, closure_px: np.ndarray | None = None
+    movement: str,
+    reps: list[Rep],
+    series: Series,
+    rest: Rest,
+    closure_px: np.ndarray | None = None,
+    narrowed: np.ndarray | None = None,
 ) -> MovementResult:
     """One movement's figures, each the median over its repetitions' holds. closure_px: each
-    eye's closure read in its pixels (N, 2), for eye closure."""
+    eye's closure read in its pixels (N, 2), for eye closure; narrowed: each eye's opening
+    against rest read in its pixels (N, 2, lid_slide.lid_narrowing), for the mouth movements."""
     d = deltas(series, rest)
     rest_eye = rest.values[_F["eye"]]
     # Both eyes are read the same way, or the sides would not compare: by their pixels when
@@ -113,11 +119,6 @@ def measure_movement(
         and closure_px is not None
         and all(np.isfinite(closure_px[list(r.core)]).any(axis=0).all() for r in reps)
     )
-    # During a mouth movement the lid points of a hooded eye slide off its lids, as in eye
-    # closure: a 30 % narrowing read 13-16 % from them. Registered in the pixels, 25-30 %.
-    narrowed = None
-    if movement in MOUTH_MOVEMENTS and series.lids and rest.mask is not None:
-        narrowed = lid_narrowing(series.lids, rest.mask)
     per_rep = []
     for rep in reps:
         core = np.array(rep.core)
@@ -127,7 +128,7 @@ def measure_movement(
         else:
             ex = _median_pair(excursion(movement, d[core]))
         eye = _median_pair(-d[core, _F["eye"]])  # narrowing, mm
-        if narrowed is not None:  # the larger of the lid points' and the pixels' narrowing, each side alike
+        if narrowed is not None and movement in MOUTH_MOVEMENTS:  # the larger of the two, each side alike
             px = (1.0 - np.nanmedian(narrowed[core], axis=0)) * rest_eye
             eye = tuple(float(max(e, p)) if np.isfinite(p) else e for e, p in zip(eye, px))
         if series.corners is not None:  # from the philtrum (see Series.corners)
@@ -222,8 +223,15 @@ def check_result(
         by_movement.setdefault(rep.movement, []).append(rep)
     movements = {}
     if rest is not None:
+        # During a mouth movement the lid points of a hooded eye slide off its lids, as in eye
+        # closure: a 30 % narrowing read 13-16 % from them. Registered in the pixels, 25-30 %.
+        narrowed = None
+        if series.lids and rest.mask is not None and any(k in by_movement for k in MOUTH_MOVEMENTS):
+            narrowed = lid_narrowing(series.lids, rest.mask)  # once, for every mouth movement
         movements = {
-            k: measure_movement(k, by_movement[k], series, rest, closure_px) for k in MOVEMENT_KEYS if k in by_movement
+            k: measure_movement(k, by_movement[k], series, rest, closure_px, narrowed)
+            for k in MOVEMENT_KEYS
+            if k in by_movement
         }
     order, in_order = order_of(reps)
     rest_mm = {} if rest is None else {n: Pair(*rest.values[i].tolist()) for i, n in enumerate(FEATURES)}
