@@ -88,9 +88,9 @@ import facetension  # noqa: E402
 from facetension import live  # noqa: E402
 from facetension import overlay as OV  # noqa: E402
 from facetension.analysis import FrameMeasurer, measure_face  # noqa: E402
-from facetension.blinks import sample_lids  # noqa: E402
 from facetension.capture import Frame  # noqa: E402
 from facetension.landmarks import Landmarker  # noqa: E402
+from facetension.lid_profiles import sample_lids  # noqa: E402
 from facetension.occlusion import CoverDetector  # noqa: E402
 from facetension.overlay import Overlay  # noqa: E402
 from facetension.recording import LogRecorder  # noqa: E402

@@ -16,10 +16,11 @@ import cv2
 import numpy as np
 
 from . import face_model as fm
-from .blinks import Blink, BlinkDetector, BlinkSummary, lids_of, sample_lids
+from .blinks import Blink, BlinkDetector, BlinkSummary
 from .capture import Frame, VideoSource, kind_of, read_image, to_bgr8
 from .errors import InputError
 from .landmarks import Face, Landmarker
+from .lid_profiles import lids_of, sample_lids
 from .logrecords import Key, median_index, median_tension
 from .metrics import REGIONS, FrameMeasure, asymmetry_index, measure, score
 from .occlusion import CoverDetector
@@ -204,7 +205,7 @@ class StreamMeasurer:
         # them), and so is the skin's motion (the twitch detector's signal).
         m = self._measure(face, frame_bgr)
         skin = self.skin(frame_bgr, face.landmarks, m.mm_per_px, blink="blink" in m.excluded)
-        return replace(m, lids=sample_lids(frame_bgr, face.landmarks), skin=skin)
+        return replace(m, lids=sample_lids(frame_bgr, face.landmarks, face.mirrored_pass), skin=skin)
 
     def _measure(self, face: Face, frame_bgr: np.ndarray) -> FrameMeasure:
         if not self.refine:

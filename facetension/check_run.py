@@ -27,10 +27,10 @@ import cv2
 import numpy as np
 
 from . import face_model as fm
-from .blinks import sample_lids
 from .check_score import check_result
 from .check_types import CheckResult
 from .face import Face
+from .lid_profiles import sample_lids
 from .movement import TRACKED, MoveFrame, Series, eye_closure, find_reps, find_rest, move_frame
 
 # Lucas–Kanade window: a share of the eye's width (corner to corner), odd, within bounds.
@@ -127,7 +127,7 @@ class CheckRecorder:
         landmarks = face.landmarks
         if self.follower is not None:
             landmarks = self.follower(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), landmarks)
-        lids = sample_lids(image, face.landmarks)
+        lids = sample_lids(image, face.landmarks, face.mirrored_pass)
         frame = move_frame(t_s, landmarks, face.image_size, face.blendshapes, lids, face.landmarks)
         if frame is not None:
             self.frames.append(frame)

@@ -5,7 +5,7 @@ resting profile (pure numpy).
 A closing upper lid slides down over the aperture: below its margin the eye is as it was
 (only less of it shows), and the skin above the margin unfolds and stretches down after it,
 less and less toward the brow, which stays. So a frame's profile along the eye's up line
-(blinks.LidProfiles) is modelled from the resting one by two numbers: how far the margin has
+(lid_profiles.LidProfiles) is modelled from the resting one by two numbers: how far the margin has
 come down (D), and the height above the resting margin where the skin no longer moves (the
 anchor). The D whose model correlates best with the frame, as a share of the resting
 opening, is the closure.
@@ -20,25 +20,41 @@ from __future__ import annotations
 
 import numpy as np
 
-from .blinks import HEIGHTS, LidProfiles
+from .lid_profiles import HEIGHTS, MIN_APERTURE, EyeReference, LidProfiles
 
 # Heights above the resting upper lid (eye widths) at which the stretched skin may stop: an
 # open eye's lid-to-brow skin is 0.2-0.5 eye widths tall.
 ANCHORS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 MAX_CLOSURE = 1.1  # D is searched up to this share of the resting opening ...
-CLOSURE_STEPS = 61  # ... in this many steps (0.018 of the opening each)
-MIN_OPENING = 0.1  # eye widths: a narrower resting eye cannot be followed (as blinks.MIN_APERTURE)
+CLOSURE_STEPS = 61  # ... in this many steps (0.018 of the opening each) ...
+SHUT = 1.0  # ... and read at most as this: the lids meeting (past it, models differ only in
+# how they stretch the lid's texture: a noisy reference then reads a shut eye anywhere in 1-1.1)
 MIN_REST_FRAMES = 3
+# The slide's match: profiles and models are made zero-mean and scaled to unit length, but a
+# row flatter than this (grey levels rms) is scaled as if it had this much contrast, and the
+# best model is the nearest one (2 f.m - |m|^2, the correlation for rows with contrast). So a
+# flat frame (a lid over the whole eye) matches the flat models (the lid past the lower lid),
+# where a correlation would be 0 for every model and the frame would read open.
+CONTRAST_FLOOR = 1.0
+TIE_BREAK = 1e-9
 
 
-def _normalised(rows: np.ndarray) -> np.ndarray:
+def _normalised(rows: np.ndarray, floor: float = 0.0) -> np.ndarray:
     rows = rows - rows.mean(axis=-1, keepdims=True)
-    norm = np.sqrt((rows * rows).sum(axis=-1, keepdims=True))
+    norm = np.sqrt((rows * rows).sum(axis=-1, keepdims=True) + rows.shape[-1] * floor**2)
     return np.divide(rows, norm, out=np.zeros_like(rows), where=norm > 0)
 
 
-def _models(rest: np.ndarray, upper: float, lower: float, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The resting profile as each (anchor, D) would show it at heights h: (models, D / opening)."""
+def _nearest(frames: np.ndarray, models: np.ndarray, models_sq: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Index of each frame's nearest model (both as _normalised with CONTRAST_FLOOR). Models
+    that differ by rounding only (every flat one, the lid past the lower lid) go to the
+    least slide."""
+    return np.argmax(2.0 * (frames @ models.T) - models_sq - TIE_BREAK * shares, axis=-1)
+
+
+def _models(rest: np.ndarray, upper: float, lower: float, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The resting profile as each (anchor, D) would show it at heights h: (models, their
+    squared lengths, D / opening)."""
     opening = upper - lower
     shares = np.linspace(0.0, MAX_CLOSURE, CLOSURE_STEPS)
     anchor = upper + np.array(ANCHORS)[:, None, None]  # (anchors, 1, 1)
@@ -48,7 +64,8 @@ def _models(rest: np.ndarray, upper: float, lower: float, h: np.ndarray) -> tupl
     stretched = anchor - (anchor - h) * (anchor - upper) / (anchor - margin)
     src = np.where(h < margin, h, np.where(h < anchor, stretched, h))
     models = np.interp(src.ravel(), HEIGHTS, rest).reshape(-1, len(h))
-    return _normalised(models), np.tile(shares, len(ANCHORS))
+    models = _normalised(models, CONTRAST_FLOOR)
+    return models, (models * models).sum(axis=1), np.tile(shares, len(ANCHORS))
 
 
 def _per_eye(lids: tuple[LidProfiles | None, ...], rest_mask: np.ndarray, read) -> np.ndarray | None:
@@ -63,7 +80,7 @@ def _per_eye(lids: tuple[LidProfiles | None, ...], rest_mask: np.ndarray, read) 
     for j in range(2):
         upper = float(np.mean([p.upper[j] for p in at_rest]))
         lower = float(np.mean([p.lower[j] for p in at_rest]))
-        if upper - lower >= MIN_OPENING:
+        if upper - lower >= MIN_APERTURE:
             rest = np.mean([p.profiles[j] for p in at_rest], axis=0)
             out[have, j] = read(rest, upper, lower, np.stack([p.profiles[j] for p in lids if p is not None]))
     return out
@@ -76,12 +93,57 @@ def lid_slide(lids: tuple[LidProfiles | None, ...], rest_mask: np.ndarray) -> np
     return _per_eye(lids, rest_mask, _slide)
 
 
+def _slide_heights(upper: float, lower: float) -> np.ndarray:
+    """Where the slide is matched: from the lower lid up to the highest anchor."""
+    return HEIGHTS[(lower <= HEIGHTS) & (upper + max(ANCHORS) >= HEIGHTS)]
+
+
 def _slide(rest: np.ndarray, upper: float, lower: float, profiles: np.ndarray) -> np.ndarray:
-    top = upper + max(ANCHORS)
-    h = HEIGHTS[(lower <= HEIGHTS) & (top >= HEIGHTS)]
-    models, shares = _models(rest, upper, lower, h)
+    h = _slide_heights(upper, lower)
+    models, models_sq, shares = _models(rest, upper, lower, h)
     frames = np.stack([np.interp(h, HEIGHTS, f) for f in profiles])
-    return shares[np.argmax(_normalised(frames) @ models.T, axis=1)]
+    return np.minimum(shares[_nearest(_normalised(frames, CONTRAST_FLOOR), models, models_sq, shares)], SHUT)
+
+
+class SlideEye(EyeReference):
+    """One eye's followed open reference (blinks.BlinkDetector) and its closure against it,
+    frame by frame. Building the models costs ~0.3 ms an eye and matching a frame ~0.02 ms,
+    so the models are rebuilt only when the reference is set, and then as it follows the
+    eye: after REBUILD_SHARE of the reference's age (a young reference, a few frames, still
+    changes fast), at most every REBUILD_S (an old one moves slowly, and not during a blink)."""
+
+    REBUILD_S = 1.0
+    REBUILD_SHARE = 0.5
+
+    def __init__(self):
+        super().__init__()
+        self._models: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._built = 0.0  # the reference's age when its models were built
+        self._life = 0.0  # its age: time followed since set
+
+    def set(self, profile: np.ndarray, upper: float, lower: float) -> None:
+        super().set(profile, upper, lower)
+        self._models = None
+        self._life = 0.0
+
+    def blend(self, profile: np.ndarray, upper: float, lower: float, a: float, dt: float = 0.0) -> None:
+        super().blend(profile, upper, lower, a)
+        self._life += dt
+        if self._life - self._built >= min(self.REBUILD_S, self.REBUILD_SHARE * self._life):
+            self._models = None
+
+    def closure(self, profile: np.ndarray) -> float | None:
+        """This frame's closure (0 open, 1 the lids meeting), or None
+        when the reference is too narrow to follow."""
+        if self.narrow():
+            return None
+        if self._models is None:
+            h = _slide_heights(self.upper, self.lower)
+            self._models = (h, *_models(self.ref, self.upper, self.lower, h))
+            self._built = self._life
+        h, models, models_sq, shares = self._models
+        frame = _normalised(np.interp(h, HEIGHTS, profile), CONTRAST_FLOOR)
+        return min(float(shares[int(_nearest(frame, models, models_sq, shares))]), SHUT)
 
 
 # Narrowing: each lid's half of the aperture (from its middle) and the skin beyond it, out to

@@ -14,8 +14,8 @@ from functools import lru_cache
 import numpy as np
 
 from . import face_model as fm
-from .blinks import LidProfiles
 from .headframe import HeadFrame, head_frame
+from .lid_profiles import LidProfiles
 
 IRIS_DIAMETER_MM = 11.7  # horizontal visible iris diameter of adults (MediaPipe Iris uses it too)
 IRIS_AGREEMENT = 0.15  # the two irises must agree within 15 % to set the scale

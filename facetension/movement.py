@@ -17,13 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import face_model as fm
-from .blinks import LidProfiles
-from .blinks import _Eye as EyeReference
 from .check_plan import MOVEMENT_KEYS
 from .check_types import FEATURES
 from .face import BLENDSHAPE_NAMES
 from .face_model import canonical_vertices
 from .headframe import HeadFrame, back_project, similarity_fit
+from .lid_cover import CoveredEye
+from .lid_profiles import LidProfiles
 from .lid_slide import lid_slide
 from .metrics import CM_TO_MM, MAX_PITCH_DEG, MAX_YAW_DEG, mm_per_px
 
@@ -107,7 +107,7 @@ class MoveFrame:
     t_s: float
     points: np.ndarray  # (len(KEPT), 3): the KEPT points in the head frame, face-model mm
     blendshapes: np.ndarray  # (52,)
-    lids: LidProfiles | None = None  # each eye's own pixels (blinks.sample_lids)
+    lids: LidProfiles | None = None  # each eye's own pixels (lid_profiles.sample_lids)
     iris_scale: float = math.nan  # the irises' mm over the face model's, when they could be read
     mesh_eyes: tuple[float, float] = (math.nan, math.nan)  # the mesh's own lid openings (face-model mm)
 
@@ -424,7 +424,7 @@ REST_QUANTILE, MAX_REST_CLOSURE = 0.9, 0.2  # nine rest frames in ten must read 
 
 def pixel_closure(series: Series, rest: Rest) -> np.ndarray | None:
     """(N, 2): each eye's closure read in its own pixels against its resting profile (0 open,
-    more as the upper lid covers the aperture; see blinks._Eye), NaN where unreadable; None
+    more as the upper lid covers the aperture; see lid_cover.py), NaN where unreadable; None
     without lid profiles or when neither eye can be followed. The mesh couples the two eyes,
     so one eye closing shows in both; the pixels keep them apart."""
     if not series.lids or rest.mask is None:
@@ -434,17 +434,17 @@ def pixel_closure(series: Series, rest: Rest) -> np.ndarray | None:
         return None
     out = np.full((len(series), 2), np.nan)
     for j in range(2):
-        eye = EyeReference()
+        eye = CoveredEye()
         eye.set(
             np.mean([lids.profiles[j] for lids in at_rest], axis=0),
             float(np.mean([lids.upper[j] for lids in at_rest])),
             float(np.mean([lids.lower[j] for lids in at_rest])),
         )
-        if not eye._usable():
+        if not eye.usable():
             continue
         for i, lids in enumerate(series.lids):
             if lids is not None:
-                c = eye.closure(lids.profiles[j], eye.upper, eye.lower)
+                c = eye.closure(lids.profiles[j])
                 out[i, j] = np.nan if c is None else c
     # At rest an eye read this way is open by construction; one that reads otherwise is not
     # followed (a hooded lid, glare, lashes over a small eye) and is left out.

@@ -14,9 +14,10 @@ from __future__ import annotations
 import math
 
 from .baselines import Baseline
-from .blinks import BlinkDetector, lids_of
+from .blinks import BlinkDetector
 from .errors import NoUsableFaceError
 from .learn import baseline_from
+from .lid_profiles import lids_of
 from .logrecords import Key, SampleRow, SessionSummary, median_measures
 from .massage import PAIN_ADVICE, PLEASANT, MassageGuide, Step, plan
 from .metrics import FrameMeasure

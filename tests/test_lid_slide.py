@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from facetension.blinks import HEIGHTS, LidProfiles
 from facetension.check_run import CheckRecorder
 from facetension.landmarks import Landmarker
+from facetension.lid_profiles import HEIGHTS, LidProfiles
 from facetension.lid_slide import lid_narrowing, lid_slide
 from facetension.movement import Series, find_rest, pixel_closure
 

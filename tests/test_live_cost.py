@@ -15,7 +15,9 @@ import pytest
 from facetension import analysis, live, refine
 from facetension import face_model as fm
 from facetension.analysis import FrameMeasurer, StreamMeasurer, mark_covered
-from facetension.blinks import (
+from facetension.headframe import head_frame
+from facetension.landmarks import Landmarker
+from facetension.lid_profiles import (
     GREY_WEIGHTS,
     HEIGHTS,
     MIN_EYE_WIDTH_PX,
@@ -23,8 +25,6 @@ from facetension.blinks import (
     PROFILE_LINES,
     sample_lids,
 )
-from facetension.headframe import head_frame
-from facetension.landmarks import Landmarker
 from facetension.metrics import side_geometry
 from facetension.occlusion import CoverDetector
 
