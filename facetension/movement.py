@@ -279,6 +279,11 @@ def activities(series: Series, rest: Rest, closure_px: np.ndarray | None = None)
     blendshapes' rise over rest, whichever is larger; 1.0 is a clear gentle movement.
     closure_px (pixel_closure): the eyes' closure read in their pixels, which the mesh's
     lids follow only in part."""
+    return _activities(series, rest, closure_px)[0]
+
+
+def _activities(series: Series, rest: Rest, closure_px: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """activities, and each eye's own (N, 2) eye_activity, which they take the larger of."""
     d = deltas(series, rest)
     f = _F
     up, out = d[:, f["corner_up"]], d[:, f["corner_out"]]
@@ -292,12 +297,12 @@ def activities(series: Series, rest: Rest, closure_px: np.ndarray | None = None)
     }
     bs = series.blendshapes - rest.blendshapes
     out_activity = {}
-    geometry["eye_close"] = eye_activity(series, rest, closure_px)
+    geometry["eye_close"] = eyes = eye_activity(series, rest, closure_px)
     for kind in KINDS:
         g = geometry[kind].max(axis=1)
         b = bs[:, [_BS[n] for n in BLENDSHAPES[kind]]].max(axis=1) / BLENDSHAPE_REF
         out_activity[kind] = np.maximum(g, b)
-    return out_activity
+    return out_activity, eyes
 
 
 def eye_activity(series: Series, rest: Rest, closure_px: np.ndarray | None = None) -> np.ndarray:
@@ -360,9 +365,9 @@ def find_reps(series: Series, rest: Rest, closure_px: np.ndarray | None = None) 
     """The repetitions in the clip, in time order."""
     if len(series) == 0:
         return []
-    acts = activities(series, rest, closure_px)
+    acts, eyes = _activities(series, rest, closure_px)
     stack = np.stack([acts[k] for k in KINDS])  # (kinds, N)
-    both_eyes = eye_activity(series, rest, closure_px).min(axis=1)
+    both_eyes = eyes.min(axis=1)
     level = _smooth(stack.max(axis=0))
     runs = _runs(_hysteresis(level))
     merged: list[list[int]] = []
