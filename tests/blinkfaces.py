@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from blinkclips import LidClose
 from scripted import FPS, EyeNarrow, Jitter, write_clip
-from twitchclips import base
+from twitchclips import Drift, base
 
 PARTIAL = 0.7
 LAG_S = 0.06
@@ -34,15 +35,26 @@ CLIP_S = 5.0
 NOISE_SD = 2.0  # grey levels, fresh every frame: a webcam's sensor noise
 
 
-def photo_clip(photo: str, edits: tuple, path: Path, seconds: float = CLIP_S, noise_sd: float = NOISE_SD) -> Path:
+def photo_clip(
+    photo: str,
+    edits: tuple,
+    path: Path,
+    seconds: float = CLIP_S,
+    noise_sd: float = NOISE_SD,
+    drift: Drift | None = None,
+) -> Path:
     """The photo (a name in media.FACES) held still for `seconds` at FPS with `edits`, then
-    Gaussian noise (seeded), written as an MJPG clip at `path`."""
+    slow head drift if asked and Gaussian noise (seeded), written as an MJPG clip at `path`."""
     frames, tr = base(photo, seconds)
     rng = np.random.default_rng(0)
     out = []
     for i, frame in enumerate(frames):
         for e in edits:
             frame = e.apply(frame, i / FPS, tr.landmarks[i], tr.up[i], tr.mm_per_px)
+        if drift is not None:
+            h, w = frame.shape[:2]
+            m = drift.matrix(i / FPS, (w, h))
+            frame = cv2.warpAffine(frame, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if noise_sd > 0:
             frame = np.clip(frame + rng.normal(0.0, noise_sd, frame.shape), 0, 255).astype(np.uint8)
         out.append(frame)
