@@ -8,10 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from blinkfaces import BLINKS as PHOTO_BLINKS
-from blinkfaces import LAG_S as PHOTO_LAG_S
-from blinkfaces import QUIET as QUIET_EDITS
-from blinkfaces import matched, photo_clip
+from blinkfaces import BLINKS, CLIP_S, LAG_S, PARTIAL, QUIET, matched, photo_clip
 
 from facetension.analysis import analyze
 from facetension.blinks import INCOMPLETE_BELOW, Blink, BlinkDetector, from_events, logged_summary, summarise
@@ -25,11 +22,10 @@ from facetension.recording import LogRecorder
 import scripted
 from blinkclips import CLOSE_S, HOLD_S, OPEN_S, LidClose, blink_shape
 from media import FACES
-from scripted import EyeNarrow, Jitter, Mirror, make_clip, rest_frames, rest_track, write_clip
+from scripted import Mirror, make_clip, rest_frames, rest_track, write_clip
 
 # -- a blink's shape, and named margins ---------------------------------------------------
-PARTIAL = 0.7  # the lid that closes to only 70 %
-LAG_S = 0.06  # the eye that closes 60 ms late
+# PARTIAL (0.7): the lid that closes to only 70 %; LAG_S (0.06): the eye that closes 60 ms late.
 # Pure traces: how close the detector comes to the truth (frame timing, the profiles' grid).
 TRACE_COMPLETENESS_TOL = 0.03
 TRACE_LAG_TOL_MS = {30.0: 8.0, 60.0: 4.0}
@@ -250,20 +246,9 @@ def clip_at(fps: float, edits: tuple, seconds: float):
     return out, fps
 
 
-# One clip, four blinks: both eyes; the left lid to 70 %; the right eye 60 ms late; the left alone.
-BLINKS = (
-    LidClose("left", 1.0),
-    LidClose("right", 1.0),
-    LidClose("left", 2.0, PARTIAL),
-    LidClose("right", 2.0),
-    LidClose("left", 3.0),
-    LidClose("right", 3.0 + LAG_S),
-    LidClose("left", 4.0),
-)
-CLIP_S = 5.0
-# No blink: a squint (the left eye narrowed by 40 % within 0.3 s, for a second), a slow
-# narrowing of the right eye held for 2 s, and the whole frame moving by ±4 px and ±3°.
-QUIET = (EyeNarrow("left", 0.6, 1.0, 2.0, 0.3), EyeNarrow("right", 0.7, 2.5, 4.5, 1.0), Jitter())
+# BLINKS and QUIET (blinkfaces.py): one clip with four blinks (both eyes; the left lid to 70 %;
+# the right eye 60 ms late; the left alone), and one with none (a squint, a slow narrowing, a
+# moving head).
 
 
 @pytest.fixture(scope="module")
@@ -355,7 +340,7 @@ PHOTO_LAG_TOL_MS = 15.0
 @pytest.fixture(scope="module")
 def photo_clips(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("blink_faces")
-    clips = {"blinks": PHOTO_BLINKS, "quiet": QUIET_EDITS}
+    clips = {"blinks": BLINKS, "quiet": QUIET}
     return {
         face: {name: analyze(photo_clip(face, edits, tmp / f"{face}_{name}.avi")) for name, edits in clips.items()}
         for face in PHOTO_FACES
@@ -369,7 +354,7 @@ def test_every_scripted_blink_is_found_and_read_on_many_faces(photo_clips, face)
     assert None not in (both, partial, late, alone) and len(found) == 4, found
     assert abs(both.completeness_left - both.completeness_right) <= PHOTO_SYMMETRIC_TOL
     assert partial.completeness_left < INCOMPLETE_BELOW and partial.completeness_right >= PHOTO_FULL_MIN
-    assert late.lag_ms == pytest.approx(1000 * PHOTO_LAG_S, abs=PHOTO_LAG_TOL_MS)
+    assert late.lag_ms == pytest.approx(1000 * LAG_S, abs=PHOTO_LAG_TOL_MS)
     assert alone.completeness_left >= INCOMPLETE_BELOW and alone.completeness_right <= OPEN_EYE_MAX
 
 
