@@ -12,14 +12,14 @@ as still a fifth to a third open. So each eye is followed in its own pixels
   landmarker's two passes (direct and mirrored, alternating in video) place the eye's line
   a little differently, so each pass has its own references;
 - closure: how far the upper lid's margin has slid down, as a share of the opening. 0 is
-  open; a shut eye reads 0.9-1.1 (scripted lids on 14 faces) or 0.7-0.9 (the real blinks in
-  the test videos).
+  open, 1 the lids meeting; a shut eye reads 0.9-1.0 (scripted lids on 14 faces) or
+  0.68-0.79 (the real blinks in the test videos).
 
 Why the slide, not the share of the aperture the lid covers (lid_cover.py, which this read
 before): on 14 faces with scripted blinks and sensor noise (benchmarks/blink_faces.py), the
-covered share found every blink on 7 faces; a hooded lid (too little contrast) or the
-passes' shift of the line (a bright aperture's mean jumped by a third of a closure from
-frame to frame) lost the others. The slide finds every blink on 13.
+covered share found 46 of 56 blinks and 53 that were not there; a hooded lid (too little
+contrast) or the passes' shift of the line (a bright aperture's mean jumped by a third of a
+closure from frame to frame) lost it. The slide finds 55, and none that were not there.
 
 A blink: either eye closing past DETECT_CLOSURE and both reopening below RELEASE_CLOSURE
 within MAX_BLINK_S, the deeper eye closing at least MIN_BLINK_DEPTH. A squint is the
@@ -135,7 +135,7 @@ def _depths(frames: list[tuple[float, float, float]]) -> tuple[float, float]:
     eye is seen for 1-3 frames, and the landmarker's passes alternate frame by frame, each
     reading against its own reference: one frame alone would carry one pass's bias (the real
     blink in samples/single_face.mp4 peaks at 0.68 and 0.79 in one frame; its two deepest
-    frames read 0.67 and 0.68)."""
+    frames read 0.67 and 0.69)."""
     c = np.sort(np.array([f[1:] for f in frames]), axis=0)[-DEPTH_FRAMES:]
     return float(c[:, 0].mean()), float(c[:, 1].mean())
 

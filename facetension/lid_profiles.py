@@ -106,8 +106,8 @@ def _interp_at_zero(r: list, s: list) -> float:
 def sample_lids(image: np.ndarray, landmarks: np.ndarray, mirrored_pass: bool = False) -> LidProfiles | None:
     """Both eyes' profiles in one frame (a BGR or grey image and its face's landmarks, in
     its pixels, from the landmarker's mirrored pass or not); None when an eye is too small
-    to follow. Each eye's line is worked out in
-    plain floats (a few numbers), and both eyes' pixels are read in one gather."""
+    to follow. Each eye's line is worked out in plain floats (a few numbers), and both eyes'
+    pixels are read in one gather."""
     lo_x, lo_y, li_x, li_y, ro_x, ro_y, ri_x, ri_y, top_x, top_y, chin_x, chin_y = (
         landmarks[_GEOMETRY_IDX, :2].ravel().tolist()
     )
