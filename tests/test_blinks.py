@@ -210,6 +210,11 @@ def test_the_practice_summary_speaks_of_blinks_only_when_a_side_stands_out():
     assert said in recap(SessionSummary(blinks=uneven))
     assert blink_note(SessionSummary(blinks=even)) is None  # both sides alike: nothing to say
     assert blink_note(SessionSummary()) is None
+    # The reading's own bias between two eyes (miller.jpg, ten scripted symmetric blinks): the
+    # right eye reads 0.86-0.90 of the left, "incomplete" in 9 of 10 blinks. Nothing to say.
+    biased = summarise([Blink(t, 0.2, 0.97, 0.88 if t else 0.92, t, t) for t in range(10)], 60.0)
+    assert biased.incomplete_right - biased.incomplete_left >= 0.8
+    assert blink_note(SessionSummary(blinks=biased)) is None
 
 
 def test_the_practice_session_logs_the_blinks_it_sees():
