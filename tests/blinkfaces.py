@@ -42,23 +42,24 @@ def photo_clip(
     seconds: float = CLIP_S,
     noise_sd: float = NOISE_SD,
     drift: Drift | None = None,
+    fps: float = FPS,
 ) -> Path:
-    """The photo (a name in media.FACES) held still for `seconds` at FPS with `edits`, then
+    """The photo (a name in media.FACES) held still for `seconds` at `fps` with `edits`, then
     slow head drift if asked and Gaussian noise (seeded), written as an MJPG clip at `path`."""
-    frames, tr = base(photo, seconds)
+    frames, tr = base(photo, seconds * fps / FPS)  # one frame of the still photo per frame out
     rng = np.random.default_rng(0)
     out = []
     for i, frame in enumerate(frames):
         for e in edits:
-            frame = e.apply(frame, i / FPS, tr.landmarks[i], tr.up[i], tr.mm_per_px)
+            frame = e.apply(frame, i / fps, tr.landmarks[i], tr.up[i], tr.mm_per_px)
         if drift is not None:
             h, w = frame.shape[:2]
-            m = drift.matrix(i / FPS, (w, h))
+            m = drift.matrix(i / fps, (w, h))
             frame = cv2.warpAffine(frame, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         if noise_sd > 0:
             frame = np.clip(frame + rng.normal(0.0, noise_sd, frame.shape), 0, 255).astype(np.uint8)
         out.append(frame)
-    return write_clip(out, path)
+    return write_clip(out, path, fps)
 
 
 def matched(blinks, starts=STARTS, early_s: float = 0.1, late_s: float = 0.15) -> list:

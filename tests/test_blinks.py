@@ -340,6 +340,8 @@ PHOTO_FACES = ("woods.jpg", "nanjiani.jpg", "middleditch.jpg", "obama.jpg", "mil
 PHOTO_SYMMETRIC_TOL = 0.15  # |left − right| of a blink on both eyes (a still photo, σ 2 noise)
 PHOTO_FULL_MIN = 0.85  # the fully closing eye beside the 70 % lid
 PHOTO_LAG_TOL_MS = 15.0
+LOW_FPS = 15.0
+LOW_FPS_LAG_TOL_MS = 20.0  # a third of a frame at 15 fps (six faces read +64 to +67 ms)
 
 
 @pytest.fixture(scope="module")
@@ -366,6 +368,18 @@ def test_every_scripted_blink_is_found_and_read_on_many_faces(photo_clips, face)
 @pytest.mark.parametrize("face", PHOTO_FACES)
 def test_a_squint_and_a_narrowing_are_no_blinks_on_many_faces(photo_clips, face):
     assert photo_clips[face]["quiet"].blinks == ()
+
+
+@pytest.mark.parametrize("face", ["woods.jpg", "obama.jpg"])
+def test_a_15_fps_webcam_sees_every_blink(face, tmp_path):
+    """A webcam in a dim room drops to 15 fps: a blink is then 3-4 frames, and each of the
+    landmarker's passes sees every other one."""
+    found = analyze(photo_clip(face, BLINKS, tmp_path / "15fps.avi", fps=LOW_FPS)).blinks
+    both, partial, late, alone = matched(found)
+    assert None not in (both, partial, late, alone) and len(found) == 4, found
+    assert partial.completeness_left < INCOMPLETE_BELOW and partial.completeness_right >= PHOTO_FULL_MIN
+    assert late.lag_ms == pytest.approx(1000 * LAG_S, abs=LOW_FPS_LAG_TOL_MS)
+    assert alone.completeness_right <= OPEN_EYE_MAX
 
 
 def test_only_followed_eyes_count_as_watched_time():
