@@ -36,7 +36,6 @@ MIN_REST_FRAMES = 3
 # flat frame (a lid over the whole eye) matches the flat models (the lid past the lower lid),
 # where a correlation would be 0 for every model and the frame would read open.
 CONTRAST_FLOOR = 1.0
-TIE_BREAK = 1e-9
 
 
 def _normalised(rows: np.ndarray, floor: float = 0.0) -> np.ndarray:
@@ -45,11 +44,9 @@ def _normalised(rows: np.ndarray, floor: float = 0.0) -> np.ndarray:
     return np.divide(rows, norm, out=np.zeros_like(rows), where=norm > 0)
 
 
-def _nearest(frames: np.ndarray, models: np.ndarray, models_sq: np.ndarray, shares: np.ndarray) -> np.ndarray:
-    """Index of each frame's nearest model (both as _normalised with CONTRAST_FLOOR). Models
-    that differ by rounding only (every flat one, the lid past the lower lid) go to the
-    least slide."""
-    return np.argmax(2.0 * (frames @ models.T) - models_sq - TIE_BREAK * shares, axis=-1)
+def _nearest(frames: np.ndarray, models: np.ndarray, models_sq: np.ndarray) -> np.ndarray:
+    """Index of each frame's nearest model (both as _normalised with CONTRAST_FLOOR)."""
+    return np.argmax(2.0 * (frames @ models.T) - models_sq, axis=-1)
 
 
 def _models(rest: np.ndarray, upper: float, lower: float, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -102,7 +99,7 @@ def _slide(rest: np.ndarray, upper: float, lower: float, profiles: np.ndarray) -
     h = _slide_heights(upper, lower)
     models, models_sq, shares = _models(rest, upper, lower, h)
     frames = np.stack([np.interp(h, HEIGHTS, f) for f in profiles])
-    return np.minimum(shares[_nearest(_normalised(frames, CONTRAST_FLOOR), models, models_sq, shares)], SHUT)
+    return np.minimum(shares[_nearest(_normalised(frames, CONTRAST_FLOOR), models, models_sq)], SHUT)
 
 
 class SlideEye(EyeReference):
@@ -143,7 +140,7 @@ class SlideEye(EyeReference):
             self._built = self._life
         h, models, models_sq, shares = self._models
         frame = _normalised(np.interp(h, HEIGHTS, profile), CONTRAST_FLOOR)
-        return min(float(shares[int(_nearest(frame, models, models_sq, shares))]), SHUT)
+        return min(float(shares[int(_nearest(frame, models, models_sq))]), SHUT)
 
 
 # Narrowing: each lid's half of the aperture (from its middle) and the skin beyond it, out to
