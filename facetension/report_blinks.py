@@ -38,6 +38,9 @@ from .trends import Point, days_since, line_at, theil_sen, week_start
 from .wording import count
 
 RECENT_WEEKS = 4
+# The reading's own bias between two eyes: ten scripted symmetric blinks on each of 14 still
+# photos (recap.BLINK_COMPLETENESS_GAP): one eye's median completeness read up to 0.15 lower.
+READING_BIAS = 0.15
 MIN_SESSION_BLINKS = 10
 NO_BLINKS = (
     "No blinks logged yet: sessions recorded before facetension measured each eye's blinks have none, "
@@ -272,7 +275,10 @@ def blinks_html(b: dict) -> list[str]:
             "how much later your right eye closes than your left (a negative lag: the left closes later), over "
             f"blinks that closed both eyes. Over the last {RECENT_WEEKS} weeks: the share of all their blinks, "
             "and the median of the sessions' medians. Trends are per week over completed sessions with at "
-            f"least {MIN_SESSION_BLINKS} blinks; a change is said only when the slope's 95 % interval excludes 0."
+            f"least {MIN_SESSION_BLINKS} blinks; a change is said only when the slope's 95 % interval excludes 0. "
+            "A webcam reads two eyes a little differently: with both eyes closing alike in our tests, one eye's "
+            f"median closure read up to {_pct(READING_BIAS)} lower than the other's, and so counted many of its blinks "
+            "incomplete. A difference of that size alone is not a sign; how it changes over the weeks is."
         )
         + "</small></p>",
     ]

@@ -232,6 +232,8 @@ window.addEventListener('load', () => {
     text = " ".join(re.sub(r"<[^>]+>", " ", run.stdout).replace("&nbsp;", " ").split())
     for sentence in [*b["sentences"], *(s["sentence"] for s in b["trends"].values())]:
         assert sentence in text
+    # What the numbers do not mean: the reading's own difference between two eyes.
+    assert "up to 15 % lower than the other's" in text and "A difference of that size alone is not a sign" in text
 
 
 # -- reading every session at once, as logged_summary reads one --------------------------
