@@ -26,11 +26,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "tests"), str(REPO)]
 
-from blinkfaces import BLINKS, LAG_S, PARTIAL, QUIET, matched, photo_clip  # noqa: E402
-
 from facetension.analysis import analyze  # noqa: E402
 from facetension.blinks import INCOMPLETE_BELOW  # noqa: E402
 
+from blinkfaces import BLINKS, LAG_S, PARTIAL, QUIET, matched, photo_clip  # noqa: E402
 from media import FACES  # noqa: E402
 from twitchclips import Drift  # noqa: E402
 

@@ -8,7 +8,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from blinkfaces import BLINKS, CLIP_S, LAG_S, PARTIAL, QUIET, matched, photo_clip
 
 from facetension.analysis import analyze
 from facetension.blinks import INCOMPLETE_BELOW, Blink, BlinkDetector, from_events, logged_summary, summarise
@@ -21,6 +20,7 @@ from facetension.recording import LogRecorder
 
 import scripted
 from blinkclips import CLOSE_S, HOLD_S, OPEN_S, LidClose, blink_shape
+from blinkfaces import BLINKS, CLIP_S, LAG_S, PARTIAL, QUIET, matched, photo_clip
 from media import FACES
 from scripted import Mirror, make_clip, rest_frames, rest_track, write_clip
 
