@@ -44,25 +44,31 @@ def _normalised(rows: np.ndarray, floor: float = 0.0) -> np.ndarray:
     return np.divide(rows, norm, out=np.zeros_like(rows), where=norm > 0)
 
 
-def _nearest(frames: np.ndarray, models: np.ndarray, models_sq: np.ndarray) -> np.ndarray:
-    """Index of each frame's nearest model (both as _normalised with CONTRAST_FLOOR)."""
-    return np.argmax(2.0 * (frames @ models.T) - models_sq, axis=-1)
+class _Models:
+    """The resting profile as each (anchor, D) would show it, on the heights the slide is
+    matched over (from the lower lid up to the highest anchor), and reading frames by them."""
 
+    def __init__(self, rest: np.ndarray, upper: float, lower: float):
+        self.h = h = HEIGHTS[(lower <= HEIGHTS) & (upper + max(ANCHORS) >= HEIGHTS)]
+        opening = upper - lower
+        shares = np.linspace(0.0, MAX_CLOSURE, CLOSURE_STEPS)
+        anchor = upper + np.array(ANCHORS)[:, None, None]  # (anchors, 1, 1)
+        margin = upper - shares[None, :, None] * opening  # (1, steps, 1): the margin now
+        # Below the margin: as it was. Between it and the anchor: the skin from [upper, anchor]
+        # stretched over [margin, anchor]. Above the anchor: as it was.
+        stretched = anchor - (anchor - h) * (anchor - upper) / (anchor - margin)
+        src = np.where(h < margin, h, np.where(h < anchor, stretched, h))
+        models = np.interp(src.ravel(), HEIGHTS, rest).reshape(-1, len(h))
+        self.models = _normalised(models, CONTRAST_FLOOR)
+        self.models_sq = (self.models * self.models).sum(axis=1)
+        self.shares = np.tile(shares, len(ANCHORS))  # D / opening, per model
 
-def _models(rest: np.ndarray, upper: float, lower: float, h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The resting profile as each (anchor, D) would show it at heights h: (models, their
-    squared lengths, D / opening)."""
-    opening = upper - lower
-    shares = np.linspace(0.0, MAX_CLOSURE, CLOSURE_STEPS)
-    anchor = upper + np.array(ANCHORS)[:, None, None]  # (anchors, 1, 1)
-    margin = upper - shares[None, :, None] * opening  # (1, steps, 1): the margin now
-    # Below the margin: as it was. Between it and the anchor: the skin from [upper, anchor]
-    # stretched over [margin, anchor]. Above the anchor: as it was.
-    stretched = anchor - (anchor - h) * (anchor - upper) / (anchor - margin)
-    src = np.where(h < margin, h, np.where(h < anchor, stretched, h))
-    models = np.interp(src.ravel(), HEIGHTS, rest).reshape(-1, len(h))
-    models = _normalised(models, CONTRAST_FLOOR)
-    return models, (models * models).sum(axis=1), np.tile(shares, len(ANCHORS))
+    def read(self, profiles: np.ndarray) -> np.ndarray:
+        """(N,) closures of (N, PROFILE_SAMPLES) profiles: each one's nearest model (both
+        scaled as _normalised with CONTRAST_FLOOR), at most SHUT."""
+        frames = _normalised(np.stack([np.interp(self.h, HEIGHTS, f) for f in profiles]), CONTRAST_FLOOR)
+        best = np.argmax(2.0 * (frames @ self.models.T) - self.models_sq, axis=1)
+        return np.minimum(self.shares[best], SHUT)
 
 
 def _per_eye(lids: tuple[LidProfiles | None, ...], rest_mask: np.ndarray, read) -> np.ndarray | None:
@@ -90,16 +96,8 @@ def lid_slide(lids: tuple[LidProfiles | None, ...], rest_mask: np.ndarray) -> np
     return _per_eye(lids, rest_mask, _slide)
 
 
-def _slide_heights(upper: float, lower: float) -> np.ndarray:
-    """Where the slide is matched: from the lower lid up to the highest anchor."""
-    return HEIGHTS[(lower <= HEIGHTS) & (upper + max(ANCHORS) >= HEIGHTS)]
-
-
 def _slide(rest: np.ndarray, upper: float, lower: float, profiles: np.ndarray) -> np.ndarray:
-    h = _slide_heights(upper, lower)
-    models, models_sq, shares = _models(rest, upper, lower, h)
-    frames = np.stack([np.interp(h, HEIGHTS, f) for f in profiles])
-    return np.minimum(shares[_nearest(_normalised(frames, CONTRAST_FLOOR), models, models_sq)], SHUT)
+    return _Models(rest, upper, lower).read(profiles)
 
 
 class SlideEye(EyeReference):
@@ -114,7 +112,7 @@ class SlideEye(EyeReference):
 
     def __init__(self):
         super().__init__()
-        self._models: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._models: _Models | None = None
         self._built = 0.0  # the reference's age when its models were built
         self._life = 0.0  # its age: time followed since set
 
@@ -135,12 +133,9 @@ class SlideEye(EyeReference):
         if self.narrow():
             return None
         if self._models is None:
-            h = _slide_heights(self.upper, self.lower)
-            self._models = (h, *_models(self.ref, self.upper, self.lower, h))
+            self._models = _Models(self.ref, self.upper, self.lower)
             self._built = self._life
-        h, models, models_sq, shares = self._models
-        frame = _normalised(np.interp(h, HEIGHTS, profile), CONTRAST_FLOOR)
-        return min(float(shares[int(_nearest(frame, models, models_sq))]), SHUT)
+        return float(self._models.read(profile[None])[0])
 
 
 # Narrowing: each lid's half of the aperture (from its middle) and the skin beyond it, out to
