@@ -123,6 +123,17 @@ def test_oral_ocular_synkinesis_is_found_on_its_side_only(scored):
     assert r.scores.synkinesis >= 5
 
 
+def test_a_hooded_eye_narrowing_in_the_smiles_is_read_in_its_lids_slide():
+    # middleditch.jpg: the lower lid's half of the profile is a ramp of shading, which no
+    # stretch matches, and the mesh's points slide off the fold: 30 % read 15-19 % (grade 0)
+    frames, fps, _ = check_clip("middleditch.jpg", movements=("smile_closed", "smile_open"), synkinesis=EYE_SYNKINESIS)
+    r = _score(frames, fps)
+    for key in ("smile_closed", "smile_open"):
+        s = r.movement(key).synkinesis
+        assert s.percent.left == pytest.approx(100 * SYNKINESIS_SHARE, abs=8.0), (key, s)
+        assert abs(s.percent.right) < 3.0 and s.grade[0] >= 1 and s.grade[1] == 0, (key, s)
+
+
 def test_a_missing_movement_is_reported_and_an_order_change_is_said():
     frames, fps, _ = check_clip(
         "single_face", movements=("smile_open", "brow_raise", "eye_close", "smile_closed", "pucker")
