@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from . import argtypes
 from .check_plan import BY_KEY, HALF_STRENGTH
 from .check_types import ESTIMATE as CHECK_ESTIMATE
+from .check_types import REST_AGAIN
 from .cli_common import add_db_option, open_stream
 from .errors import CameraError, InputError, NoUsableFaceError
 
@@ -120,6 +121,8 @@ def cmd_check(args) -> int:
     if not result.movements and outcome.stop_reason == "user":
         print("The check was stopped before any movement was seen: nothing was kept.", flush=True)
         return 0
+    if result.rest_problem is not None:
+        raise NoUsableFaceError(f"{name}: {result.rest_problem}, so nothing could be measured from it. {REST_AGAIN}")
     if not result.movements:
         raise NoUsableFaceError(f"{name}: none of the check's movements was found (was the face at rest throughout?)")
     check_id = None if args.no_log else _save(args, result, name, started, model_sha)

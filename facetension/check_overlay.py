@@ -25,7 +25,7 @@ import numpy as np
 
 from . import face_model as fm
 from .check_plan import BY_KEY, Step, step_at
-from .check_types import ESTIMATE, CheckResult, MovementResult
+from .check_types import ESTIMATE, REST_AGAIN, CheckResult, MovementResult
 from .overlay import CALM, REFERENCE_WIDTH, RING, SUMMARY_ALPHA, MirroredCanvas
 from .sprites import ASCII, MESSAGE_FONT, SEPARATOR, WHITE, darken, draw_text, fitted_scale, wrap
 from .wording import clock
@@ -51,6 +51,7 @@ END_EXPLAINED = (
     "How far each side moved from rest, the weaker side as a share of the stronger, "
     "and synkinesis (unwanted movement elsewhere) graded 0-3."
 )
+END_REST_AGAIN = REST_AGAIN
 END_HEADER = ("movement", "left mm", "right mm", "weaker side", "synkinesis L/R")
 END_PITCH = 21  # between rows, on a 640-wide picture
 # The table's columns: where each starts, in pixels of a 640-wide picture.
@@ -364,6 +365,8 @@ def movement_row(m: MovementResult) -> tuple[str, ...]:
 
 def end_lines(result: CheckResult) -> tuple[str, ...]:
     """The sentence above the table: what it holds (or that nothing was found)."""
+    if result.rest_problem is not None:
+        return (f"Nothing was measured: {result.rest_problem}.".translate(ASCII), END_REST_AGAIN)
     if not result.movements:
         return ("No movement of the set was found in what was seen.",)
     return (END_EXPLAINED,)

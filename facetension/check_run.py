@@ -31,7 +31,7 @@ from .check_score import check_result
 from .check_types import CheckResult
 from .face import Face
 from .lid_profiles import sample_lids
-from .movement import TRACKED, MoveFrame, Series, eye_closure, find_reps, find_rest, move_frame
+from .movement import TRACKED, MoveFrame, Series, eye_closure, find_reps, find_rest, move_frame, rest_problem
 
 # Lucas–Kanade window: a share of the eye's width (corner to corner), odd, within bounds.
 WINDOW_PER_EYE_WIDTH = 0.4
@@ -136,8 +136,9 @@ class CheckRecorder:
     def result(self) -> CheckResult:
         series = Series.of(self.frames)
         rest = find_rest(series)
-        if rest is None:
-            return check_result(series, None, [], self.seen, self.last_t)
+        problem = None if rest is None else rest_problem(series, rest)
+        if rest is None or problem is not None:
+            return check_result(series, None, [], self.seen, self.last_t, rest_problem=problem)
         closure_px = eye_closure(series, rest)
         reps = find_reps(series, rest, closure_px)
         return check_result(series, rest, reps, self.seen, self.last_t, closure_px)

@@ -229,8 +229,10 @@ def check_result(
     frames: int,
     duration_s: float,
     closure_px: np.ndarray | None = None,
+    rest_problem: str | None = None,
 ) -> CheckResult:
-    """Everything the check found, in the set's order; movements not found are missing."""
+    """Everything the check found, in the set's order; movements not found are missing.
+    rest_problem: why no rest could be measured from (movement.rest_problem), if so."""
     by_movement: dict[str, list[Rep]] = {}
     for rep in reps:
         by_movement.setdefault(rep.movement, []).append(rep)
@@ -260,4 +262,5 @@ def check_result(
         in_order=in_order,
         scores=scores(movements, rest),
         trace=trace(series, rest, reps) if rest is not None else (),
+        rest_problem=rest_problem,
     )

@@ -11,6 +11,8 @@ ESTIMATE = "Estimates from a webcam, not a clinical grade."  # said wherever a c
 # in the head frame: brow height, eye opening, the mouth corner's height and its distance
 # from the midline, the alar base's height, and the upper lip's height beside the philtrum.
 FEATURES = ("brow", "eye", "corner_up", "corner_out", "alar", "lip")
+# A check without a rest to measure from (movement.rest_problem) says how to begin again.
+REST_AGAIN = "Begin again with a few seconds of rest, eyes open, looking at the screen."
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class CheckResult:
     in_order: bool  # the movements came in the set's order
     scores: Scores
     trace: tuple[TraceRow, ...] = ()
+    rest_problem: str | None = None  # why no rest could be measured from (then nothing is scored)
 
     def movement(self, key: str) -> MovementResult | None:
         return next((m for m in self.movements if m.movement == key), None)
@@ -147,4 +150,5 @@ class CheckResult:
             "order_found": list(self.order),
             "in_order": self.in_order,
             "scores": self.scores.to_json(),
+            "rest_problem": self.rest_problem,
         }

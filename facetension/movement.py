@@ -100,6 +100,13 @@ CORE_SHARE = 0.7  # a repetition's hold: its frames at this share of its peak ac
 REST_PROBE_S = 0.5  # the first guess at rest: the clip's opening moments (the set starts at rest)
 QUIET_ACTIVITY = 0.25  # frames this quiet (every movement) are rest
 MIN_REST_FRAMES = 5
+# A rest whose eye is open less than this share of its usual opening (REST_OPEN_QUANTILE of
+# its frames) had the eyes closed: no rest to measure from. Healthy rests read 0.99-1.03 of
+# it (the real and the scripted clips); a brow raise widens an eye by a fifth at most, so a
+# narrowed eye that only a raise opens still passes. A clip that starts with the eyes
+# squeezed shut (WolfgangLanger_Pexels.mp4) reads 0.21-0.40.
+REST_EYE_OPEN_SHARE = 0.6
+REST_OPEN_QUANTILE = 90
 
 
 @dataclass(frozen=True, eq=False)  # arrays: compared by identity
@@ -333,6 +340,15 @@ def find_rest(series: Series) -> Rest | None:
             break
         rest = _rest_of(series, quiet)
     return rest
+
+
+def rest_problem(series: Series, rest: Rest) -> str | None:
+    """Why the rest found cannot be measured from (an eye closed in it), or None."""
+    eyes = series.values[:, _F["eye"]]
+    usual = np.percentile(eyes, REST_OPEN_QUANTILE, axis=0)
+    if (rest.values[_F["eye"]] < REST_EYE_OPEN_SHARE * usual).any():
+        return "the eyes were closed at the start, where the check takes your resting face"
+    return None
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,20 @@ def test_bad_input_is_one_clear_line(capsys, faces, name, code, words):
     assert rc == code and words in one_error_line(err)
 
 
+def test_a_real_clip_without_rest_is_not_scored_and_says_how_to_begin(capsys, tmp_path, faces):
+    # WolfgangLanger_Pexels.mp4 opens with the eyes squeezed shut (acted sorrow), then a hand
+    # over the face, then laughter: no resting face anywhere. Measured from its opening
+    # moments, the eyes "closed" by -6.3 and -4.8 mm with synkinesis 3/3 on both sides.
+    db = tmp_path / "log.db"
+    rc, _, err = run(capsys, "check", "--source", faces["WolfgangLanger_Pexels.mp4"], "--no-window", "--db", db)
+    line = one_error_line(err)
+    assert rc == NoUsableFaceError.exit_code
+    assert "eyes were closed at the start" in line and "a few seconds of rest, eyes open" in line
+    from facetension.checklog import load_checks
+
+    assert not db.exists() or load_checks(db) == []
+
+
 def test_no_camera_is_one_clear_line(capsys):
     rc, _, err = run(capsys, "check", "--camera", "7", "--no-window", "--no-log")
     assert rc == CameraError.exit_code and "no camera could be opened at index 7" in one_error_line(err)

@@ -4,6 +4,8 @@ legible on pictures of any size."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -19,6 +21,7 @@ from facetension.check_overlay import (
     END_ESTIMATE,
     END_FOOTER,
     END_HEADER,
+    END_REST_AGAIN,
     END_TITLE,
     HOLD_BAR,
     KEY_HINTS,
@@ -322,6 +325,12 @@ def test_every_text_fits_the_picture_without_overlapping(framed, size):
         assert (set(END_HEADER) <= set(texts)) == bool(keys), name
         assert all(BY_KEY[k].name in texts for k in keys), name
         assert ("stopped after 0:42" in texts[0]) == (how == "user"), name
+    # A check with no rest to measure from says so, and how to begin again.
+    no_rest = replace(a_result(()), rest_problem="the eyes were closed at the start")
+    overlay.end_screen(image, no_rest, "completed")
+    boxes_fit(overlay.texts, w, h)
+    said = " ".join(t.text for t in overlay.texts)
+    assert "the eyes were closed at the start" in said and END_REST_AGAIN in said
 
 
 def test_a_small_frame_is_enlarged_and_still_fits(framed):

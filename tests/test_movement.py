@@ -26,7 +26,17 @@ from facetension.face import N_BLENDSHAPES
 from facetension.face_model import canonical_vertices
 from facetension.headframe import DEFAULT_FOCAL_PER_WIDTH
 from facetension.metrics import MAX_YAW_DEG
-from facetension.movement import Rep, Series, deltas, find_reps, find_rest, move_frame, order_of
+from facetension.movement import (
+    REST_EYE_OPEN_SHARE,
+    Rep,
+    Series,
+    deltas,
+    find_reps,
+    find_rest,
+    move_frame,
+    order_of,
+    rest_problem,
+)
 
 FPS = 30.0
 F = {n: i for i, n in enumerate(FEATURES)}
@@ -211,6 +221,36 @@ def test_movements_in_another_order_are_out_of_order_whatever_one_repetition_rea
 def test_rest_alone_finds_nothing():
     r = result(series(movements=()))
     assert r.movements == () and r.missing == MOVEMENT_KEYS
+
+
+def _with_eye(s: Series, side: int, opening_mm, when) -> Series:
+    """s with one eye's opening set to opening_mm on the frames `when` selects (by time)."""
+    values = s.values.copy()
+    values[when(s.t), F["eye"], side] = opening_mm
+    return Series(s.t, values, s.lip_gap, s.blendshapes)
+
+
+def test_a_clip_that_starts_with_the_eyes_shut_has_no_rest_to_measure_from():
+    # the right eye squeezed shut for the first 2.5 s, then a smile to the end: no open-eyed rest
+    s = series(movements=("smile_open",), rest_s=2.5, hold_s=10.0)
+    s = Series(*(x[s.t < 12.0] for x in (s.t, s.values, s.lip_gap, s.blendshapes)))
+    shut = _with_eye(s, 1, 0.3 * REST["eye"], lambda t: t < 2.5)
+    assert rest_problem(shut, find_rest(shut)) is not None
+    assert rest_problem(s, find_rest(s)) is None
+    # ... but with open-eyed rest after it, the rest is found there
+    later = _with_eye(series(), 1, 0.3 * REST["eye"], lambda t: t < 2.5)
+    assert rest_problem(later, find_rest(later)) is None
+
+
+def test_a_narrowed_eye_that_a_brow_raise_opens_is_still_at_rest():
+    # an eye held narrow at rest (a contracture), opened a fifth wider by each brow raise
+    s = series(movements=("brow_raise",) * 4)
+    narrow = REST["eye"] * (REST_EYE_OPEN_SHARE + 0.1)
+    raised = (s.values[:, F["brow"], 0] - REST["brow"]) > 2.0
+    values = s.values.copy()
+    values[:, F["eye"], 0] = np.where(raised, narrow * 1.2, narrow)
+    s = Series(s.t, values, s.lip_gap, s.blendshapes)
+    assert rest_problem(s, find_rest(s)) is None
 
 
 def test_blinks_are_not_eye_closures():
