@@ -183,6 +183,38 @@ def test_a_hand_is_found_soon_and_let_go_soon(case, landmarker, tmp_path):
     assert not [i for i in late if i / fps > hand.end_s + CLEAR_WITHIN_S], f"still covered at {late[-1] / fps:.2f} s"
 
 
+# WolfgangLanger_Pexels.mp4: a real hand of the person's own skin, moving over her chin,
+# mouth, nose and eyes while she cries (frames 59-229, read from the clip), between an
+# opening with no hand and laughter with the head moving (pitch up 15°, rolled 23°).
+REAL_HAND_FRAMES = (59, 229)
+REAL_HAND_HIT_MIN = 0.9  # the hand's frames called covered (96 % today; it slides in over 5 frames)
+
+
+@lru_cache(maxsize=1)
+def _real_hand(landmarker) -> tuple[list, list]:
+    frames, fps = read_frames(FACES["WolfgangLanger_Pexels.mp4"])
+    return frames, detect(frames, track_video(frames, fps, landmarker))
+
+
+def test_a_real_hand_of_the_persons_own_skin_is_found(landmarker):
+    _, found = _real_hand(landmarker)
+    a, b = REAL_HAND_FRAMES
+    on = [i for i in range(a, b + 1) if found[i] is not None]
+    hits = [i for i in on if found[i]]
+    assert len(hits) >= REAL_HAND_HIT_MIN * len(on), f"missed: {sorted(set(on) - set(hits))}"
+    assert not any(found[i] for i in range(0, a - 2) if found[i] is not None), "covered before the hand came"
+
+
+@pytest.mark.xfail(strict=True, reason="a known limitation: the README's covered faces")
+def test_laughter_after_a_hand_with_the_head_turned_away_from_its_reference_is_not_covered(landmarker):
+    # The chin's reference was learnt in the crying, pitched-down opening; the hand then hid
+    # it, and in the laughter after it the chin reads 0.7-1.1 (covered from 1.0, clear below
+    # 0.7): 170 of the 240 frames after the hand are called covered, mostly the chin.
+    _, found = _real_hand(landmarker)
+    after = [i for i in range(REAL_HAND_FRAMES[1] + 3, len(found)) if found[i] is not None]
+    assert sum(bool(found[i]) for i in after) <= FALSE_COVER_MAX * len(after)
+
+
 def test_a_stream_that_starts_covered_does_not_keep_the_hand(landmarker, tmp_path):
     """The hand is on the cheek and mouth from the first frame until 1.2 s: it is learnt as
     the face, so the face looks covered once the hand is gone, until it is re-learnt."""
