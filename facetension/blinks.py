@@ -22,13 +22,14 @@ contrast) or the passes' shift of the line (a bright aperture's mean jumped by a
 closure from frame to frame) lost it. The slide finds 55, and none that were not there.
 
 A blink: either eye closing past DETECT_CLOSURE and both reopening below RELEASE_CLOSURE
-within MAX_BLINK_S, the deeper eye closing at least MIN_BLINK_DEPTH. A squint is the
+within MAX_BLINK_S, the deeper eye's depth (below) at least MIN_BLINK_DEPTH. A squint is the
 confounder: narrowing an eye by 40 % reads 0.4-0.65, and real shut eyes only 0.68-0.79, so
 depth alone cannot tell them apart. A squint is held, though, and a blink is brief: the
 scripted squints (tests/blinkfaces.py) lasted 0.72-0.79 s, blinks last 0.1-0.4 s. For each
 eye:
 
-- completeness = its depth in the blink (its DEPTH_FRAMES deepest closures) as a share of
+- completeness = its depth in the blink (its deepest closure in each landmarker pass,
+  averaged: see _depths) as a share of
   the session's full closure (FULL_QUANTILE of the deeper eye's depth over the blinks so far), so
   1.0 is a closure as deep as this person's usual full blink, and below
   INCOMPLETE_BELOW (90 %) the blink is incomplete on that side;
@@ -59,6 +60,13 @@ __all__ = ["SIDES", "Blink", "BlinkDetector", "BlinkSummary", "from_events", "lo
 OPEN_CLOSURE = 0.1  # below this the eye is open, and its reference follows it ...
 OPEN_TAU_S = 0.3  # ... this fast
 DRIFT_TAU_S = 3.0  # otherwise (outside a blink) this slowly: a held narrowing becomes "open"
+# An eye seen open this many times wider (by the mesh) than its reference was taken on a
+# squint or a closing eye (a stream that starts with the eyes squeezed shut): the reference is
+# taken anew from it. Gaze and brows move an open eye's aperture by a fifth or so, a blink only
+# narrows it. (WolfgangLanger_Pexels.mp4 opens crying: one eye's reference, taken half shut
+# at 0.17 eye widths and followed slowly as "not open", read the open eye at 0.34 as shut
+# for 4 s and six blinks came from its laughter.)
+REOPENED_FACTOR = 1.5
 
 # -- blinks ---------------------------------------------------------------------------------
 DETECT_CLOSURE = 0.35  # either eye closing past this starts a blink ...
@@ -69,7 +77,7 @@ PRE_S = 0.4  # frames kept from before a blink is detected, for its onset
 HALF_SHARE = 0.5  # an eye's closing time: when it passes this share of its own deepest closure
 EDGE_SHARE = 0.2  # its onset and reopening: this share (but at least RELEASE_CLOSURE)
 MIN_BLINK_DEPTH = 0.5  # the deeper eye's deepest closure, or it was a narrowing, not a blink
-DEPTH_FRAMES = 2  # an eye's depth in a blink: the mean of its this many deepest closures
+DEPTH_FRAMES = 2  # seen by one landmarker pass only, an eye's depth: the mean of its this many deepest closures
 FULL_QUANTILE = 0.75  # the session's full closure: this quantile of the deeper eye's depth
 LAG_MIN_COMPLETENESS = 0.3  # an eye closing less than this has no closing time
 INCOMPLETE_BELOW = 0.9  # a blink is incomplete on a side closing less than 90 %
@@ -130,17 +138,24 @@ def _crossing(t: np.ndarray, c: np.ndarray, level: float, upward: bool, peak: in
     return float(t[i] + share * (t[i + 1] - t[i]))
 
 
-def _depths(frames: list[tuple[float, float, float]]) -> tuple[float, float]:
-    """Each eye's depth in a blink: the mean of its DEPTH_FRAMES deepest closures. A shut
-    eye is seen for 1-3 frames, and the landmarker's passes alternate frame by frame, each
-    reading against its own reference: one frame alone would carry one pass's bias (the real
-    blink in samples/single_face.mp4 peaks at 0.68 and 0.79 in one frame; its two deepest
-    frames read 0.67 and 0.69)."""
-    c = np.sort(np.array([f[1:] for f in frames]), axis=0)[-DEPTH_FRAMES:]
-    return float(c[:, 0].mean()), float(c[:, 1].mean())
+def _depths(frames: list[tuple]) -> tuple[float, float]:
+    """Each eye's depth in a blink: its deepest closure in each landmarker pass, averaged
+    over the passes. A shut eye is seen for 1-3 frames, and the passes alternate frame by
+    frame, each reading against its own reference: one frame alone would carry one pass's
+    bias (the real blink in samples/single_face.mp4 peaks at 0.68 and 0.79 in one frame),
+    and a blink is seen by both (one pass's reference led astray by a glance reads 0.5-0.9
+    where the other reads 0.1-0.2: WolfgangLanger_Pexels.mp4's laughter). With one pass
+    only, its DEPTH_FRAMES deepest closures."""
+    c = np.array([f[1:3] for f in frames])
+    passes = np.array([f[3] for f in frames])
+    if len(set(passes.tolist())) < 2:
+        deep = np.sort(c, axis=0)[-DEPTH_FRAMES:]
+        return float(deep[:, 0].mean()), float(deep[:, 1].mean())
+    deep = np.array([c[passes == p].max(axis=0) for p in (False, True)])
+    return float(deep[:, 0].mean()), float(deep[:, 1].mean())
 
 
-def _measure_blink(frames: list[tuple[float, float, float]], full: float) -> Blink:
+def _measure_blink(frames: list[tuple], full: float) -> Blink:
     t = np.array([f[0] for f in frames])
     closures = (np.array([f[1] for f in frames]), np.array([f[2] for f in frames]))
     completeness, closed, onsets, ends = [], [], [], []
@@ -173,7 +188,7 @@ class BlinkDetector:
         self._last_t: float | None = None
         self._last_watched: float | None = None
         self._last_pass: dict[bool, float] = {}  # when each pass's references last followed
-        self._recent: deque = deque()  # (t, left, right) before a blink
+        self._recent: deque = deque()  # (t, left, right, mirrored pass) before a blink
         self._blink: list | None = None  # frames of the blink under way
         # A blink counts only from open eyes: at the start, and after a gap or a closure too
         # long for a blink, both eyes must be seen open before the next one.
@@ -186,7 +201,9 @@ class BlinkDetector:
 
     @staticmethod
     def _closure(eye: SlideEye, lids: LidProfiles, i: int) -> float | None:
-        if eye.narrow():  # not set yet, or too narrow: perhaps this frame's eye can be followed
+        # Not set yet, or too narrow: perhaps this frame's eye can be followed. Or taken on a
+        # squint: this frame's eye is open wider.
+        if eye.narrow() or lids.upper[i] - lids.lower[i] > REOPENED_FACTOR * (eye.upper - eye.lower):
             eye.set(lids.profiles[i], lids.upper[i], lids.lower[i])
             return None if eye.narrow() else 0.0
         return eye.closure(lids.profiles[i])
@@ -216,7 +233,7 @@ class BlinkDetector:
         self._last_watched = t_s
         self.seconds += dt
         left, right = closures
-        frame = (t_s, left, right)
+        frame = (t_s, left, right, lids.mirrored_pass)
         deepest = max(left, right)
         done = None
         if self._blink is not None:
@@ -239,9 +256,10 @@ class BlinkDetector:
     def _finish(self) -> Blink | None:
         frames, self._blink = self._blink, None
         self._recent.clear()
-        if max(max(f[1], f[2]) for f in frames) < MIN_BLINK_DEPTH:
+        depth = max(_depths(frames))
+        if depth < MIN_BLINK_DEPTH:
             return None
-        depths = [*self._depths, max(_depths(frames))]
+        depths = [*self._depths, depth]
         blink = _measure_blink(frames, float(np.quantile(depths, FULL_QUANTILE)))
         if blink.duration_s > MAX_BLINK_S:
             return None

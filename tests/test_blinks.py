@@ -382,6 +382,46 @@ def test_a_15_fps_webcam_sees_every_blink(face, tmp_path):
     assert alone.completeness_right <= OPEN_EYE_MAX
 
 
+def test_a_stream_that_starts_with_a_squint_takes_the_open_eye_as_its_reference():
+    """The first 0.8 s the eyes are held half shut (the mesh sees them at under half their
+    opening), then they open and blink three times: each blink is found and read full, and
+    the open eye reads open (a reference kept from the squint read the open eye as shut)."""
+    d, found, open_reads = BlinkDetector(), [], []
+    squint = UPPER - 0.5 * (UPPER - LOWER)
+    for i in range(round(6.0 * 30.0)):
+        t = i / 30.0
+        shut = t < 0.8
+        c = 0.5 if shut else blinking()(t)
+        profiles = np.stack([eye_profile(c)] * 2)
+        upper = squint if shut else UPPER
+        lids = LidProfiles(profiles, (upper, upper), (LOWER, LOWER))
+        if (b := d.update(t, lids)) is not None:
+            found.append(b)
+        if t > 0.9 and c == 0.0:
+            open_reads.append(max(d._closure(e, lids, j) for j, e in enumerate(d.eyes[False])))
+    assert len(found) == len(STARTS)
+    assert all(b.completeness_left >= 1.0 - TRACE_COMPLETENESS_TOL for b in found)
+    assert max(open_reads) < 0.1
+
+
+def test_a_closure_one_landmarker_pass_alone_sees_is_no_blink():
+    """In video the direct and mirrored passes alternate, each read against its own
+    reference. One pass's reference led astray (a glance, a laugh) reads 0.8 for 0.2 s while
+    the other reads the eye open: no blink. A blink both passes see is one."""
+
+    def run(both: bool) -> list:
+        d, found = BlinkDetector(), []
+        for i in range(round(3.0 * 30.0)):
+            t, mirrored = i / 30.0, i % 2 == 1
+            c = 0.8 if 1.0 < t < 1.2 and (mirrored or both) else 0.0
+            lids = LidProfiles(np.stack([eye_profile(c)] * 2), (UPPER, UPPER), (LOWER, LOWER), mirrored)
+            if (b := d.update(t, lids)) is not None:
+                found.append(b)
+        return found
+
+    assert run(both=False) == [] and len(run(both=True)) == 1
+
+
 def test_only_followed_eyes_count_as_watched_time():
     """An eye too narrow to follow neither blinks nor counts toward the blink rate."""
     d = BlinkDetector()
