@@ -62,7 +62,7 @@ def _num(v, digits: int, sign: bool = False) -> str:
 def summary_text(s: SessionSummary, outcome: Outcome) -> str:
     """The recap's sentences first (the window's summary screen says the same), then the
     numbers, as a table when there is a before and an after to compare."""
-    from .recap import recap
+    from .recap import MIN_RELAX_MEASURED_S, recap
 
     state = "completed" if s.completed else f"stopped early ({outcome.stop_reason.replace('-', ' ')})"
     stopped = None if s.completed else outcome.elapsed_s
@@ -87,7 +87,7 @@ def summary_text(s: SessionSummary, outcome: Outcome) -> str:
         )
     if s.after_massage is not None:
         lines += _massage_lines(s)
-    if s.relax_s:
+    if (s.relax_s or 0.0) >= MIN_RELAX_MEASURED_S:
         lines.append(f"Time relaxed: {s.relaxed_s:.0f} s of {s.relax_s:.0f} s of guided relaxation.")
     if s.twitch_events:
         lines.append(

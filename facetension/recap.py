@@ -11,6 +11,13 @@ from .wording import REGION_NAMES, clock
 MIN_CHANGE = 0.05  # tension (0..1): smaller before→after changes are within a session's noise
 MAX_CHANGES = 2  # the one or two biggest, not a table
 CLOSE = "Thank you for taking this time for your face. Small changes add up over the weeks."
+# Under a second of the guided relaxation measured (the face covered, turned away or out of
+# the picture): "0:00 of 0:00" would say nothing, so it says why.
+MIN_RELAX_MEASURED_S = 1.0
+RELAX_UNMEASURED = (
+    "Your face could hardly be seen during the guided relaxation (covered, turned away or out of the "
+    "picture), so how long you stayed relaxed is not known."
+)
 # Blinks: said only when one side stands out. Both sides' completeness drops alike when a
 # camera's frames miss the closed moment, so it is the gap between the sides that counts.
 BLINK_MIN_N = 5  # fewer blinks say too little about a side
@@ -114,8 +121,10 @@ def recap(s: SessionSummary, stopped_after_s: float | None = None) -> list[str]:
         )
     else:
         out.append("The session ended before your face could be measured.")
-    if s.relax_s:
+    if (s.relax_s or 0.0) >= MIN_RELAX_MEASURED_S:
         out.append(f"You stayed relaxed for {clock(s.relaxed_s)} of {clock(s.relax_s)} of guided relaxation.")
+    elif s.relax_s:
+        out.append(RELAX_UNMEASURED)
     n = len(s.twitch_events)
     if n:
         where = ", ".join(

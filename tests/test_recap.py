@@ -4,7 +4,7 @@ relaxed, twitches, a close that does not overclaim; a stop says when, and no tab
 from facetension.live import Outcome
 from facetension.logrecords import Measures, SessionSummary
 from facetension.practice_cli import summary_text
-from facetension.recap import CLOSE, recap
+from facetension.recap import CLOSE, RELAX_UNMEASURED, recap
 from facetension.tracker import TwitchEvent
 
 BEFORE = Measures(
@@ -72,3 +72,11 @@ def test_a_stop_says_when_and_what_was_measured_without_a_table():
     assert "before" not in text.split("relaxation.")[1] and "–" not in text
     nothing = SessionSummary(None, None, 0, None, None, False, "default")
     assert "could be measured" in summary_text(nothing, Outcome(nothing, False, "user", None, 10, 3.0))
+
+
+def test_a_relaxation_hardly_measured_says_so_not_0_00_of_0_00():
+    # a clip of crying and laughter, hands over the face: 0.4 s of the relaxation measured
+    s = SessionSummary(BEFORE, AFTER, 0, 0.0, 0.4, True, "defaults")
+    said = recap(s)
+    assert RELAX_UNMEASURED in said and not any("0:00 of 0:00" in line for line in said)
+    assert "Time relaxed" not in summary_text(s, Outcome(s, True, "completed", None, 472, 19.7))
