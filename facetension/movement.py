@@ -346,8 +346,10 @@ def rest_problem(series: Series, rest: Rest) -> str | None:
     """Why the rest found cannot be measured from (an eye closed in it), or None."""
     eyes = series.values[:, _F["eye"]]
     usual = np.percentile(eyes, REST_OPEN_QUANTILE, axis=0)
-    if (rest.values[_F["eye"]] < REST_EYE_OPEN_SHARE * usual).any():
-        return "the eyes were closed at the start, where the check takes your resting face"
+    shut = rest.values[_F["eye"]] < REST_EYE_OPEN_SHARE * usual
+    if shut.any():
+        which = "the eyes were" if shut.all() else "an eye was"
+        return f"{which} closed at the start, where the check takes your resting face"
     return None
 
 
