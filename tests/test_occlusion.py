@@ -192,13 +192,14 @@ LAUGHTER_COVERED_MAX = 0.15  # the laughter's frames after the hand called cover
 
 
 @lru_cache(maxsize=1)
-def _real_hand(landmarker) -> tuple[list, list]:
+def _real_hand(landmarker) -> tuple:
+    """Each frame's covered parts (the frames themselves are not kept: 330 MB)."""
     frames, fps = read_frames(FACES["WolfgangLanger_Pexels.mp4"])
-    return frames, detect(frames, track_video(frames, fps, landmarker))
+    return tuple(detect(frames, track_video(frames, fps, landmarker)))
 
 
 def test_a_real_hand_of_the_persons_own_skin_is_found(landmarker):
-    _, found = _real_hand(landmarker)
+    found = _real_hand(landmarker)
     a, b = REAL_HAND_FRAMES
     on = [i for i in range(a, b + 1) if found[i] is not None]
     hits = [i for i in on if found[i]]
@@ -211,7 +212,7 @@ def test_laughter_with_the_head_turned_from_where_the_face_was_learnt_is_mostly_
     # the head is 15° further up and the chin brightens as a whole by 9-12 %: read against its
     # old look it was "covered" in 170 of the 240 frames. Each part may now brighten as a
     # whole (CoverSettings.part_light); the squinting eyes of a laugh remain (26 frames).
-    _, found = _real_hand(landmarker)
+    found = _real_hand(landmarker)
     after = [i for i in range(REAL_HAND_FRAMES[1] + 3, len(found)) if found[i] is not None]
     assert sum(bool(found[i]) for i in after) <= LAUGHTER_COVERED_MAX * len(after)
 
