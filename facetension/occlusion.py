@@ -339,19 +339,21 @@ class CoverDetector:
         return _LOG[bgr.reshape(-1, 3)], inside, pts
 
     # -- judging -----------------------------------------------------------------------
-    def _change(self, diff: np.ndarray, lum_tol, own_light) -> np.ndarray:
-        """Each cell's change, in tolerances: by luminance (less its part's own brightening
-        as a whole, own_light, clipped to part_light) or by chroma, whichever is more. A
-        shift of all three channels alike moves the luminance only."""
-        lum, chroma = _lum_chroma(diff)
-        lum -= np.clip(own_light(lum), -self.settings.part_light, self.settings.part_light)
+    def _change(self, lum: np.ndarray, chroma: np.ndarray, lum_tol) -> np.ndarray:
+        """Each cell's change, in tolerances: by luminance or by chroma, whichever is more."""
         return np.maximum(np.abs(lum) / lum_tol, chroma / self.settings.chroma_tol)
 
+    def _own_light(self, part_lum: np.ndarray | float) -> np.ndarray | float:
+        """A part's brightening as a whole (its median luminance change), within part_light.
+        A shift of all three channels alike moves the luminance only."""
+        return np.clip(part_lum, -self.settings.part_light, self.settings.part_light)
+
     def _medians(self, diff: np.ndarray) -> np.ndarray:
-        """Each part's median cell change."""
-        counts = np.diff(self._layout.starts)
-        own = lambda lum: np.repeat(self._part_median(lum).astype(np.float32), counts)  # noqa: E731
-        return self._part_median(self._change(diff, self._cell_lum_tol, own))
+        """Each part's median cell change, less its own brightening as a whole."""
+        lum, chroma = _lum_chroma(diff)
+        own = self._own_light(self._part_median(lum)).astype(np.float32)
+        lum -= np.repeat(own, np.diff(self._layout.starts))
+        return self._part_median(self._change(lum, chroma, self._cell_lum_tol))
 
     def _part_median(self, values: np.ndarray) -> np.ndarray:
         """Each part's median of a per-cell value: one sort of all parts, padded to the longest."""
@@ -360,7 +362,9 @@ class CoverDetector:
 
     def _medians_of(self, diff: np.ndarray, part: int) -> float:
         """One part's median cell change (diff: its cells'), as _medians takes it."""
-        return float(np.median(self._change(diff, self._part_lum_tol[part], np.median)))
+        lum, chroma = _lum_chroma(diff)
+        lum -= np.float32(self._own_light(np.median(lum)))
+        return float(np.median(self._change(lum, chroma, self._part_lum_tol[part])))
 
     def _light(self, diff: np.ndarray, judged: np.ndarray) -> np.ndarray:
         """The light's change per channel since the reference: the shift the most parts
