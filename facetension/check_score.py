@@ -156,10 +156,10 @@ def measure_movement(
     ratio, weaker = _ratio(ex)
     closure = lids = None
     if movement == "eye_close":
-        shares = [max(min(ex[j] / rest_eye[j], 1.0), 0.0) for j in range(2)]
-        closure = Pair(*shares)
+        shares = [max(min(ex[j] / float(rest_eye[j]), 1.0), 0.0) for j in range(2)]  # plain floats and
+        closure = Pair(*shares)  # bools: the result is printed as JSON
         meet = LIDS_MEET_CLOSURE if by_pixels else MESH_LIDS_MEET
-        lids = (shares[0] >= meet, shares[1] >= meet)
+        lids = (bool(shares[0] >= meet), bool(shares[1] >= meet))
     if movement in MOUTH_MOVEMENTS:
         pct = [100.0 * eye[j] / rest_eye[j] for j in range(2)]
         grades = tuple(eye_synkinesis_grade(pct[j], corner[j] if movement != "pucker" else 0.0) for j in range(2))

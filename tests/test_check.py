@@ -68,6 +68,10 @@ def test_both_sides_moving_alike_read_symmetric_in_order(scored):
     eye = r.movement("eye_close")
     assert eye.lids_meet == (True, True)
     assert r.scores.voluntary == 100 and r.scores.synkinesis == 0
+    # `check --json` prints this with the standard encoder: plain Python values only (a
+    # NumPy bool in lids_meet once stopped every check with an eye closure from printing)
+    printed = json.loads(json.dumps(r.to_json()))
+    assert printed["movements"][MOVEMENT_KEYS.index("eye_close")]["lids_meet"] == {"left": True, "right": True}
 
 
 def test_one_side_at_half_reads_half(scored):
