@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, argtypes, check_cli, logcli, practice_cli, remind_cli, report_cli, settings_cli
-from .cli_common import add_db_option, add_measuring_options, load_baseline, write_baseline_file
+from .cli_common import add_db_option, add_measuring_options, load_baseline, video_source, write_baseline_file
 from .errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, FacetensionError, InputError, NoUsableFaceError
 from .metrics import REGIONS
 from .outputs import private_file
@@ -219,11 +219,11 @@ def cmd_analyze(args) -> int:
 
 def cmd_calibrate(args) -> int:
     from .calibrate import calibrate_checked
-    from .capture import CameraSource, VideoSource
+    from .capture import CameraSource
     from .landmarks import Landmarker
 
     if args.source:
-        source, name = VideoSource(args.source), str(args.source)
+        source, name = video_source(args.source, "a calibration"), str(args.source)
     else:
         print(f"Sit comfortably, face the camera and let your face rest for {args.seconds:.0f} seconds...")
         source, name = CameraSource(args.camera, args.seconds), f"camera {args.camera}"

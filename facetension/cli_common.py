@@ -30,13 +30,21 @@ def first_run_notice(log, now_utc: str) -> None:
 def open_stream(args, what: str):
     """The camera (--camera N) or the video (--source) a live command reads, and its name.
     what: the command, for the message when the source is a photo."""
-    from .capture import CameraSource, VideoSource, kind_of
+    from .capture import CameraSource
 
     if args.source:
-        if kind_of(args.source) != "video":
-            raise InputError(f"{args.source}: {what} needs a video or a camera, not a photo")
-        return VideoSource(args.source), str(args.source)
+        return video_source(args.source, what), str(args.source)
     return CameraSource(args.camera), f"camera {args.camera}"
+
+
+def video_source(path, what: str):
+    """The VideoSource of a --source, or InputError when it is a photo (OpenCV would read a
+    photo as a one-frame video). what: the command, for the message."""
+    from .capture import VideoSource, kind_of
+
+    if kind_of(path) != "video":
+        raise InputError(f"{path}: {what} needs a video or a camera, not a photo")
+    return VideoSource(path)
 
 
 def add_db_option(p) -> None:

@@ -28,10 +28,13 @@ def baseline_from(frames, source_name: str, taken_at: str) -> Baseline:
     """A Baseline from (t_s, face, measure) frames of a face at rest (pure: no I/O)."""
     usable = [(t, f, m) for t, f, m in frames if f is not None and m is not None and m.usable]
     span = usable[-1][0] - usable[0][0] if usable else 0.0
-    if span < MIN_CALIBRATION_S or len(usable) < MIN_FACE_SHARE * len(frames):
+    need = f"{source_name}: a calibration needs at least {MIN_CALIBRATION_S:.0f} s of a still, frontal, relaxed face"
+    if span < MIN_CALIBRATION_S:
+        raise NoUsableFaceError(f"{need} (got {span:.1f} s)")
+    if len(usable) < MIN_FACE_SHARE * len(frames):  # the seconds are there, the face was not, most of them
         raise NoUsableFaceError(
-            f"{source_name}: a calibration needs at least {MIN_CALIBRATION_S:.0f} s of a still, frontal, "
-            f"relaxed face (got {span:.1f} s in {len(usable)} of {len(frames)} frames)"
+            f"{need} in most of the recording, and it could be measured in only {len(usable)} of "
+            f"{len(frames)} frames: face the screen, in good light, with the whole face in view"
         )
     rest = build_rest([(f.blendshapes, m) for _, f, m in usable])
     # The noise floor: the same face at rest, tracked against its own reference.

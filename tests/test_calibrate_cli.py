@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from facetension.cli import main
@@ -101,3 +102,22 @@ def test_at_a_terminal_calibrate_asks_first_and_no_saves_nothing(capsys, data_di
     monkeypatch.setattr("sys.stdin", Terminal("\n"))  # Enter: yes, when nothing was warned about
     assert main(["calibrate", "--source", str(clip)]) == 0
     assert "Relaxed baseline saved" in capsys.readouterr().out
+
+
+def test_a_photo_is_refused_as_practice_and_check_refuse_it(capsys, data_dir, faces):
+    # OpenCV opens a photo as a one-frame video: it read "needs at least 4 s (got 0.0 s in 1 of 1 frames)"
+    rc = main(["calibrate", "--source", str(faces["single_face.jpg"]), "--yes"])
+    assert rc == InputError.exit_code and "needs a video or a camera, not a photo" in one_line(capsys.readouterr().err)
+    assert not (data_dir / "facetension.db").exists()
+
+
+def test_a_clip_long_enough_but_with_the_face_mostly_unseen_says_so(capsys, data_dir, tmp_path):
+    # 8 s of rest, then 12 s of an empty room: the seconds are there, the face is not in most
+    # frames. The message said "needs at least 4 s ... (got 8.0 s ...)", which read as a contradiction.
+    frames, fps = make_clip((), 8.0)
+    empty = np.zeros_like(frames[0])
+    clip = write_clip(list(frames) + [empty] * int(12 * fps), tmp_path / "mostly_empty.avi", fps)
+    rc = main(["calibrate", "--source", str(clip), "--yes"])
+    line = one_line(capsys.readouterr().err)
+    assert rc == NoUsableFaceError.exit_code and "in most of the recording" in line and "got" not in line, line
+    assert not (data_dir / "facetension.db").exists()
