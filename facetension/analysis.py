@@ -22,7 +22,7 @@ from .errors import InputError
 from .landmarks import Face, Landmarker
 from .lid_profiles import lids_of, sample_lids
 from .logrecords import Key, median_index, median_tension
-from .metrics import REGIONS, FrameMeasure, asymmetry_index, measure, score
+from .metrics import IRIS_DIAMETER_MM, REGIONS, FrameMeasure, asymmetry_index, measure, score
 from .occlusion import CoverDetector
 from .refine import PIXEL_REFINED, PixelRefiner, Split
 from .skin import SkinFollower
@@ -81,6 +81,7 @@ class Analysis:
     timeline: tuple[TimelineRow, ...] = field(default=(), repr=False)
     blinks: tuple[Blink, ...] = ()  # each eye's closure, lag and duration (blinks.py)
     blink_summary: BlinkSummary | None = None  # None for a photo, or eyes never watched
+    small_face: bool = False  # too few pixels for detail in most frames (metrics.SMALL_FACE_IRIS_PX)
 
     @property
     def midline_deviation_mm(self) -> float | None:
@@ -144,6 +145,7 @@ class Analysis:
             else {**self.blink_summary.to_json(), "events": [b.to_json() for b in self.blinks]},
             "error": self.error,
             "warnings": list(self.warnings),
+            "small_face": self.small_face,
         }
 
 
@@ -315,6 +317,7 @@ def _summarise(
         error = _why_unusable(timeline, exclusions)
     tension, tension_idx = _tension_summary(timeline)
     pick = lambda attr: _robust([(m, getattr(fm, attr)) for fm, m in usable])[0] if usable else None  # noqa: E731
+    small = bool(usable) and sum(fm.small for fm, _ in usable) > len(usable) / 2
     return Analysis(
         source=source,
         kind=kind,
@@ -338,6 +341,17 @@ def _summarise(
         baseline=tracker.baseline_kind if tracker else "default",
         events=tuple(events),
         timeline=tuple(timeline),
+        warnings=(_small_face_note(kind, pick("mm_per_px")),) if small else (),
+        small_face=small,
+    )
+
+
+def _small_face_note(kind: str, mm_per_px: float) -> str:
+    """The warning for a face too few pixels across for detail (metrics.SMALL_FACE_IRIS_PX)."""
+    what = "twitches were not looked for, and the figures are rough" if kind == "video" else "the figures are rough"
+    return (
+        f"the face is small in the picture (its iris about {IRIS_DIAMETER_MM / mm_per_px:.1f} px across, "
+        f"{mm_per_px:.1f} mm a pixel): {what}; a larger or closer face measures better"
     )
 
 

@@ -110,6 +110,8 @@ def _table(a: Analysis) -> str:
                 size = f"{e.amplitude:.1f} mm" if e.unit == "mm" else f"amplitude {e.amplitude:.2f}"
                 rate = f", {e.frequency_hz:.0f} Hz" if e.frequency_hz is not None else ""
                 lines.append(f"    at {e.t_s:5.1f} s: {e.side} {e.region}, {e.duration_s:.1f} s{rate}, {size}")
+        elif a.small_face:
+            lines.append("  twitches: not looked for (the face is small in the picture)")
         elif a.regions:
             lines.append("  twitches: none")
     if (b := a.blink_summary) is not None:

@@ -18,6 +18,11 @@ from .headframe import HeadFrame, head_frame
 from .lid_profiles import LidProfiles
 
 IRIS_DIAMETER_MM = 11.7  # horizontal visible iris diameter of adults (MediaPipe Iris uses it too)
+# Under this iris (head-frame pixels; a face ~45 px tall, a millimetre a third of a pixel)
+# nothing is read from the pixels (refine.py) and no twitch is looked for (tracker.py): from
+# 4 px up the pixels agree better with the same photo at full size than the mesh does (see
+# refine.py), and below it a real clip without twitches showed one (practice_demo.mp4 at 0.3×).
+SMALL_FACE_IRIS_PX = 4.0
 IRIS_AGREEMENT = 0.15  # the two irises must agree within 15 % to set the scale
 # Iris diameter over outer-canthal width: adults lie near 0.13; outside this the
 # iris points are not trusted (closed eyes, glare, tiny faces).
@@ -87,6 +92,11 @@ class FrameMeasure:
     @property
     def usable(self) -> bool:
         return bool(self.regions)
+
+    @property
+    def small(self) -> bool:
+        """The face is too few pixels for detail (see SMALL_FACE_IRIS_PX)."""
+        return IRIS_DIAMETER_MM / self.mm_per_px < SMALL_FACE_IRIS_PX
 
 
 def score(region: str, diff_mm: float) -> float:

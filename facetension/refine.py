@@ -33,7 +33,7 @@ import numpy as np
 
 from . import face_model as fm
 from .headframe import DEFAULT_FOCAL_PER_WIDTH, HeadFrame
-from .metrics import SideGeometry
+from .metrics import SMALL_FACE_IRIS_PX, SideGeometry
 
 SAMPLES_PER_IRIS = 96  # profile resolution, per iris diameter ...
 SAMPLES_PER_PIXEL = 2.0  # ... but no finer than this: bilinear samples closer than half a
@@ -42,11 +42,11 @@ SMOOTH_PER_IRIS = 0.03  # Gaussian smoothing of the profile, as a share of the i
 PARALLEL_LINES = 5  # profiles averaged across the pupil, against noise and single lashes
 PARALLEL_SPAN_PER_IRIS = 0.25  # ... spread over ±this share of the iris diameter
 MIN_CORRELATION = 0.6  # a weaker match between the sides is not trusted
-# Under this iris (head-frame pixels; a face ~45 px tall) nothing is read from the pixels.
-# From 4 px up the pixels agree better with the same photo at full size than the mesh does:
-# of the wide set's photos at half size (irises 3-8 px), 89 % of readings lie within 1 mm of
-# the full-size ones with 4 px, 84 % with 6 px (benchmarks/accuracy_gains.py).
-MIN_IRIS_PX = 4.0
+# Under this iris (head-frame pixels) nothing is read from the pixels. From 4 px up the pixels
+# agree better with the same photo at full size than the mesh does: of the wide set's photos
+# at half size (irises 3-8 px), 89 % of readings lie within 1 mm of the full-size ones with
+# 4 px, 84 % with 6 px (benchmarks/accuracy_gains.py).
+MIN_IRIS_PX = SMALL_FACE_IRIS_PX
 # Windows and search ranges, as shares of the iris diameter (D) or as stretch factors.
 LID_WINDOW = (0.06, 0.85)  # |offset| from the pupil covered by each lid half
 # A hooded lid already 1.2 times its other side's, narrowed by 30 % more, needs 1.7: the

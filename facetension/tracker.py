@@ -309,7 +309,10 @@ class TensionTracker:
         ft = frame_tension(combined.blendshapes, combined.measure, self.rest, blink)
         values, drive = ft.values, ft.drive
         skin = reading.measure.skin if reading.measure is not None else None
-        if blink or moving or (skin is not None and _lid_closing(skin, s.skin_max_twitch_mm)):
+        # A face too few pixels across (metrics.SMALL_FACE_IRIS_PX) has no twitch to tell from
+        # its noise: it disturbs, as a blink does, so no burst there becomes an event.
+        small = reading.measure is not None and reading.measure.small
+        if blink or moving or small or (skin is not None and _lid_closing(skin, s.skin_max_twitch_mm)):
             self._last_disturbed = t_s
 
         dt = 0.0 if self._last_t is None else t_s - self._last_t

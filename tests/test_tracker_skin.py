@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from facetension.metrics import SKIN_PLACES, FrameMeasure, Side, SkinMotion
+from facetension.metrics import IRIS_DIAMETER_MM, SKIN_PLACES, SMALL_FACE_IRIS_PX, FrameMeasure, Side, SkinMotion
 from facetension.tracker import Reading, TensionTracker, dominant_frequency
 
 from test_tracker import bs
@@ -37,11 +37,13 @@ def ripple(t, start, mm, length=1.5):
     return mm * envelope * (math.sin(2 * math.pi * 7 * u) + math.sin(2 * math.pi * 11 * u)) / 2
 
 
-def measure(values, epoch=1):
-    return FrameMeasure({"eye": Side(8.0, 8.0)}, 0.0, 0.0, 0.3, "iris", 0.0, 0.0, 0.0, skin=SkinMotion(values, epoch))
+def measure(values, epoch=1, mm_per_px=0.3):
+    return FrameMeasure(
+        {"eye": Side(8.0, 8.0)}, 0.0, 0.0, mm_per_px, "iris", 0.0, 0.0, 0.0, skin=SkinMotion(values, epoch)
+    )
 
 
-def run(moves=(), seconds=12.0, epoch=lambda t: 1, seed=3, lost=lambda t: ()):
+def run(moves=(), seconds=12.0, epoch=lambda t: 1, seed=3, lost=lambda t: (), mm_per_px=0.3):
     """moves: (place, side, f(t) -> mm) added to every place's noise; lost(t): the (place,
     side) patches skin.py could not follow at t. Returns the events."""
     rng = np.random.default_rng(seed)
@@ -53,7 +55,7 @@ def run(moves=(), seconds=12.0, epoch=lambda t: 1, seed=3, lost=lambda t: ()):
             values[place, side] += f(t)
         for key in lost(t):
             del values[key]
-        sample = tracker.update(Reading(bs(), measure(values, epoch(t)), (320.0, 240.0), 200.0), t)
+        sample = tracker.update(Reading(bs(), measure(values, epoch(t), mm_per_px), (320.0, 240.0), 200.0), t)
         events += sample.events
     return events
 
@@ -78,6 +80,14 @@ def test_each_shape_is_one_event_on_its_place_and_side_at_its_time(place, shape,
     assert abs(e.t_s - onset) <= ONSET_TOLERANCE_S
     if hz is not None:
         assert e.frequency_hz == pytest.approx(hz, abs=FREQUENCY_TOLERANCE_HZ)
+
+
+@pytest.mark.parametrize(("iris_px", "found"), [(SMALL_FACE_IRIS_PX * 1.1, 1), (SMALL_FACE_IRIS_PX * 0.9, 0)])
+def test_no_twitch_is_looked_for_on_a_face_too_few_pixels_across(iris_px, found):
+    # practice_demo.mp4 shrunk to 192x108 (an iris of 3.9 px, 3 mm a pixel) showed a 1 mm
+    # "twitch" of its lid where the full-size clip has none
+    twitch = [("lower_lid", "left", lambda t: burst(t, 5.0, 1.0))]
+    assert len(run(twitch, mm_per_px=IRIS_DIAMETER_MM / iris_px)) == found
 
 
 def test_a_burst_reads_its_length_and_rate():

@@ -4,6 +4,7 @@ import cv2
 import pytest
 
 from facetension import analyze
+from facetension.cli import _table
 from facetension.metrics import REGIONS
 
 from media import DEMO
@@ -67,9 +68,26 @@ def test_face_leaving_the_frame_is_counted_not_invented(faces):
 
 def test_video_regions_carry_spread_and_counts(faces):
     a = analyze(faces["single_face.mp4"])
+    assert not a.small_face and a.warnings == ()  # its iris is ~13 px across
     for region in REGIONS:
         r = a.regions[region]
         assert 0.0 <= r.spread_mm < 2.0
         assert 0 < r.frames <= a.frames_used
     mirrored = [row for row in a.timeline if row.measure is not None]
     assert len(mirrored) == 72
+
+
+SMALL_SCALE = 0.3  # the demo at 192x108: its iris 3.9 px across, 3 mm a pixel
+
+
+def test_a_face_too_few_pixels_across_is_said_so_and_shows_no_twitch(tmp_path):
+    # Shrunk so, the demo (which has no twitch) showed a 1 mm lid "twitch" at 31.6 s, and
+    # the figures came without a word about the picture's size.
+    frames, fps = _frames(DEMO)
+    small = [cv2.resize(f, None, fx=SMALL_SCALE, fy=SMALL_SCALE, interpolation=cv2.INTER_AREA) for f in frames]
+    a = analyze(_write(tmp_path / "small.avi", small, fps))
+    assert a.error is None and a.regions and a.small_face
+    assert a.events == ()
+    assert len(a.warnings) == 1 and "the face is small in the picture" in a.warnings[0]
+    assert "twitches were not looked for" in a.warnings[0]
+    assert "twitches: not looked for (the face is small in the picture)" in _table(a)  # not "none"
