@@ -146,9 +146,10 @@ def _sides(index: int) -> tuple[tuple[str, int], ...]:
     return (("left", fm.mirrored(index)), ("right", index))
 
 
-def cue_marks(landmarks: np.ndarray, movement: str, w: int, k: float = 1.0) -> tuple[Mark, ...]:
-    """The cue for a movement on the mirrored face: landmarks in the frame's pixels (w wide),
-    the picture mirrored and enlarged by k. Pure: the drawing is draw_marks."""
+def cue_marks(landmarks: np.ndarray, movement: str, w: float, k: float = 1.0) -> tuple[Mark, ...]:
+    """The cue for a movement on the mirrored face: landmarks in the frame's pixels, the
+    picture mirrored about w (the frame's width, or MirroredCanvas.mirror_width) and
+    enlarged by k. Pure: the drawing is draw_marks."""
     if movement not in BY_KEY:
         raise ValueError(f"unknown movement {movement!r}")
     p = np.stack([(w - landmarks[:, 0]) * k, landmarks[:, 1] * k], axis=1)
@@ -261,7 +262,7 @@ class CheckOverlay(MirroredCanvas):
         out = self.texts
         step = step_at(steps, t_s)
         if step is not None and step.kind == "hold" and landmarks is not None:
-            self.marks = cue_marks(landmarks, step.movement, frame_bgr.shape[1], k)
+            self.marks = cue_marks(landmarks, step.movement, self.mirror_width, k)
             draw_marks(canvas, self.marks, lay.cue_mark_thick)
         # The top band: the step, where it is in the set, and its bar.
         darken(canvas[: lay.band])

@@ -3,10 +3,10 @@
 The picture is mirrored, as a mirror shows it, so the user's own left is on the screen's
 left: the "Your left" bars are drawn on the left, the "Your right" bars on the right.
 
-It is drawn at the camera's own size (small frames are enlarged to MIN_WIDTH) into a
-buffer reused from frame to frame: enlarging for the screen is the window's job (live.py
-opens it scalable), and a fresh full-size picture per frame would cost more than the
-drawing itself.
+It is drawn at the camera's own size (small frames are enlarged to MIN_WIDTH, narrow ones
+shown in a MIN_ASPECT picture) into a buffer reused from frame to frame: enlarging for the
+screen is the window's job (live.py opens it scalable), and a fresh full-size picture per
+frame would cost more than the drawing itself.
 
 Every piece of text sits on a plate (sprites.py): the picture under it darkened toward PLATE_GREY by
 PLATE_ALPHA, so that it stays legible over any room (WCAG contrast ≥ 4.5:1 over a white wall
@@ -50,6 +50,11 @@ from .wording import REGION_SHORT, clock
 
 REFERENCE_WIDTH = 640  # the layout below is in pixels of a 640-wide picture; wider ones scale it
 MIN_WIDTH = 640  # narrower frames are enlarged so that the text stays legible
+# A frame narrower than this (a phone held upright: 9:16) is shown in the middle of a picture
+# this shape, dark at the sides: the layout is made for a landscape picture, and a window as
+# tall as a portrait picture enlarged to MIN_WIDTH would not fit a laptop's screen.
+MIN_ASPECT = 4 / 3
+SIDE_GREY = (30, 30, 30)
 CALM = (120, 200, 90)  # BGR: green ...
 MID = (40, 190, 240)  # ... amber ...
 TENSE = (60, 60, 230)  # ... red, by tension
@@ -173,20 +178,34 @@ class MirroredCanvas:
 
     def __init__(self):
         self.texts: list[TextBox] = []  # what the last draw wrote, and where
+        # A frame point (x, y) is at ((mirror_width − x)·k, y·k) in the last picture drawn:
+        # the frame's width, and more when the picture is wider than the frame (MIN_ASPECT).
+        self.mirror_width = 0.0
         self._canvas: np.ndarray | None = None
         self._enlarged: np.ndarray | None = None
 
     def _mirrored(self, frame_bgr: np.ndarray) -> tuple[np.ndarray, float]:
-        """The frame mirrored into the reused canvas (enlarged to MIN_WIDTH), and the factor."""
+        """The frame mirrored into the reused canvas (enlarged to MIN_WIDTH; a narrow one in
+        the middle of a MIN_ASPECT picture), and the factor."""
         h, w = frame_bgr.shape[:2]
-        k = max(1.0, MIN_WIDTH / w)
+        narrow = w < MIN_ASPECT * h
+        k = max(1.0, MIN_WIDTH / (MIN_ASPECT * h if narrow else w))
         src = frame_bgr
         if k > 1:
-            size = (MIN_WIDTH, int(round(h * k)))
+            size = (int(round(w * k)), int(round(h * k))) if narrow else (MIN_WIDTH, int(round(h * k)))
             self._enlarged = _buffer(self._enlarged, size)
             src = cv2.resize(frame_bgr, size, dst=self._enlarged, interpolation=cv2.INTER_LINEAR)
-        self._canvas = canvas = _buffer(self._canvas, (src.shape[1], src.shape[0]))
-        cv2.flip(src, 1, dst=canvas)
+        fh, fw = src.shape[:2]
+        width = max(fw, int(round(MIN_ASPECT * fh))) if narrow else fw
+        self._canvas = canvas = _buffer(self._canvas, (width, fh))
+        pad = (width - fw) // 2
+        if width > fw:  # a narrow frame: in the middle, dark at the sides
+            canvas[:, :pad] = SIDE_GREY
+            canvas[:, pad + fw :] = SIDE_GREY
+            canvas[:, pad : pad + fw] = src[:, ::-1]
+        else:
+            cv2.flip(src, 1, dst=canvas)
+        self.mirror_width = w + pad / k
         self.texts.clear()
         return canvas, k
 
@@ -203,10 +222,10 @@ class Overlay(MirroredCanvas):
         canvas, k = self._mirrored(frame_bgr)
         lay = _layout(canvas.shape[1], canvas.shape[0])
         if self.show_mesh and landmarks is not None:
-            draw_mesh(canvas, landmarks, frame_bgr.shape[1], k)
+            draw_mesh(canvas, landmarks, self.mirror_width, k)
         out = self.texts
         if view.massage is not None and landmarks is not None:
-            draw_zone(canvas, landmarks, view.massage.step, frame_bgr.shape[1], k)
+            draw_zone(canvas, landmarks, view.massage.step, self.mirror_width, k)
         _progress(canvas, view, lay, out)
         if view.massage is None:  # the massage measures nothing: its step is shown there instead
             _bars(canvas, view, lay, out)

@@ -1,5 +1,6 @@
 """What is drawn on the face itself, in the mirrored picture: the mesh and the massage zone.
-Draws only. Points are the frame's pixels; the picture is mirrored and enlarged by k."""
+Draws only. Points are the frame's pixels; the picture is mirrored about w (the frame's width,
+or more when it is shown in a wider picture: MirroredCanvas.mirror_width) and enlarged by k."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def draw_mesh(canvas, landmarks, w, k):
         cv2.circle(canvas, (int(x), int(y)), 1, MESH, -1, cv2.LINE_AA)
 
 
-def draw_zone(canvas, landmarks: np.ndarray, step: Step, w: int, k: float) -> None:
+def draw_zone(canvas, landmarks: np.ndarray, step: Step, w: float, k: float) -> None:
     """The massage step's zone on the mirrored face: lightly tinted, with a clear outline."""
     poly = zone_polygon(landmarks, step.zone, step.side)
     pts = np.stack([(w - poly[:, 0]) * k, poly[:, 1] * k], axis=1).round().astype(np.int32)

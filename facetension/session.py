@@ -251,12 +251,10 @@ class PracticeSession:
         if abs(cx / w - 0.5) > self.s.centre_tolerance or abs(cy / h - 0.5) > self.s.centre_tolerance:
             return "centre"
         m = f.measure
-        if (
-            m is None
-            or "pose" in m.excluded
-            or "out-of-frame" in m.excluded
-            or max(abs(m.yaw_deg), abs(m.pitch_deg)) > self.s.max_angle_deg
-        ):
+        if m is not None and "out-of-frame" in m.excluded:  # centred enough, yet over an edge:
+            x0, y0, x1, y1 = f.face.box  # too big for the picture (an upright phone's), or off to one side
+            return "back" if x1 - x0 >= w or y1 - y0 >= h else "centre"
+        if m is None or "pose" in m.excluded or max(abs(m.yaw_deg), abs(m.pitch_deg)) > self.s.max_angle_deg:
             return "frontal"
         if f.brightness is not None and f.brightness < self.s.min_brightness:
             return "light"

@@ -78,6 +78,15 @@ def framed(faces):
     return out
 
 
+_CANTHI = (fm.RIGHT_OUTER_CANTHUS, fm.mirrored(fm.RIGHT_OUTER_CANTHUS))
+
+
+def box_of(points, margin=6):
+    x0, y0 = np.min(points, axis=0) - margin
+    x1, y1 = np.max(points, axis=0) + margin + 1
+    return slice(max(0, y0), y1), slice(max(0, x0), x1)
+
+
 def mirrored_point(landmarks, index, w, k=1.0):
     return np.array([(w - landmarks[index, 0]) * k, landmarks[index, 1] * k])
 
@@ -167,6 +176,29 @@ def test_the_cue_is_drawn_in_its_colour_only_while_the_movement_is_held(framed, 
         box = (slice(max(0, y0), y1), slice(max(0, x0), x1))
         assert near(held[box], CUE).sum() >= MIN_CUE_PIXELS, m
         assert near(released[box], CUE).sum() < MIN_CUE_PIXELS / 4, m
+
+
+def test_a_portrait_frames_cue_is_on_its_face_in_the_middle_of_a_landscape_picture(framed):
+    # A phone video held upright is shown in the middle of a 4:3 picture (overlay.MIN_ASPECT):
+    # the cue must move with it, onto the face.
+    image, _ = framed[SIZES[0]]
+    h, w = image.shape[:2]
+    portrait = np.ascontiguousarray(image[:, (w - h * 9 // 16) // 2 :][:, : h * 9 // 16])
+    with Landmarker("image") as lm:
+        face = lm.detect(portrait)
+    assert face is not None
+    overlay = CheckOverlay()
+    held = overlay.draw(portrait, STEPS, HOLD_AT["smile_closed"], face.landmarks)
+    assert held.shape[1] == round(held.shape[0] * 4 / 3) and overlay.mirror_width > portrait.shape[1]
+    k = held.shape[0] / portrait.shape[0]
+    eyes = [mirrored_point(face.landmarks, i, overlay.mirror_width, k) for i in _CANTHI]
+    span = float(np.linalg.norm(eyes[1] - eyes[0]))  # the face's width between its eye corners, on screen
+    assert len(overlay.marks) == 2
+    for m in overlay.marks:
+        spot = mirrored_point(face.landmarks, m.landmark, overlay.mirror_width, k)
+        nearest = min(np.linalg.norm(np.array(p, float) - spot) for p in m.points)
+        assert nearest <= 0.5 * span, (m, spot)  # on its mouth corner, not the picture's dark side
+        assert near(held, CUE)[box_of(m.points)].sum() >= MIN_CUE_PIXELS, m
 
 
 def test_the_cue_follows_the_face_size(framed):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from facetension.landmarks import Landmarker
-from facetension.overlay import CALM, MESH, MID, MIN_WIDTH, PACER, TENSE, Overlay
+from facetension.overlay import CALM, MESH, MID, MIN_WIDTH, PACER, SIDE_GREY, TENSE, Overlay
 from facetension.practice_words import CHECK_MESSAGES, PAUSED, PHASE_INSTRUCTIONS, Phase
 from facetension.recap import CLOSE
 from facetension.session import PracticeSession, View
@@ -151,6 +151,29 @@ def test_unchanged_text_is_not_drawn_again(frame):
     for _ in range(3):
         overlay.draw(frame, v)
     assert text_sprite.cache_info().misses == misses
+
+
+def test_a_portrait_frame_is_shown_in_the_middle_of_a_landscape_picture(frame):
+    # A phone held upright (9:16) was enlarged to 640 x 1138 and the window opened 960 x 1707:
+    # taller than a laptop's screen, with the prompts below its edge.
+    portrait = np.ascontiguousarray(frame[:, 185:455])  # 270 x 480, the face in it
+    with Landmarker("image") as lm:
+        face = lm.detect(portrait)
+    assert face is not None
+    overlay = Overlay()
+    plain = overlay.draw(portrait, view()).copy()
+    assert plain.shape == (480, 640, 3)
+    pad = (640 - 270) // 2
+    assert np.array_equal(plain[CLEAR[0], pad : pad + 270], cv2.flip(portrait, 1)[CLEAR[0]])
+    assert (plain[220:360, : pad - 30] == SIDE_GREY).all()  # between the bars and the key hints: the dark side
+    # The mesh lands on the face: every pixel it changes lies within the face's own box.
+    meshed = Overlay(show_mesh=True).draw(portrait, view(), face.landmarks)
+    changed = np.argwhere((meshed != plain).any(axis=2))
+    assert len(changed) > MIN_MESH_PIXELS
+    x = overlay.mirror_width - face.landmarks[:, 0]
+    y = face.landmarks[:, 1]
+    assert x.min() - 3 <= changed[:, 1].min() and changed[:, 1].max() <= x.max() + 3
+    assert y.min() - 3 <= changed[:, 0].min() and changed[:, 0].max() <= y.max() + 3
 
 
 def test_the_mesh_is_drawn_only_when_switched_on(frame):

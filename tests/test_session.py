@@ -92,6 +92,37 @@ def test_check_says_what_to_change_and_waits(make, brightness, advice):
     assert s.phase == Phase.CHECK and views[-1].message == CHECK_MESSAGES[advice]
 
 
+def checks_said(f, m, size, seconds=3.0):
+    """What a new session says to check the picture, shown this one face for some seconds."""
+    s, events = session(), []
+    for i in range(int(seconds * FPS)):
+        events += s.update(FrameInput(i / FPS, f, m, size, LIT))[1]
+    return texts(events, "check")
+
+
+def test_a_centred_face_wider_than_an_upright_picture_is_asked_to_move_back():
+    # A phone held upright (9:16): the face, centred and not too tall, spills over the sides.
+    # It was told "Face the screen", which it did.
+    f, _ = face(distance=40.0)
+    w, h = 405, IMAGE_SIZE[1]
+    lm = f.landmarks - ((IMAGE_SIZE[0] - w) / 2, 0.0, 0.0)
+    upright = Face(lm, f.blendshapes, np.eye(4), (w, h), 1)
+    m = measure(lm, (w, h), FOCAL_PX)
+    assert "out-of-frame" in m.excluded and upright.height_px / h < SETTINGS.max_face_share
+    assert checks_said(upright, m, (w, h)) == [CHECK_MESSAGES["back"]]
+
+
+def test_a_face_over_the_lower_edge_is_asked_to_the_middle():
+    # Sitting low: the centre within the tolerance, the chin below the picture.
+    f, _ = face()
+    w, h = IMAGE_SIZE
+    lm = f.landmarks + (0.0, 0.45 * (h - f.height_px) + 20.0, 0.0)
+    low = Face(lm, f.blendshapes, np.eye(4), (w, h), 1)
+    m = measure(lm, (w, h), FOCAL_PX)
+    assert "out-of-frame" in m.excluded and abs(low.centre_px[1] / h - 0.5) <= SETTINGS.centre_tolerance
+    assert checks_said(low, m, (w, h)) == [CHECK_MESSAGES["centre"]]
+
+
 def held_squint(t):
     return face(eyeSquintLeft=DEFAULT_REST["eye"] + 0.5)
 
