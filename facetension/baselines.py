@@ -9,7 +9,7 @@ import json
 import math
 from dataclasses import dataclass
 
-from .tension import SIDES, TENSION_REGIONS, Rest
+from .tension import MAX_ACTIVATION, SIDES, TENSION_REGIONS, Rest
 
 FORMAT_VERSION = 1
 
@@ -38,11 +38,13 @@ def _number(v, what: str, low: float, high: float) -> float:
     return float(v)
 
 
-def _unkeyed(d, what: str, low: float, high: float, complete: bool) -> dict[tuple[str, str], float]:
-    """A {"region/side": number} map, every key known (and all present when `complete`)."""
+def _unkeyed(d, what: str, low: float, high, complete: bool) -> dict[tuple[str, str], float]:
+    """A {"region/side": number} map, every key known (and all present when `complete`);
+    high: one bound, or one per region."""
     if not isinstance(d, dict) or (complete and set(d) != set(_KEYS)) or not set(d) <= set(_KEYS):
         raise ValueError(f"{what} must map each of {', '.join(_KEYS)} to a number")
-    return {_KEYS[k]: _number(v, f"{what} {k}", low, high) for k, v in d.items()}
+    bound = high if isinstance(high, dict) else dict.fromkeys(TENSION_REGIONS, high)
+    return {_KEYS[k]: _number(v, f"{what} {k}", low, bound[_KEYS[k][0]]) for k, v in d.items()}
 
 
 def _sides(d, what: str, positive: bool) -> dict[str, float] | None:
@@ -60,7 +62,7 @@ def _rest(doc: dict, personal: bool) -> tuple[Rest, dict[tuple[str, str], float]
     """The relaxed reference and noise floor of a baseline document, every field checked:
     a baseline of the wrong shape would break every later measurement."""
     rest = Rest(
-        _unkeyed(doc.get("activation"), "activation", 0.0, 1.0, complete=True),
+        _unkeyed(doc.get("activation"), "activation", 0.0, MAX_ACTIVATION, complete=True),
         **{f: _sides(doc.get(f), f, positive=f == "eye_mm") for f in GEOMETRY_FIELDS},
         personal=personal,
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .baselines import Baseline
+from .baselines import Baseline, from_data, to_data
 from .errors import NoUsableFaceError
 from .tension import build_rest
 from .tracker import Reading, TensionTracker, TrackerSettings
@@ -41,7 +41,12 @@ def baseline_from(frames, source_name: str, taken_at: str) -> Baseline:
     tracker = TensionTracker(rest, settings=TrackerSettings())
     for t, f, m in frames:
         tracker.update(None if f is None else Reading.of(f, m), t)
-    return Baseline(rest, tracker.noise_floor(), taken_at, source_name, len(usable))
+    baseline = Baseline(rest, tracker.noise_floor(), taken_at, source_name, len(usable))
+    try:  # the log must read back what it keeps, or every later session would stop on it
+        from_data(taken_at, source_name, len(usable), to_data(baseline))
+    except ValueError as exc:
+        raise NoUsableFaceError(f"{source_name}: no relaxed reference could be learnt from it ({exc})") from None
+    return baseline
 
 
 @dataclass(frozen=True)

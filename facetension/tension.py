@@ -41,6 +41,10 @@ WEIGHTS: dict[str, dict[str, float]] = {
     "chin": {"mouthShrugLower": 1.0},
     "jaw": {"jaw{side}": 1.0, "jawForward": 0.5},
 }
+# A region's activation is its blendshapes' weighted sum (each 0..1): at most its weights' sum.
+# A face held tight at rest, the smile and the dimple of a contracted mouth corner, can read
+# above 1 (a calibration read 1.02 for the mouth).
+MAX_ACTIVATION = {region: sum(terms.values()) for region, terms in WEIGHTS.items()}
 # Built-in relaxed activations, the medians over the neutral frames of the test clips
 # and portraits (single_face.mp4 neutral part, grace_hopper.jpg); a personal baseline replaces them.
 DEFAULT_REST = {"brow": 0.01, "eye": 0.45, "cheek": 0.0, "mouth": 0.1, "chin": 0.1, "jaw": 0.0}

@@ -2,6 +2,7 @@
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 
@@ -121,3 +122,30 @@ def test_a_clip_long_enough_but_with_the_face_mostly_unseen_says_so(capsys, data
     line = one_line(capsys.readouterr().err)
     assert rc == NoUsableFaceError.exit_code and "in most of the recording" in line and "got" not in line, line
     assert not (data_dir / "facetension.db").exists()
+
+
+def test_a_mouth_held_smiling_makes_a_baseline_the_log_and_its_file_read_back(capsys, data_dir, tmp_path, faces):
+    # The real smiling clip, three times over (7 s): its mouth's activation at "rest" reads
+    # above 1 (a smile and a dimple), which a mouth corner held tight at rest can do too. It
+    # was saved, with a warning, and then every analyze and practice stopped on it as
+    # "damaged" (the log took activations to be at most 1).
+    frames, fps = frames_of(faces["single_face.mp4"])
+    clip = write_clip(frames * 3, tmp_path / "smiling.avi", fps)
+    assert main(["calibrate", "--source", str(clip), "--yes", "--out", str(tmp_path / "mine.json")]) == 0
+    capsys.readouterr()
+    with Log.open(readonly=True) as log:
+        saved = log.latest_baseline()
+    assert saved.rest.activation[("mouth", "left")] > 1.0  # what this clip is here for
+    assert main(["analyze", str(clip), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["tension"]["baseline"] == "personal"
+    assert main(["analyze", str(clip), "--json", "--baseline", str(tmp_path / "mine.json")]) == 0
+
+
+def frames_of(path):
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    while (got := cap.read())[0]:
+        frames.append(got[1])
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    cap.release()
+    return frames, fps

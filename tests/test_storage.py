@@ -8,14 +8,19 @@ import stat
 import subprocess
 import sys
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from facetension import logdb, logexport, storage
-from facetension.errors import LogBusyError, NoLogError, StorageError, UnknownSessionError
-from facetension.metrics import REGIONS
+from facetension.baselines import from_data, to_data
+from facetension.errors import LogBusyError, NoLogError, NoUsableFaceError, StorageError, UnknownSessionError
+from facetension.landmarks import BLENDSHAPE_NAMES, Face
+from facetension.learn import baseline_from
+from facetension.metrics import REGIONS, measure
 from facetension.storage import (
     BUILTIN_TAGS,
     KEEP,
@@ -29,8 +34,10 @@ from facetension.storage import (
     SampleRow,
 )
 from facetension.tension import SIDES, TENSION_REGIONS
+from facetension.tracker import TensionTracker
 
 from log_data import T0, a_baseline, measures, record_session, snapshot
+from synthetic import IMAGE_SIZE, canonical_478, project
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST_BUSY_S = 0.2  # how long a test lets a write wait for a lock held elsewhere
@@ -394,6 +401,37 @@ def test_baselines_are_kept_with_when_they_were_taken(db):
         assert (b.taken_at, b.source, b.frames) == ("2025-02-01T09:00:00.000+00:00", "camera 0", 480)
         sid = log.start_session("practice", "camera 0", T0, "UTC", "0.1.0", baseline_id=newer)
         assert log.session(sid).baseline_id == newer
+
+
+@pytest.mark.parametrize(
+    ("region", "value", "kept"),
+    [("mouth", 1.02, True), ("mouth", 4.0, True), ("mouth", 4.01, False), ("brow", 1.01, False)],
+)
+def test_a_baselines_activation_is_read_back_up_to_what_its_region_can_reach(db, region, value, kept):
+    # A region's activation is its blendshapes' weighted sum: the mouth's four reach 4, the
+    # brow's one 1. A mouth held tight at rest read 1.02, was saved, and was then refused.
+    b = a_baseline()
+    activation = {**b.rest.activation, (region, "left"): value}
+    b = replace(b, rest=replace(b.rest, activation=activation))
+    if not kept:
+        with pytest.raises(ValueError, match=f"activation {region}/left"):
+            from_data(b.taken_at, b.source, b.frames, to_data(b))
+        return
+    with Log.open(db) as log:
+        log.save_baseline(b)
+        assert log.latest_baseline().rest.activation[(region, "left")] == value
+
+
+def test_a_baseline_the_log_could_not_read_back_is_not_learnt(monkeypatch):
+    # Noise beyond what the log takes (a drive's SD over 1) is not reached by a real face;
+    # should it be, the calibration says so instead of saving what every session would refuse.
+    lm = project(canonical_478())
+    still = Face(lm, np.zeros(len(BLENDSHAPE_NAMES)), np.eye(4), IMAGE_SIZE, 1)
+    frames = [(i / 30, still, measure(lm, IMAGE_SIZE)) for i in range(180)]
+    assert baseline_from(frames, "still.avi", "").frames == 180
+    monkeypatch.setattr(TensionTracker, "noise_floor", lambda self: {("mouth", "left"): 1.5})
+    with pytest.raises(NoUsableFaceError, match="no relaxed reference could be learnt from it"):
+        baseline_from(frames, "still.avi", "")
 
 
 # -- forgetting --------------------------------------------------------------------------
