@@ -45,6 +45,11 @@ def _check_file(path: Path) -> None:
         raise InputError(f"{path}: permission denied")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty")
+    try:  # OpenCV crashes (a segmentation fault) on a name it cannot encode: an old disk's
+        str(path).encode("utf-8")  # Latin-1 bytes, say, that Python keeps as surrogates
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "replace")
+        raise InputError(f"{shown}: the file's name is not UTF-8 text, which the readers need: rename it") from None
 
 
 def kind_of(path: str | os.PathLike) -> str:

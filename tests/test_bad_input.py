@@ -388,3 +388,22 @@ def test_a_damaged_video_with_no_face_is_still_one_line(capsys, tmp_path):
     rc, _, err = run(capsys, "analyze", cut)
     line = one_error_line(err)
     assert rc == 4 and "no face" in line and "cut short" in line
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows file names are always Unicode")
+@pytest.mark.parametrize(
+    "command", [("analyze", "--json"), ("analyze",), ("check", "--no-window", "--no-log", "--source")]
+)
+def test_a_file_name_that_is_not_utf8_is_one_line_not_a_crash(tmp_path, command):
+    # Latin-1 bytes in a name (an old disk's "café"): OpenCV died of a segmentation fault on it
+    # (exit 139, not a word said).
+    source = FACES["single_face.mp4"] if command[0] == "check" else GOOD_PHOTOS[0]
+    named = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9" + source.suffix.encode()))
+    named.write_bytes(source.read_bytes())
+    p = cli(*command, named)
+    assert p.returncode == InputError.exit_code, (p.returncode, p.stderr)
+    if "--json" in command:
+        (record,) = [json.loads(line) for line in p.stdout.splitlines()]
+        assert "not UTF-8" in record["error"] and p.stderr == ""
+    else:
+        assert "caf\ufffd" in one_error_line(p.stderr) and "rename it" in one_error_line(p.stderr)
