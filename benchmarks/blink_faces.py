@@ -12,7 +12,7 @@ found and none extra; both eyes alike within 0.15; the 70 % lid incomplete (< 0.
 full eye (≥ 0.85); the lag 60 ± 15 ms; the lone eye complete (≥ 0.9) and its partner ≤ 0.15;
 no blink in the quiet clip. The blinks clip again with slow head drift (±2 px, ±1°, as the
 twitch benchmark's): the same goals but the quiet clip's. Then the real blinks of the two
-sample videos (symmetric). About 2 minutes for 14 faces on 2 shared cores.
+sample videos (symmetric). About 2 minutes for 17 faces on 2 shared cores.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from twitchclips import Drift  # noqa: E402
 DEFAULT_FACES = (
     "woods.jpg", "nanjiani.jpg", "middleditch.jpg", "obama.jpg", "miller.jpg", "biden.jpg", "aniston.jpg",
     "astronaut.jpg", "starr.jpg", "takeo.jpg", "mf_centre.jpg", "mf_left.jpg", "mf_right.jpg", "mf_back.jpg",
+    "f1_surprise.jpg", "f15_smile.jpg", "f13_frown.jpg",
 )  # fmt: skip
 SYMMETRIC_TOL = 0.15
 LAG_TOL_MS = 15.0

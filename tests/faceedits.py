@@ -39,6 +39,9 @@ WIDE_SET = (
     "mf_right.jpg",
     "mf_back.jpg",  # smallest face (86 px tall)
     "aniston.jpg",  # head rolled 26°, hair over one brow
+    "f1_surprise.jpg",  # the three below: young East Asian women, large frontal faces, posed
+    "f15_smile.jpg",  # expressions (brows raised and mouth open; a broad smile; a frown with
+    "f13_frown.jpg",  # the lips pressed, the head turned 10°)
 )
 
 CORNER_DROPS_MM = (2.0, 4.0, 6.0)

@@ -1,5 +1,5 @@
-"""Accuracy on the wide face set (tests/faceedits.py's WIDE_SET: 16 faces of 13 people, with
-glasses, beards, darker skin, rolled heads and small images): per-face gains against known
+"""Accuracy on the wide face set (tests/faceedits.py's WIDE_SET: 19 faces of 16 people, with
+glasses, beards, darker skin, rolled heads, posed expressions and small images): per-face gains against known
 warps, and the robustness checks, measured as benchmarks/accuracy_gains.py measures them.
 
 The margins are what the method reaches today, less a little, so that a change that loses
