@@ -85,12 +85,16 @@ def eye_synkinesis_grade(narrowing_pct: float, corner_mm: float) -> int:
     return grade_synkinesis(narrowing_pct - normal, EYE_SYNKINESIS_PCT)
 
 
-def _ratio(ex: tuple[float, float]) -> tuple[float | None, str | None]:
-    strong = max(ex)
-    if strong < MIN_EXCURSION_MM:
+def _ratio(ex: tuple[float, float], by: tuple[float, float] | None = None) -> tuple[float | None, str | None]:
+    """The weaker side's share of the stronger's movement, and which is weaker; None when
+    neither side moved (ex, mm). by: what the sides compare by, when not ex."""
+    if max(ex) < MIN_EXCURSION_MM:
         return None, None
-    ratio = max(min(ex), 0.0) / strong
-    weaker = None if ratio >= SIDES_AGREE else SIDES[int(np.argmin(ex))]
+    by = ex if by is None else by
+    if max(by) <= 0:
+        return None, None
+    ratio = max(min(by), 0.0) / max(by)
+    weaker = None if ratio >= SIDES_AGREE else SIDES[int(np.argmin(by))]
     return float(ratio), weaker
 
 
@@ -160,6 +164,10 @@ def measure_movement(
         closure = Pair(*shares)  # bools: the result is printed as JSON
         meet = LIDS_MEET_CLOSURE if by_pixels else MESH_LIDS_MEET
         lids = (bool(shares[0] >= meet), bool(shares[1] >= meet))
+        # The sides compare by the share of each eye closed, the issue's excursion for the eye,
+        # not by the lids' travel: an eye open wider at rest (a palsied eye that does not fully
+        # close often is) travels further to close less, and by travel would read the stronger
+        ratio, weaker = _ratio(ex, by=(shares[0], shares[1]))
     if movement in MOUTH_MOVEMENTS:
         pct = [100.0 * eye[j] / rest_eye[j] for j in range(2)]
         grades = tuple(eye_synkinesis_grade(pct[j], corner[j] if movement != "pucker" else 0.0) for j in range(2))

@@ -230,6 +230,18 @@ def _with_eye(s: Series, side: int, opening_mm, when) -> Series:
     return Series(s.t, values, s.lip_gap, s.blendshapes)
 
 
+def test_eye_closure_compares_the_share_of_each_eye_closed_not_the_lids_travel():
+    # The left eye rests 40 % narrower and closes as completely as the right: its lid travels
+    # 0.6 as far, and the sides compared by travel read a weaker left (0.6). The issue's
+    # excursion for the eye is the share of the open eye closed: both alike.
+    s = series(movements=("eye_close",))
+    values = s.values.copy()
+    values[:, F["eye"], 0] *= 0.6
+    (m,) = result(Series(s.t, values, s.lip_gap, s.blendshapes)).movements
+    assert m.excursion_mm.left == pytest.approx(0.6 * m.excursion_mm.right, rel=0.1)  # the travel
+    assert m.ratio >= 0.9 and m.weaker is None, m
+
+
 def test_a_clip_that_starts_with_the_eyes_shut_has_no_rest_to_measure_from():
     # the right eye squeezed shut for the first 2.5 s, then a smile to the end: no open-eyed rest
     s = series(movements=("smile_open",), rest_s=2.5, hold_s=10.0)
