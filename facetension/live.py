@@ -45,7 +45,9 @@ LIVE_REFINE_EVERY = 2
 # No toolbar or status bar: a calm, plain picture, which the user may enlarge; the window
 # scales it (keeping its shape), so the loop draws at the camera's size.
 WINDOW_FLAGS = cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL
-WINDOW_MIN_WIDTH = 960  # the window opens at least this wide, for legible text
+WINDOW_MIN_WIDTH = 960  # the window opens at least this wide, for legible text ...
+WINDOW_MAX_HEIGHT = 720  # ... and no taller, for a laptop's screen (a phone's 1080p picture
+# opened 1920 px tall); the user may enlarge it
 # A session that ends (completed or stopped with q) leaves its summary in the window, on
 # the last frame, until a key is pressed, the window is closed, or this long has passed.
 SUMMARY_HOLD_S = 60.0
@@ -206,10 +208,15 @@ def run(
     return Outcome(summary, summary.completed, stop_reason, message, frames, elapsed)
 
 
+def window_size(w: int, h: int) -> tuple[int, int]:
+    """The size a window opens at for a w × h picture (it keeps the picture's shape)."""
+    k = min(max(1.0, WINDOW_MIN_WIDTH / w), WINDOW_MAX_HEIGHT / h)
+    return int(round(w * k)), int(round(h * k))
+
+
 def _open_window(w: int, h: int) -> None:
     cv2.namedWindow(WINDOW, WINDOW_FLAGS)
-    k = max(1.0, WINDOW_MIN_WIDTH / w)
-    cv2.resizeWindow(WINDOW, int(round(w * k)), int(round(h * k)))
+    cv2.resizeWindow(WINDOW, *window_size(w, h))
 
 
 def _visible() -> bool:

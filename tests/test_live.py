@@ -10,7 +10,7 @@ from facetension.calibrate import calibrate
 from facetension.capture import VideoSource
 from facetension.errors import CameraError
 from facetension.landmarks import Landmarker
-from facetension.live import LIVE_REFINE_EVERY, run
+from facetension.live import LIVE_REFINE_EVERY, run, window_size
 from facetension.refine import PixelRefiner
 from facetension.session import PracticeSession, PracticeSettings
 from facetension.tracker import Reading, TensionTracker
@@ -128,3 +128,17 @@ def test_the_live_loop_reads_the_pixels_every_live_refine_every_th_frame(tmp_pat
         outcome = run(src, session, ListRecorder(), window=False)
     assert len(from_pixels) == outcome.frames == len(frames)
     assert from_pixels == [i % LIVE_REFINE_EVERY == 0 for i in range(len(frames))]
+
+
+@pytest.mark.parametrize(
+    ("picture", "window"),
+    [
+        ((640, 360), (960, 540)),  # the demo: enlarged to the legible width
+        ((640, 480), (960, 720)),
+        ((1280, 720), (1280, 720)),
+        ((1920, 1080), (1280, 720)),  # a 1080p camera opened 1920 x 1080, larger than a laptop's screen
+        ((2560, 1920), (960, 720)),  # a phone's upright 1080p clip, shown in a 4:3 picture
+    ],
+)
+def test_the_window_opens_legible_and_within_a_laptops_screen(picture, window):
+    assert window_size(*picture) == window
