@@ -160,8 +160,9 @@ def measure_movement(
     ratio, weaker = _ratio(ex)
     closure = lids = None
     if movement == "eye_close":
-        shares = [max(min(ex[j] / float(rest_eye[j]), 1.0), 0.0) for j in range(2)]  # plain floats and
-        closure = Pair(*shares)  # bools: the result is printed as JSON
+        opening = [float(v) for v in rest_eye[:2]]  # plain floats and bools: the result is printed as JSON
+        shares = [max(min(ex[j] / opening[j], 1.0), 0.0) if opening[j] > 0 else 0.0 for j in range(2)]
+        closure = Pair(*shares)
         meet = LIDS_MEET_CLOSURE if by_pixels else MESH_LIDS_MEET
         lids = (bool(shares[0] >= meet), bool(shares[1] >= meet))
         # The sides compare by the share of each eye closed, the excursion for the eye,
