@@ -51,7 +51,6 @@ END_EXPLAINED = (
     "How far each side moved from rest, the weaker side as a share of the stronger, "
     "and synkinesis (unwanted movement elsewhere) graded 0-3."
 )
-END_REST_AGAIN = REST_AGAIN
 END_HEADER = ("movement", "left mm", "right mm", "weaker side", "synkinesis L/R")
 END_PITCH = 21  # between rows, on a 640-wide picture
 # The table's columns: where each starts, in pixels of a 640-wide picture.
@@ -367,7 +366,7 @@ def movement_row(m: MovementResult) -> tuple[str, ...]:
 def end_lines(result: CheckResult) -> tuple[str, ...]:
     """The sentence above the table: what it holds (or that nothing was found)."""
     if result.rest_problem is not None:
-        return (f"Nothing was measured: {result.rest_problem}.".translate(ASCII), END_REST_AGAIN)
+        return (f"Nothing was measured: {result.rest_problem}.".translate(ASCII), REST_AGAIN)
     if not result.movements:
         return ("No movement of the set was found in what was seen.",)
     return (END_EXPLAINED,)

@@ -21,7 +21,6 @@ from facetension.check_overlay import (
     END_ESTIMATE,
     END_FOOTER,
     END_HEADER,
-    END_REST_AGAIN,
     END_TITLE,
     HOLD_BAR,
     KEY_HINTS,
@@ -34,7 +33,7 @@ from facetension.check_overlay import (
     cue_marks,
 )
 from facetension.check_plan import BY_KEY, HALF_STRENGTH, MOVEMENT_KEYS, RELEASE_CUE, REST_CUE, duration, plan
-from facetension.check_types import CheckResult, MovementResult, Pair, Scores, Synkinesis
+from facetension.check_types import REST_AGAIN, CheckResult, MovementResult, Pair, Scores, Synkinesis
 from facetension.landmarks import Landmarker
 from facetension.sprites import MESSAGE_FONT
 
@@ -362,7 +361,7 @@ def test_every_text_fits_the_picture_without_overlapping(framed, size):
     overlay.end_screen(image, no_rest, "completed")
     boxes_fit(overlay.texts, w, h)
     said = " ".join(t.text for t in overlay.texts)
-    assert "the eyes were closed at the start" in said and END_REST_AGAIN in said
+    assert "the eyes were closed at the start" in said and REST_AGAIN in said
 
 
 def test_a_small_frame_is_enlarged_and_still_fits(framed):
