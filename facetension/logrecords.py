@@ -256,6 +256,9 @@ class SessionSummary:
     massage_s: float | None = None  # time spent massaging (None: no massage)
     blink_events: tuple = ()  # blinks.Blink, in order (the log keeps them as "blink" events)
     blinks: BlinkSummary | None = None  # their rate, completeness per side and lag
+    # The face was too few pixels across in most measured frames (metrics.SMALL_FACE_IRIS_PX):
+    # no twitch was looked for, so "no twitches" would not be true (not kept in the log).
+    small_face: bool = False
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,8 @@ def summary_text(s: SessionSummary, outcome: Outcome) -> str:
             + ", ".join(f"{e.side} {e.region} at {clock(e.t_s, floor=True)}" for e in s.twitch_events)
             + ")"
         )
+    elif s.small_face:  # none was looked for (recap.TWITCHES_UNWATCHED)
+        lines.append("Twitches: not looked for (the face was small in the picture)")
     else:
         lines.append("Twitches: none")
     if s.baseline == "default":

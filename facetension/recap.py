@@ -20,6 +20,12 @@ RELAX_UNMEASURED = (
 )
 # Blinks: said only when one side stands out. Both sides' completeness drops alike when a
 # camera's frames miss the closed moment, so it is the gap between the sides that counts.
+# A face too few pixels across (metrics.SMALL_FACE_IRIS_PX) is not watched for twitches: "no
+# twitches" would claim what was not looked at.
+TWITCHES_UNWATCHED = (
+    "Twitches were not looked for: your face was small in the picture. Sit closer, or use a "
+    "sharper camera, to have them watched."
+)
 BLINK_MIN_N = 5  # fewer blinks say too little about a side
 BLINK_SIDE_GAP = 0.2  # one side's share of incomplete blinks this much above the other's,
 # and its median completeness this much below (a lid closing only four fifths as far): the
@@ -133,6 +139,8 @@ def recap(s: SessionSummary, stopped_after_s: float | None = None) -> list[str]:
             for e in s.twitch_events
         )
         out.append(f"{'One twitch' if n == 1 else f'{n} twitches'}: {where}.")
+    elif s.small_face:
+        out.append(TWITCHES_UNWATCHED)
     elif b is not None:
         out.append("No twitches.")
     if note := blink_note(s):

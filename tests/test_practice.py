@@ -109,6 +109,18 @@ def test_face_lost_is_said_gently_and_measurement_pauses(capsys, tmp_path):
     assert FACE_LOST in out
 
 
+def test_a_face_too_few_pixels_across_is_not_said_to_have_no_twitches(capsys, tmp_path):
+    # At 0.3x (an iris about 4 px across) no twitch is looked for (tracker: small frames are
+    # disturbed), and the summary said "Twitches: none" all the same.
+    rest, fps = rest_frames(12.0)
+    small = [cv2.resize(f, None, fx=0.3, fy=0.3, interpolation=cv2.INTER_AREA) for f in rest]
+    rc, out, _ = practice(capsys, "--source", _clip(tmp_path, "small", small, fps), "--no-baseline")
+    assert "Twitches: not looked for (the face was small in the picture)" in out
+    assert "Twitches: none" not in out
+    rc, out, _ = practice(capsys, "--source", _clip(tmp_path, "whole", rest, fps), "--no-baseline")
+    assert "Twitches: none" in out  # the same face, large enough
+
+
 def test_two_faces_use_the_largest_and_say_so(capsys, tmp_path, faces):
     image = cv2.imread(str(faces["multi_face.jpg"]))
     rc, out, _ = practice(capsys, "--source", _clip(tmp_path, "two", [image] * 60), "--no-baseline")
