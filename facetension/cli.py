@@ -22,7 +22,7 @@ from .errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, FacetensionErr
 from .metrics import REGIONS
 from .outputs import private_file
 from .quiet import native_stderr_to_null
-from .safetext import single_line
+from .safetext import fit_streams, single_line
 from .tension import TENSION_REGIONS
 from .wording import NOT_A_DEVICE, RED_FLAGS, REGION_SHORT, REGION_TITLES, count
 
@@ -366,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    fit_streams()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

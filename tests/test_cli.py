@@ -259,3 +259,38 @@ def test_every_command_has_help(capsys, command):
     description = _commands()[command].description
     assert exc.value.code == 0 and out.startswith(f"usage: facetension {command}")
     assert description and " ".join(description.split()) in " ".join(out.split())  # argparse rewraps it
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_a_terminal_that_is_not_utf8_gets_ascii_stand_ins_not_an_internal_error(tmp_path, faces, encoding):
+    # A Windows console redirected to a file (cp1252), LANG=C on an old system: "−", "→" and
+    # "°" stopped every command with "internal error" (exit 70).
+    import os
+    import shutil
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "XDG_DATA_HOME": str(tmp_path)}
+    analyze = subprocess.run(
+        [sys.executable, "-m", "facetension", "analyze", str(faces["grace_hopper.jpg"])],
+        capture_output=True,
+        timeout=120,
+        env=env,
+    )
+    assert analyze.returncode == 0, analyze.stderr
+    table = analyze.stdout.decode(encoding)  # cp1252 has "°" and "×" of its own, not "−"
+    assert "L-R" in table and "?" not in table
+    log = shutil.copy(Path(__file__).resolve().parents[1] / "samples" / "demo.db", tmp_path / "demo.db")
+    trend = subprocess.run(
+        [sys.executable, "-m", "facetension", "trend", "--db", str(log)], capture_output=True, timeout=120, env=env
+    )
+    assert trend.returncode == 0 and trend.stderr == b"", trend.stderr
+    text = trend.stdout.decode(encoding)
+    assert "asymmetry by week  " in text and "left - right" in text and "?" not in text
+
+
+def test_ascii_stand_ins_keep_the_meaning():
+    from facetension.safetext import STAND_IN_ERRORS, ascii_stand_in
+
+    assert ascii_stand_in("L−R −1.2 → 3° ×2 ≥ 0.5 café ▁█") == "L-R -1.2 -> 3 deg x2 >= 0.5 cafe _#"
+    assert "a\udce9b".encode("utf-8", STAND_IN_ERRORS) == b"a?b"  # a file name's undecodable byte
+    assert "−é".encode("cp1252", STAND_IN_ERRORS) == "-é".encode("cp1252")  # what the encoding has, it keeps
