@@ -15,12 +15,16 @@ from .check_plan import BY_KEY, HALF_STRENGTH
 from .check_types import ESTIMATE as CHECK_ESTIMATE
 from .check_types import REST_AGAIN
 from .cli_common import add_db_option, open_stream
-from .errors import CameraError, InputError, NoUsableFaceError
+from .errors import EXIT_INTERRUPTED, CameraError, InputError, NoUsableFaceError
 
 if TYPE_CHECKING:
     from .check_types import CheckResult, MovementResult
 
-EXIT_INCOMPLETE = {"camera-lost": CameraError.exit_code, "source-failed": InputError.exit_code}
+EXIT_INCOMPLETE = {
+    "camera-lost": CameraError.exit_code,
+    "source-failed": InputError.exit_code,
+    "interrupted": EXIT_INTERRUPTED,  # Ctrl-C, or the system asking the process to end
+}
 ESTIMATE = f"These are {CHECK_ESTIMATE[0].lower()}{CHECK_ESTIMATE[1:]}"
 INTRO = (
     f"The movement check: rest, then six movements, three times each. Move gently, at {HALF_STRENGTH}: "
@@ -116,6 +120,9 @@ def cmd_check(args) -> int:
     with source:
         outcome = run_check(source, window=window, model_path=args.model, realtime=args.realtime, on_step=say)
     result = outcome.result
+    if outcome.stop_reason == "interrupted" and not result.movements:
+        print("facetension: interrupted before any movement was seen: nothing was kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if result.measured == 0:
         raise NoUsableFaceError(f"{name}: no face was found, so nothing could be measured")
     if not result.movements and outcome.stop_reason == "user":

@@ -31,7 +31,7 @@ REALTIME_LATE_S = 0.1
 class CheckOutcome:
     result: CheckResult
     completed: bool  # the whole set was shown (a clip may still hold fewer movements)
-    stop_reason: str  # "completed" | "user" | "source-ended" | "camera-lost" | "source-failed"
+    stop_reason: str  # "completed" | "user" | "source-ended" | "camera-lost" | "source-failed" | "interrupted"
     message: str | None
     frames: int
 
@@ -106,6 +106,8 @@ def run_check(
             stop_reason, message = "camera-lost", str(exc)
         except InputError as exc:
             stop_reason, message = "source-failed", str(exc)
+        except KeyboardInterrupt:  # Ctrl-C, or the CLI's SIGTERM/SIGHUP: what was seen is scored
+            stop_reason, message = "interrupted", "interrupted"
         result = recorder.result()
         if opened and finished and last_image is not None and practice._visible():
             getattr(source, "close", lambda: None)()  # the camera (and its light) is off while the end waits

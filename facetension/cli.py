@@ -10,6 +10,7 @@ import contextlib
 import csv
 import json
 import os
+import signal
 import sys
 import textwrap
 from datetime import datetime, timezone
@@ -393,12 +394,26 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+# Signals that ask the process to end: the system shutting down or logging out (SIGTERM), the
+# terminal closed (SIGHUP). Taken as Ctrl-C is, so a practice or a check under way ends as
+# stopped, with what it measured kept and the camera and window closed, rather than dying
+# mid-frame (the log then recovered the session only at its next opening, as interrupted).
+ENDING_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+def _as_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def run() -> int:
     """The `facetension` command: main() with native libraries' own lines kept off the terminal
     for the whole run. FFmpeg's decoder threads, libpng and MediaPipe write to file descriptor
     2 at any moment, even after the call that set them off has returned; facetension says
     each problem once, in its own words, through sys.stderr."""
     native_stderr_to_null()
+    for name in ENDING_SIGNALS:
+        if hasattr(signal, name):  # Windows has no SIGHUP
+            signal.signal(getattr(signal, name), _as_interrupt)
     return main()
 
 

@@ -76,7 +76,7 @@ class NullRecorder:
 class Outcome:
     summary: SessionSummary
     completed: bool
-    stop_reason: str  # "completed" | "user" | "source-ended" | "camera-lost" | "source-failed"
+    stop_reason: str  # "completed" | "user" | "source-ended" | "camera-lost" | "source-failed" | "interrupted"
     message: str | None  # what went wrong, for the person
     frames: int
     elapsed_s: float = 0.0  # session time of the last frame seen
@@ -184,6 +184,8 @@ def run(
         stop_reason, message = "camera-lost", str(exc)
     except InputError as exc:
         stop_reason, message = "source-failed", str(exc)
+    except KeyboardInterrupt:  # Ctrl-C, or the CLI's SIGTERM/SIGHUP: the session ends as stopped
+        stop_reason, message = "interrupted", "interrupted"
     finally:
         if not session.done:  # the source ended or failed: a massage step under way is kept
             emit(session.stop())

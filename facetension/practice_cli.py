@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import argtypes
 from .cli_common import add_measuring_options, first_run_notice, open_stream
-from .errors import CameraError, InputError
+from .errors import EXIT_INTERRUPTED, CameraError, InputError
 from .metrics import REGIONS
 from .tension import TENSION_REGIONS
 from .wording import REGION_NAMES, clock
@@ -29,6 +29,7 @@ EXIT_INCOMPLETE = {
     "camera-lost": CameraError.exit_code,
     "source-failed": InputError.exit_code,
     "source-ended": InputError.exit_code,
+    "interrupted": EXIT_INTERRUPTED,  # Ctrl-C, or the system asking the process to end
 }
 MAX_CAMERA_INDEX = 8  # `cameras` tries indices 0..7
 EVENING_BREATHS_PER_MIN = 5.0  # the evening wind-down's slower pacer ...
@@ -247,7 +248,7 @@ def cmd_practice(args) -> int:
         if not getattr(args, "demo", False):
             print(f"Saved in your log as session {sid}.", flush=True)
             _habit(log)
-        if not args.no_journal and sys.stdin.isatty():
+        if not args.no_journal and sys.stdin.isatty() and outcome.stop_reason != "interrupted":
             from .logcli import JOURNAL_FIELDS, prompt_journal
 
             print("How is your face now? (Enter skips a question.)")

@@ -239,3 +239,36 @@ def test_json_has_everything_the_issue_lists(capsys, faces):
         assert key in m
     assert set(record["scores"]) >= {"voluntary_movement", "synkinesis", "resting_symmetry", "composite"}
     assert sys.modules.get("facetension") is not None
+
+
+class InterruptedSource(VideoSource):
+    """Real frames from a file, then Ctrl-C (or the CLI's SIGTERM/SIGHUP) between two frames."""
+
+    def frames(self):
+        for frame in super().frames():
+            if frame.t_s >= 6.0:  # after the brow raise (3–5 s), before the eyes close (6.5 s)
+                raise KeyboardInterrupt
+            yield frame
+
+
+def test_an_interrupted_check_scores_and_keeps_what_was_seen(capsys, tmp_path, monkeypatch):
+    # Ctrl-C mid-check lost every movement already done: it went straight to "interrupted".
+    from facetension import check_cli
+    from facetension.checklog import load_checks
+    from facetension.errors import EXIT_INTERRUPTED
+
+    frames, fps, _ = check_clip("single_face")
+    path = write(frames, tmp_path / "check.avi", fps)
+    with InterruptedSource(path) as src:
+        try:
+            outcome = run_check(src, steps=plan(reps=1, rest_s=3.0, hold_s=2.0, between_s=1.5))
+        except KeyboardInterrupt:  # not let through to pytest, which would stop the whole run
+            pytest.fail("the interrupt escaped run_check")
+    assert outcome.stop_reason == "interrupted" and not outcome.completed
+    assert [m.movement for m in outcome.result.movements] == ["brow_raise"]
+    monkeypatch.setattr(check_cli, "open_stream", lambda args, what: (InterruptedSource(path), str(path)))
+    rc, out, err = run(capsys, "check", "--source", path, "--no-window", "--db", tmp_path / "log.db")
+    assert rc == EXIT_INTERRUPTED and one_error_line(err) == "facetension: interrupted; what was seen is kept"
+    assert "Brow raise" in out and "Saved in your log as check 1." in out
+    (kept,) = load_checks(tmp_path / "log.db")
+    assert [m.movement for m in kept.result.movements] == ["brow_raise"]

@@ -202,3 +202,36 @@ def test_a_session_far_from_the_persons_history_suggests_the_clinician(capsys, t
     rc, out, err = practice(capsys, "--source", DEMO, "--db", db, "--no-journal")
     assert rc == 0, err
     assert "well outside your own range of the last four weeks" in out and "check with your clinician" in out
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_session_asked_to_end_keeps_its_summary_and_says_so(tmp_path, signal_name):
+    # Ctrl-C, logging out (SIGTERM) or closing the terminal (SIGHUP) mid-session: the process
+    # died or went straight to "interrupted", and the session stayed open in the log, with no
+    # summary, until the log's next opening marked it interrupted.
+    import signal
+    import subprocess
+    import sys
+
+    db = tmp_path / "log.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "facetension", "practice", "--no-window", "--no-checkin", "--no-journal"]
+        + ["--source", str(DEMO), "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    said = []
+    for line in proc.stdout:  # once the relaxation has begun, the person (or the system) ends it
+        said.append(line)
+        if "Guided relaxation" in line:
+            proc.send_signal(getattr(signal, signal_name))
+            break
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert one_error_line(err) == "facetension: interrupted; the session is kept as incomplete"
+    assert "Session summary: stopped early (interrupted)" in out and "Saved in your log as session 1." in out
+    with Log.open(db, readonly=True) as log:
+        record = log.sessions(limit=1)[0]
+        assert record.status == "stopped" and record.before is not None and record.ended_utc is not None
