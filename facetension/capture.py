@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 import time
@@ -167,6 +168,7 @@ class VideoSource(_Capture):
         return self.declared_frames > 0 and self.frames_read < self.declared_frames * (1 - TRUNCATION_SLACK) - 3
 
 
+MIN_FRAME_STEP_S = 0.001  # a millisecond: the landmarker's time step
 CAMERA_WARMUP_READS = 5  # a camera may fail its very first reads while it starts
 
 
@@ -202,11 +204,16 @@ class CameraSource(_Capture):
 
     def frames(self) -> Iterator[Frame]:
         start = time.monotonic()
+        last = -math.inf
         while self.seconds is None or time.monotonic() - start < self.seconds:
             ok, image = self._cap.read()
             if not ok or image is None:
                 raise CameraError(f"camera {self.index} stopped giving pictures (unplugged?)")
-            yield Frame(self.frames_read, time.monotonic() - start, to_bgr8(image, f"camera {self.index}"))
+            # Every frame a later time than the one before, as the session and the trackers
+            # demand: the clock can read the same twice (Windows' monotonic clock ticks every
+            # 15.6 ms before Python 3.13) when a camera hands over frames it had buffered.
+            last = max(time.monotonic() - start, last + MIN_FRAME_STEP_S)
+            yield Frame(self.frames_read, last, to_bgr8(image, f"camera {self.index}"))
             self.frames_read += 1
 
 

@@ -59,6 +59,45 @@ def test_camera_lost_mid_session_keeps_what_was_recorded(tmp_path):
     ]
 
 
+COARSE_TICK_S = 0.015625  # Windows' monotonic clock before Python 3.13
+
+
+def test_a_camera_on_a_coarse_clock_still_gives_every_frame_a_later_time(tmp_path, monkeypatch):
+    # A camera handing over frames it had buffered, read within one tick of a coarse clock,
+    # gave two frames the same time: the session stopped with "times must increase" (exit 70).
+    import math
+    import time
+    from types import SimpleNamespace
+
+    import cv2
+
+    from facetension import capture
+
+    frames, fps = make_clip((), 4.0)
+    path = write_clip(frames, tmp_path / "rest.avi", fps)
+    coarse = SimpleNamespace(monotonic=lambda: math.floor(time.monotonic() / COARSE_TICK_S) * COARSE_TICK_S)
+    monkeypatch.setattr(capture, "time", coarse)
+    cam = object.__new__(capture.CameraSource)  # a camera's reading and timing, fed from a file
+    cam.index, cam.seconds, cam.fps, cam.declared_frames, cam.frames_read, cam.truncated = 0, None, fps, 0, 0, False
+    cam._cap = cv2.VideoCapture(str(path))
+    times = []
+
+    def noting(source):
+        for frame in source:
+            times.append(frame.t_s)
+            yield frame
+
+    original = cam.frames
+    monkeypatch.setattr(cam, "frames", lambda: noting(original()))
+    session = PracticeSession(PracticeSettings(relax_s=60, before_s=2, after_s=2), learn=False)
+    with cam:
+        outcome = run(cam, session, ListRecorder(), window=False)
+    # the file's end; the frame measured on the worker when the camera fails is not handed on
+    assert outcome.stop_reason == "camera-lost" and outcome.frames >= len(frames) - 1
+    assert len(times) == len(frames) and all(b > a for a, b in zip(times, times[1:]))
+    assert len(set(coarse.monotonic() for _ in range(3))) == 1  # the clock is coarse indeed
+
+
 def test_every_second_and_event_reaches_the_recorder(tmp_path):
     frames, fps = make_clip((), 12.0)
     path = write_clip(frames, tmp_path / "rest.avi", fps)
