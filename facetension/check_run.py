@@ -66,22 +66,38 @@ class PointFollower:
         self.errors: list[np.ndarray] = []  # each point's patch error over the first frames
         self.depths: list[np.ndarray] = []  # every landmark's depth over the first frames
         self.depth: np.ndarray | None = None  # ... their mean
+        self.eye_width = 0.0  # at the reference frame
+        self.last: dict[bool, tuple[np.ndarray, float]] = {}  # per pass: the last offset and eye width
 
-    def __call__(self, gray: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    def __call__(self, gray: np.ndarray, landmarks: np.ndarray, mirrored_pass: bool = False) -> np.ndarray:
         """The landmarks with the tracked points' x, y from the pixels where they could be, and
         every point's depth from the first frames."""
         if len(self.depths) < DEPTH_FRAMES:  # one frame's depth is one pass's, biased its way
             self.depths.append(landmarks[:, 2])
             self.depth = np.mean(self.depths, axis=0)
         mesh = landmarks[_TRACKED, :2].astype(np.float32)
+        eye = math.dist(*landmarks[[fm.RIGHT_OUTER_CANTHUS, fm.RIGHT_INNER_CANTHUS], :2].tolist())
         if self.ref_gray is None:
-            corners = landmarks[[fm.RIGHT_OUTER_CANTHUS, fm.RIGHT_INNER_CANTHUS], :2].tolist()
-            eye = math.dist(*corners)
-            side = int(np.clip(WINDOW_PER_EYE_WIDTH * eye, *WINDOW_PX)) | 1
-            self.window, self.eye_width = (side, side), eye
-            self.ref_gray, self.ref_points = gray, mesh
+            self._reference(gray, mesh, eye)
             self.offset = np.zeros_like(mesh)
             return self._at_rest_depth(landmarks)
+        if gray.shape != self.ref_gray.shape:
+            # The camera changed its resolution: this frame becomes the reference, with the
+            # points where they were last followed in this pass (the two passes' meshes differ
+            # by their own biases, which the offsets hold), in the face's new size. (Started
+            # anew from the mesh's places, every point moved by the pull the pixels had
+            # corrected, mid-rest, and the check found one movement of six.)
+            offset, last_eye = self.last.get(mirrored_pass, (self.offset, eye))
+            ratio = eye / max(last_eye, 1e-6)
+            self.offset = offset * np.float32(ratio)
+            self.depth = self.depth * ratio
+            self.depths = [d * ratio for d in self.depths]
+            self.errors = []  # a patch's error at another scale is another error
+            self.last = {}
+            self._reference(gray, mesh + self.offset, eye)
+            out = self._at_rest_depth(landmarks)
+            out[_TRACKED, :2] = self.ref_points
+            return out
         found, ok, patch_error = cv2.calcOpticalFlowPyrLK(
             self.ref_gray, gray, self.ref_points, mesh.copy(), winSize=self.window, maxLevel=PYRAMID_LEVELS,
             criteria=LK_CRITERIA, flags=cv2.OPTFLOW_USE_INITIAL_FLOW,
@@ -100,9 +116,15 @@ class PointFollower:
         limit = np.maximum(MIN_ERROR_LIMIT, ERROR_FACTOR * np.median(self.errors, axis=0))
         good &= patch_error <= limit
         self.offset[good] = found[good] - mesh[good]
+        self.last[mirrored_pass] = (self.offset.copy(), eye)
         out = self._at_rest_depth(landmarks)
         out[_TRACKED, :2] = mesh + self.offset
         return out
+
+    def _reference(self, gray: np.ndarray, points: np.ndarray, eye: float) -> None:
+        side = int(np.clip(WINDOW_PER_EYE_WIDTH * eye, *WINDOW_PX)) | 1
+        self.window, self.eye_width = (side, side), eye
+        self.ref_gray, self.ref_points = gray, points
 
     def _at_rest_depth(self, landmarks: np.ndarray) -> np.ndarray:
         out = landmarks.copy()
@@ -126,7 +148,7 @@ class CheckRecorder:
             return None
         landmarks = face.landmarks
         if self.follower is not None:
-            landmarks = self.follower(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), landmarks)
+            landmarks = self.follower(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), landmarks, face.mirrored_pass)
         lids = sample_lids(image, face.landmarks, face.mirrored_pass)
         frame = move_frame(t_s, landmarks, face.image_size, face.blendshapes, lids, face.landmarks)
         if frame is not None:

@@ -219,6 +219,8 @@ class SkinFollower:
         side = ref["side"]
         origin = self._origin(landmarks[:, :2].mean(axis=0), side, w, h)
         gray = self._crop(image, origin, side)
+        if gray.shape != ref["gray"].shape:  # the picture became smaller than the crop (a camera
+            return None  # changed its resolution): a new reference, at the new size
         z = ref["z"]
         guess_z = a0 * z + b0
         guess = (np.stack([guess_z.real, guess_z.imag], axis=1) - origin).astype(np.float32)

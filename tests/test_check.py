@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 
+import cv2
 import numpy as np
 import pytest
 
@@ -272,3 +273,34 @@ def test_an_interrupted_check_scores_and_keeps_what_was_seen(capsys, tmp_path, m
     assert "Brow raise" in out and "Saved in your log as check 1." in out
     (kept,) = load_checks(tmp_path / "log.db")
     assert [m.movement for m in kept.result.movements] == ["brow_raise"]
+
+
+RESIZED_RATIO_TOLERANCE = 0.1  # the weaker side's share, against the same clip at one size
+
+
+class ResizedCamera(VideoSource):
+    """Real frames from a file, then at another resolution: a camera that renegotiated."""
+
+    def frames(self):
+        for frame in super().frames():
+            if frame.t_s >= 5.5:  # after the brow raise (3–5 s), before the eyes close
+                frame = type(frame)(frame.index, frame.t_s, cv2.resize(frame.image, None, fx=0.75, fy=0.75))
+            yield frame
+
+
+def test_a_camera_changing_its_resolution_mid_check_is_followed_on(tmp_path):
+    # The anchor follower matched the new frames against a reference of another size, and
+    # OpenCV's assertion stopped the check (exit 70). Now the new size's first frame is the
+    # reference, with the points where this pass last followed them. (A change during the
+    # rest still costs most movements: the mesh itself reads the eyes 0.3 mm apart at the
+    # two sizes, and the rest is no longer still.)
+    frames, fps, _ = check_clip("single_face")
+    path = write(frames, tmp_path / "check.avi", fps)
+    steps = plan(reps=1, rest_s=3.0, hold_s=2.0, between_s=1.5)
+    with ResizedCamera(path) as cam:
+        outcome = run_check(cam, steps=steps)
+    with VideoSource(path) as same:
+        unchanged = {m.movement: m.ratio for m in run_check(same, steps=steps).result.movements}
+    assert outcome.stop_reason == "completed" and outcome.result.missing == ()
+    for m in outcome.result.movements:  # read as at one size throughout
+        assert abs(m.ratio - unchanged[m.movement]) <= RESIZED_RATIO_TOLERANCE, (m.movement, m.ratio)

@@ -98,6 +98,29 @@ def test_a_camera_on_a_coarse_clock_still_gives_every_frame_a_later_time(tmp_pat
     assert len(set(coarse.monotonic() for _ in range(3))) == 1  # the clock is coarse indeed
 
 
+class CroppingCamera(VideoSource):
+    """Real frames from a file, then 60 rows fewer: a camera that changed its resolution."""
+
+    def frames(self):
+        for frame in super().frames():
+            if frame.index >= 30:
+                frame = type(frame)(frame.index, frame.t_s, frame.image[30:-30].copy())
+            yield frame
+
+
+def test_a_camera_changing_its_resolution_mid_session_is_followed(tmp_path):
+    # The skin follower's crop no longer fit the smaller picture, and Lucas-Kanade stopped the
+    # session with an OpenCV assertion (exit 70).
+    frames, fps = make_clip((), 4.0)
+    path = write_clip(frames, tmp_path / "rest.avi", fps)
+    rec = ListRecorder()
+    session = PracticeSession(PracticeSettings(relax_s=60, before_s=1, after_s=1), learn=False)
+    with CroppingCamera(path) as cam:
+        outcome = run(cam, session, rec, window=False)
+    assert outcome.stop_reason == "source-ended" and outcome.frames == len(frames)
+    assert rec.seconds[-1].quality > 0.5  # still measured at the new size
+
+
 def test_every_second_and_event_reaches_the_recorder(tmp_path):
     frames, fps = make_clip((), 12.0)
     path = write_clip(frames, tmp_path / "rest.avi", fps)
