@@ -15,7 +15,7 @@ from .check_plan import BY_KEY, HALF_STRENGTH
 from .check_types import ESTIMATE as CHECK_ESTIMATE
 from .check_types import REST_AGAIN
 from .cli_common import add_db_option, open_stream
-from .errors import EXIT_INTERRUPTED, CameraError, InputError, NoUsableFaceError
+from .errors import EXIT_INTERRUPTED, CameraError, InputError, NoUsableFaceError, StorageError
 
 if TYPE_CHECKING:
     from .check_types import CheckResult, MovementResult
@@ -132,7 +132,12 @@ def cmd_check(args) -> int:
         raise NoUsableFaceError(f"{name}: {result.rest_problem}, so nothing could be measured from it. {REST_AGAIN}")
     if not result.movements:
         raise NoUsableFaceError(f"{name}: none of the check's movements was found (was the face at rest throughout?)")
-    check_id = None if args.no_log else _save(args, result, name, started, model_sha)
+    check_id, failure = None, None
+    if not args.no_log:
+        try:
+            check_id = _save(args, result, name, started, model_sha)
+        except StorageError as exc:  # a full or failing disk: the person still sees the result
+            failure = exc
     if args.json:
         out = result.to_json()
         out["source"] = name
@@ -143,6 +148,8 @@ def cmd_check(args) -> int:
         print(result_text(result), flush=True)
         if check_id is not None:
             print(f"Saved in your log as check {check_id}.", flush=True)
+    if failure is not None:
+        raise failure
     if outcome.stop_reason in EXIT_INCOMPLETE:
         print(f"facetension: {outcome.message}; what was seen is kept", file=sys.stderr)
         return EXIT_INCOMPLETE[outcome.stop_reason]

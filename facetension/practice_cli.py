@@ -219,10 +219,11 @@ def cmd_practice(args) -> int:
             _save_checkin(log, sid, answers, args.evening)
             checked_in = answers.answered
 
+        recorder = LogRecorder(log, sid, session)
         outcome = run(
             source,
             session,
-            LogRecorder(log, sid, session),
+            recorder,
             window=window,
             model_path=args.model,
             realtime=args.realtime,
@@ -230,6 +231,9 @@ def cmd_practice(args) -> int:
             checkin=checkin,
             on_checkin=saved,
         )
+        if recorder.failure is not None:  # the log stopped accepting the session part-way
+            print(summary_text(outcome.summary, outcome), flush=True)
+            raise recorder.failure
         log.finish_session(sid, datetime.now(timezone.utc), outcome.completed, outcome.summary)
         if session.new_baseline is not None:
             if isinstance(source, CameraSource):

@@ -304,3 +304,16 @@ def test_a_camera_changing_its_resolution_mid_check_is_followed_on(tmp_path):
     assert outcome.stop_reason == "completed" and outcome.result.missing == ()
     for m in outcome.result.movements:  # read as at one size throughout
         assert abs(m.ratio - unchanged[m.movement]) <= RESIZED_RATIO_TOLERANCE, (m.movement, m.ratio)
+
+
+def test_a_check_the_log_cannot_take_is_still_shown(capsys, tmp_path, faces):
+    # A log that cannot be written (here its folder is a file; a full disk likewise) hid the
+    # check's result behind the error.
+    from facetension.errors import StorageError
+
+    (tmp_path / "folder").write_text("a file where the log's folder should be")
+    rc, out, err = run(
+        capsys, "check", "--source", faces["single_face.mp4"], "--no-window", "--db", tmp_path / "folder" / "log.db"
+    )
+    assert rc == StorageError.exit_code and "cannot open the log" in one_error_line(err)
+    assert "Open smile" in out and "Saved in your log" not in out

@@ -235,3 +235,29 @@ def test_a_session_asked_to_end_keeps_its_summary_and_says_so(tmp_path, signal_n
     with Log.open(db, readonly=True) as log:
         record = log.sessions(limit=1)[0]
         assert record.status == "stopped" and record.before is not None and record.ended_utc is not None
+
+
+def test_a_log_that_fills_up_mid_session_lets_the_session_finish_and_says_so(capsys, tmp_path, monkeypatch):
+    # The log stopped accepting rows (a full disk) and the practice stopped at once, with no
+    # summary. Now the person is guided to the end and shown it; what was saved stays.
+    import os
+
+    from facetension import storage
+    from facetension.errors import StorageError
+
+    db = tmp_path / "log.db"
+    Log.open(db).close()
+    pages = os.path.getsize(db) // 4096  # not a page to spare: SQLite's own "database or disk is full"
+    unlimited = storage.Log.open.__func__
+
+    def limited(cls, path=None, *, readonly=False, **kw):
+        return unlimited(cls, path, readonly=readonly, **kw, **({} if readonly else {"max_pages": pages}))
+
+    monkeypatch.setattr(storage.Log, "open", classmethod(limited))
+    rc, out, err = practice(capsys, "--source", DEMO, "--db", db, "--no-checkin", "--no-journal")
+    assert rc == StorageError.exit_code and "disk is full" in one_error_line(err)
+    assert "Session summary: completed" in out and "Saved in your log" not in out
+    monkeypatch.undo()
+    with Log.open(db, readonly=True) as log:
+        record = log.sessions(limit=1)[0]
+        assert record.status == "interrupted" and record.samples > 0 and record.before is not None
