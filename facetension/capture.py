@@ -25,6 +25,7 @@ IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", "
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
 MAX_SIDE_PX = 1920  # larger photos are scaled down: the mesh gains nothing and memory does
 DEFAULT_FPS = 30.0  # for files that do not say
+MAX_FRAME_STEP_S = 1.0  # a longer step between two frames' time stamps is a broken stamp
 TRUNCATION_SLACK = 0.05  # containers often over-count their frames by a few
 # A measurable face needs the mesh's ~100 px; well below this no detector finds one, and
 # OpenCV's own calls assert on empty sizes (a 1×1 image, or 20000×1 scaled to 1920×0).
@@ -153,6 +154,7 @@ class VideoSource(_Capture):
         self.frames_read = 0
 
     def frames(self) -> Iterator[Frame]:
+        base, last = None, -math.inf
         while True:
             with native_stderr_silenced():  # "[h264 @ …] error while decoding": `truncated` says it
                 ok, image = self._cap.read()
@@ -160,7 +162,22 @@ class VideoSource(_Capture):
                 return
             i = self.frames_read
             self.frames_read += 1
-            yield Frame(i, i / self.fps, to_bgr8(image, f"{self.path}, frame {i}"))
+            # Each frame at its own time stamp: a phone records at a variable rate (fewer frames
+            # in a dim room), and frame / average rate put a real clip's frames up to 0.36 s
+            # off their time (tests/data/faces/face_noface.mov), so twitch rates, blink
+            # durations and onsets with them. A stamp missing, going back or jumping further
+            # than MAX_FRAME_STEP_S is taken as a frame at the nominal rate instead.
+            pos = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            if base is None:
+                base = pos if math.isfinite(pos) else 0.0
+                t = 0.0
+            else:
+                t = pos - base
+                if not (math.isfinite(t) and 0.0 < t - last <= MAX_FRAME_STEP_S):
+                    t = last + 1.0 / self.fps
+                    base = pos - t if math.isfinite(pos) else base  # the next stamps follow on
+            last = t
+            yield Frame(i, t, to_bgr8(image, f"{self.path}, frame {i}"))
 
     @property
     def truncated(self) -> bool:

@@ -100,3 +100,50 @@ def test_the_timeline_keeps_no_raw_pixel_readings_once_they_are_read(faces):
     measured = [row.measure for row in a.timeline if row.measure is not None]
     assert measured and all(m.lids is None and m.skin is None for m in measured)
     assert len(a.blinks) == 1  # the blink detector read them first
+
+
+def _stamps(path):
+    cap = cv2.VideoCapture(str(path))
+    stamps = []
+    while cap.read()[0]:
+        stamps.append(cap.get(cv2.CAP_PROP_POS_MSEC) / 1000)
+    cap.release()
+    return stamps
+
+
+def test_a_variable_rate_phone_clip_is_timed_by_its_own_stamps(faces):
+    # A phone records fewer frames when the light drops: face_noface.mov's frames are 14 to
+    # 42 ms apart. Timed as frame / average rate, they sat up to 0.36 s off their own time.
+    from facetension.capture import VideoSource
+
+    stamps = _stamps(faces["face_noface.mov"])
+    with VideoSource(faces["face_noface.mov"]) as video:
+        times = [f.t_s for f in video.frames()]
+        fps = video.fps
+    assert len(times) == len(stamps) and max(abs(t - (s - stamps[0])) for t, s in zip(times, stamps)) < 1e-9
+    assert max(abs(t - i / fps) for i, t in enumerate(times)) > 0.3  # what the average rate gave
+
+
+class _Unstamped:
+    """A real capture whose stream carries no time stamps (they all read 0)."""
+
+    def __init__(self, cap):
+        self.cap = cap
+
+    def read(self):
+        return self.cap.read()
+
+    def get(self, prop):
+        return 0.0 if prop == cv2.CAP_PROP_POS_MSEC else self.cap.get(prop)
+
+    def release(self):
+        self.cap.release()
+
+
+def test_frames_without_time_stamps_are_timed_at_the_nominal_rate(faces):
+    from facetension.capture import VideoSource
+
+    with VideoSource(faces["single_face.mp4"]) as video:
+        video._cap = _Unstamped(video._cap)
+        times = [f.t_s for f in video.frames()]
+        assert times == pytest.approx([i / video.fps for i in range(72)], abs=1e-9)
