@@ -27,7 +27,7 @@ from .occlusion import CoverDetector
 from .refine import PIXEL_REFINED, PixelRefiner, Split
 from .skin import SkinFollower
 from .tension import SIDES, TENSION_REGIONS
-from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
+from .tracker import MIN_TWITCH_FPS, Reading, TensionSample, TensionTracker, TwitchEvent
 
 if TYPE_CHECKING:
     from .baselines import Baseline
@@ -82,6 +82,7 @@ class Analysis:
     blinks: tuple[Blink, ...] = ()  # each eye's closure, lag and duration (blinks.py)
     blink_summary: BlinkSummary | None = None  # None for a photo, or eyes never watched
     small_face: bool = False  # too few pixels for detail in most frames (metrics.SMALL_FACE_IRIS_PX)
+    slow_frames: bool = False  # too few frames a second for twitches (tracker.MIN_TWITCH_FPS)
 
     @property
     def midline_deviation_mm(self) -> float | None:
@@ -146,6 +147,7 @@ class Analysis:
             "error": self.error,
             "warnings": list(self.warnings),
             "small_face": self.small_face,
+            "slow_frames": self.slow_frames,
         }
 
 
@@ -497,6 +499,13 @@ def analyze_video(
             str(path), "video", timeline, mirrored, faces_seen, video.frames_read, tracker, tuple(events)
         )
         result = replace(result, blinks=tuple(blinks.blinks), blink_summary=blinks.summary())
+        if 2 * tracker.frames_slow > tracker.frames_read:
+            rate = 1.0 / float(np.median(np.diff([row.t_s for row in timeline])))
+            note = (
+                f"the video has about {rate:.0f} frames a second: twitches were not looked for "
+                f"(they need {MIN_TWITCH_FPS:.0f} or more)"
+            )
+            result = replace(result, slow_frames=True, warnings=(*result.warnings, note))
         if video.truncated:  # what could be read is measured; the person is told the rest is missing
             note = (
                 f"the video is damaged or cut short: {video.frames_read} of its {video.declared_frames} "

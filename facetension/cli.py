@@ -113,6 +113,8 @@ def _table(a: Analysis) -> str:
                 lines.append(f"    at {e.t_s:5.1f} s: {e.side} {e.region}, {e.duration_s:.1f} s{rate}, {size}")
         elif a.small_face:
             lines.append("  twitches: not looked for (the face is small in the picture)")
+        elif a.slow_frames:
+            lines.append("  twitches: not looked for (too few frames a second)")
         elif a.regions:
             lines.append("  twitches: none")
     if (b := a.blink_summary) is not None:

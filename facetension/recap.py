@@ -26,6 +26,10 @@ TWITCHES_UNWATCHED = (
     "Twitches were not looked for: your face was small in the picture. Sit closer, or use a "
     "sharper camera, to have them watched."
 )
+TWITCHES_UNWATCHED_SLOW = (
+    "Twitches were not looked for: the camera gave too few pictures a second. More light on "
+    "your face helps a webcam keep its pace."
+)
 BLINK_MIN_N = 5  # fewer blinks say too little about a side
 BLINK_SIDE_GAP = 0.2  # one side's share of incomplete blinks this much above the other's,
 # and its median completeness this much below (a lid closing only four fifths as far): the
@@ -141,6 +145,8 @@ def recap(s: SessionSummary, stopped_after_s: float | None = None) -> list[str]:
         out.append(f"{'One twitch' if n == 1 else f'{n} twitches'}: {where}.")
     elif s.small_face:
         out.append(TWITCHES_UNWATCHED)
+    elif s.slow_frames:
+        out.append(TWITCHES_UNWATCHED_SLOW)
     elif b is not None:
         out.append("No twitches.")
     if note := blink_note(s):

@@ -494,4 +494,5 @@ class PracticeSession:
             blink_events=tuple(self.blinks.blinks),
             blinks=self.blinks.summary(),
             small_face=self._watched[1] > self._watched[0] / 2,
+            slow_frames=2 * self.tracker.frames_slow > self.tracker.frames_read,
         )

@@ -123,6 +123,11 @@ MIN_CYCLES = 2.0
 SECOND_REGION_SHARE = 0.5  # see TensionTracker._release
 LIDS_PER_EYE = sum(region == "eye" for region in SKIN_PLACES.values())  # followed on each eye
 POSES_KEPT = 16  # the head's last poses: half a second at 30 fps
+# Under this many frames a second no twitch is looked for: a 6 Hz burst needs twice its
+# rate, and a 0.1 s jerk two frames. At 10 and 5 frames a second the practice demo (no
+# twitch; a held eye narrowing eases at 30 s) read 6 and 7 lid "twitches"; at 15, none.
+MIN_TWITCH_FPS = 12.0
+RATE_FRAMES = 15  # the frame rate is the median of this many last intervals
 # The level and spread of white noise of SD σ over ~6 frames vary by ~0.4 σ and ~0.3 σ:
 # their SDs are not trusted below this share of the noise floor.
 ENERGY_SD_PER_FLOOR = 0.3
@@ -261,6 +266,11 @@ class TensionTracker:
         self._last_t: float | None = None
         self._last_disturbed = -math.inf  # last blink or head movement
         self._pending: list[tuple[TwitchEvent, float]] = []  # ended bursts, with their peak in noise SDs
+        self._intervals: deque = deque(maxlen=RATE_FRAMES)  # between frames with a face
+        self._prev_face = False
+        self.slow = False  # the frames came too slowly for twitches (MIN_TWITCH_FPS)
+        self.frames_slow = 0  # frames with a face read so ...
+        self.frames_read = 0  # ... of all with a face
 
     @classmethod
     def for_baseline(cls, baseline) -> TensionTracker:
@@ -284,6 +294,7 @@ class TensionTracker:
             reading = None  # turned away or partly out of the picture: blendshapes unreliable
         if reading is None:  # no face: measurement pauses, open bursts are abandoned
             self._prev = None
+            self._prev_face = False
             self._poses.clear()
             for c in (*self._channels.values(), *self._skin.values()):
                 c.burst = None
@@ -312,7 +323,13 @@ class TensionTracker:
         # A face too few pixels across (metrics.SMALL_FACE_IRIS_PX) has no twitch to tell from
         # its noise: it disturbs, as a blink does, so no burst there becomes an event.
         small = reading.measure is not None and reading.measure.small
-        if blink or moving or small or (skin is not None and _lid_closing(skin, s.skin_max_twitch_mm)):
+        if self._last_t is not None and self._prev_face:
+            self._intervals.append(t_s - self._last_t)
+        self.slow = len(self._intervals) >= 3 and float(np.median(self._intervals)) > 1.0 / MIN_TWITCH_FPS
+        self.frames_read += 1
+        self.frames_slow += self.slow
+        self._prev_face = True
+        if blink or moving or small or self.slow or (skin is not None and _lid_closing(skin, s.skin_max_twitch_mm)):
             self._last_disturbed = t_s
 
         dt = 0.0 if self._last_t is None else t_s - self._last_t

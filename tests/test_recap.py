@@ -4,7 +4,7 @@ relaxed, twitches, a close that does not overclaim; a stop says when, and no tab
 from facetension.live import Outcome
 from facetension.logrecords import Measures, SessionSummary
 from facetension.practice_cli import summary_text
-from facetension.recap import CLOSE, RELAX_UNMEASURED, TWITCHES_UNWATCHED, recap
+from facetension.recap import CLOSE, RELAX_UNMEASURED, TWITCHES_UNWATCHED, TWITCHES_UNWATCHED_SLOW, recap
 from facetension.tracker import TwitchEvent
 
 BEFORE = Measures(
@@ -62,6 +62,8 @@ def test_no_change_is_said_as_it_is():
 def test_a_face_too_small_to_watch_for_twitches_is_not_told_it_had_none():
     said = recap(SessionSummary(BEFORE, BEFORE, 0, 0.0, 300.0, True, "personal", small_face=True))
     assert TWITCHES_UNWATCHED in said and "No twitches." not in said
+    said = recap(SessionSummary(BEFORE, BEFORE, 0, 0.0, 300.0, True, "personal", slow_frames=True))
+    assert TWITCHES_UNWATCHED_SLOW in said and "No twitches." not in said
 
 
 def test_a_stop_says_when_and_what_was_measured_without_a_table():

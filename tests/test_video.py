@@ -147,3 +147,16 @@ def test_frames_without_time_stamps_are_timed_at_the_nominal_rate(faces):
         video._cap = _Unstamped(video._cap)
         times = [f.t_s for f in video.frames()]
         assert times == pytest.approx([i / video.fps for i in range(72)], abs=1e-9)
+
+
+@pytest.mark.parametrize(("step", "slow"), [(3, True), (2, False)])  # 10 and 15 frames a second
+def test_too_few_frames_a_second_for_twitches_is_said_and_shows_none(tmp_path, step, slow):
+    # At 10 (and 5) frames a second the demo, which has no twitch, read 6 (and 7) lid
+    # "twitches" as its held eye narrowing eased, and nothing was said of the frame rate.
+    frames, fps = _frames(DEMO)
+    a = analyze(_write(tmp_path / "sparse.avi", frames[::step], fps / step))
+    assert a.error is None and a.events == () and a.slow_frames is slow
+    if slow:
+        (note,) = a.warnings
+        assert note.startswith("the video has about 10 frames a second: twitches were not looked for")
+        assert "twitches: not looked for (too few frames a second)" in _table(a)
