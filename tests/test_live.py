@@ -42,13 +42,20 @@ class UnpluggedCamera(VideoSource):
             yield frame
 
 
-def test_camera_lost_mid_session_keeps_what_was_recorded(tmp_path):
-    frames, fps = make_clip((), 12.0)
+def _rest_session(tmp_path, camera, seconds: float, phase_s: float):
+    """A real resting clip of `seconds` read through `camera` (a VideoSource class) by a
+    practice without a baseline: (outcome, recorder, frames)."""
+    frames, fps = make_clip((), seconds)
     path = write_clip(frames, tmp_path / "rest.avi", fps)
     rec = ListRecorder()
-    session = PracticeSession(PracticeSettings(relax_s=60, before_s=2, after_s=2), learn=False)
-    with UnpluggedCamera(path) as cam:
+    session = PracticeSession(PracticeSettings(relax_s=60, before_s=phase_s, after_s=phase_s), learn=False)
+    with camera(path) as cam:
         outcome = run(cam, session, rec, window=False)
+    return outcome, rec, frames
+
+
+def test_camera_lost_mid_session_keeps_what_was_recorded(tmp_path):
+    outcome, rec, _ = _rest_session(tmp_path, UnpluggedCamera, 12.0, 2)
     assert outcome.stop_reason == "camera-lost" and "unplugged" in outcome.message
     assert not outcome.completed
     # Everything up to the unplug reached the recorder: ~4 s of measured seconds after the check.
@@ -111,12 +118,7 @@ class CroppingCamera(VideoSource):
 def test_a_camera_changing_its_resolution_mid_session_is_followed(tmp_path):
     # The skin follower's crop no longer fit the smaller picture, and Lucas-Kanade stopped the
     # session with an OpenCV assertion (exit 70).
-    frames, fps = make_clip((), 4.0)
-    path = write_clip(frames, tmp_path / "rest.avi", fps)
-    rec = ListRecorder()
-    session = PracticeSession(PracticeSettings(relax_s=60, before_s=1, after_s=1), learn=False)
-    with CroppingCamera(path) as cam:
-        outcome = run(cam, session, rec, window=False)
+    outcome, rec, frames = _rest_session(tmp_path, CroppingCamera, 4.0, 1)
     assert outcome.stop_reason == "source-ended" and outcome.frames == len(frames)
     assert rec.seconds[-1].quality > 0.5  # still measured at the new size
 
