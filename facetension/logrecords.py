@@ -259,7 +259,7 @@ class SessionSummary:
     # The face was too few pixels across in most measured frames (metrics.SMALL_FACE_IRIS_PX):
     # no twitch was looked for, so "no twitches" would not be true (not kept in the log).
     small_face: bool = False
-    slow_frames: bool = False  # ... or the camera gave too few frames a second (tracker.MIN_TWITCH_FPS)
+    slow_frames: bool = False  # ... or too few frames a second came through (tracker.MIN_TWITCH_FPS)
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def summary_text(s: SessionSummary, outcome: Outcome) -> str:
     elif s.small_face:  # none was looked for (recap.TWITCHES_UNWATCHED)
         lines.append("Twitches: not looked for (the face was small in the picture)")
     elif s.slow_frames:
-        lines.append("Twitches: not looked for (the camera gave too few frames a second)")
+        lines.append("Twitches: not looked for (too few frames a second)")
     else:
         lines.append("Twitches: none")
     if s.baseline == "default":

@@ -27,8 +27,8 @@ TWITCHES_UNWATCHED = (
     "sharper camera, to have them watched."
 )
 TWITCHES_UNWATCHED_SLOW = (
-    "Twitches were not looked for: the camera gave too few pictures a second. More light on "
-    "your face helps a webcam keep its pace."
+    "Twitches were not looked for: too few pictures a second came through (a webcam slows down "
+    "in dim light, and a busy computer takes fewer). More light on your face helps."
 )
 BLINK_MIN_N = 5  # fewer blinks say too little about a side
 BLINK_SIDE_GAP = 0.2  # one side's share of incomplete blinks this much above the other's,
