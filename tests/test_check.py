@@ -245,11 +245,17 @@ def test_json_has_everything_the_issue_lists(capsys, faces):
 class InterruptedSource(VideoSource):
     """Real frames from a file, then Ctrl-C (or the CLI's SIGTERM/SIGHUP) between two frames."""
 
+    at_s = 6.0  # after the brow raise (3–5 s), before the eyes close (6.5 s)
+
     def frames(self):
         for frame in super().frames():
-            if frame.t_s >= 6.0:  # after the brow raise (3–5 s), before the eyes close (6.5 s)
+            if frame.t_s >= self.at_s:
                 raise KeyboardInterrupt
             yield frame
+
+
+class InterruptedAtRest(InterruptedSource):
+    at_s = 1.0
 
 
 def test_an_interrupted_check_scores_and_keeps_what_was_seen(capsys, tmp_path, monkeypatch):
@@ -273,6 +279,11 @@ def test_an_interrupted_check_scores_and_keeps_what_was_seen(capsys, tmp_path, m
     assert "Brow raise" in out and "Saved in your log as check 1." in out
     (kept,) = load_checks(tmp_path / "log.db")
     assert [m.movement for m in kept.result.movements] == ["brow_raise"]
+    monkeypatch.setattr(check_cli, "open_stream", lambda args, what: (InterruptedAtRest(path), str(path)))
+    rc, out, err = run(capsys, "check", "--source", path, "--no-window", "--db", tmp_path / "log.db")
+    assert rc == EXIT_INTERRUPTED
+    assert one_error_line(err) == "facetension: interrupted before any movement was seen: nothing was kept"
+    assert len(load_checks(tmp_path / "log.db")) == 1
 
 
 RESIZED_RATIO_TOLERANCE = 0.1  # the weaker side's share, against the same clip at one size

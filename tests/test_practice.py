@@ -229,9 +229,7 @@ def test_a_session_asked_to_end_keeps_its_summary_and_says_so(tmp_path, signal_n
         stdin=subprocess.DEVNULL,
         text=True,
     )
-    said = []
     for line in proc.stdout:  # once the relaxation has begun, the person (or the system) ends it
-        said.append(line)
         if "Guided relaxation" in line:
             proc.send_signal(getattr(signal, signal_name))
             break
