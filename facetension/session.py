@@ -81,7 +81,6 @@ class PracticeSession:
         self._relaxed_s = 0.0
         self._relax_elapsed = 0.0
         self._twitches: list[TwitchEvent] = []
-        self._watched = [0, 0]  # frames the tracker measured, and how many of them were small
         self._second: list = []
         self._second_start: float | None = None
         self._second_phase = Phase.CHECK
@@ -208,9 +207,6 @@ class PracticeSession:
                 rate = f", {e.frequency_hz:.0f} Hz" if e.frequency_hz is not None else ""  # kept in the log's text
                 events.append(Event(e.t_s, "twitch", f"twitch: {e.side} {e.region}{rate}", e.region, e.side, twitch=e))
             self._last_values = sample.values
-        if sample is not None and reading is not None:
-            self._watched[0] += 1
-            self._watched[1] += bool(reading.measure is not None and reading.measure.small)
         if self.phase == Phase.AFTER_MASSAGE and not self._settled:
             self._settle(f, sample, usable, events)
             return self._view(), events, rows
@@ -493,6 +489,6 @@ class PracticeSession:
             massage_s=None if self._guide is None else sum(d for _, _, d, _ in self._guide.done_steps),
             blink_events=tuple(self.blinks.blinks),
             blinks=self.blinks.summary(),
-            small_face=self._watched[1] > self._watched[0] / 2,
+            small_face=2 * self.tracker.frames_small > self.tracker.frames_read,
             slow_frames=2 * self.tracker.frames_slow > self.tracker.frames_read,
         )

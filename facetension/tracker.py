@@ -270,6 +270,7 @@ class TensionTracker:
         self._prev_face = False
         self.slow = False  # the frames came too slowly for twitches (MIN_TWITCH_FPS)
         self.frames_slow = 0  # frames with a face read so ...
+        self.frames_small = 0  # ... or too few pixels across (metrics.SMALL_FACE_IRIS_PX) ...
         self.frames_read = 0  # ... of all with a face
 
     @classmethod
@@ -328,6 +329,7 @@ class TensionTracker:
         self.slow = len(self._intervals) >= 3 and float(np.median(self._intervals)) > 1.0 / MIN_TWITCH_FPS
         self.frames_read += 1
         self.frames_slow += self.slow
+        self.frames_small += small
         self._prev_face = True
         if blink or moving or small or self.slow or (skin is not None and _lid_closing(skin, s.skin_max_twitch_mm)):
             self._last_disturbed = t_s
