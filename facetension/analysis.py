@@ -19,7 +19,7 @@ from . import face_model as fm
 from .blinks import Blink, BlinkDetector, BlinkSummary
 from .capture import Frame, VideoSource, kind_of, read_image, to_bgr8
 from .errors import InputError
-from .landmarks import Face, Landmarker
+from .landmarks import Face, Landmarker, turned
 from .lid_profiles import lids_of, sample_lids
 from .logrecords import Key, median_index, median_tension
 from .metrics import IRIS_DIAMETER_MM, REGIONS, FrameMeasure, asymmetry_index, measure, score
@@ -376,6 +376,14 @@ def _tracker(baseline: Baseline | None) -> TensionTracker:
     return TensionTracker.for_baseline(baseline)
 
 
+# Said when a photo had to be turned to stand its face upright (landmarks.detect_upright).
+TURNED_NOTES = {
+    1: "the picture lay on its side: it was measured turned a quarter turn clockwise",
+    2: "the picture was upside down: it was measured turned the right way up",
+    3: "the picture lay on its side: it was measured turned a quarter turn anticlockwise",
+}
+
+
 def analyze_image(
     image_bgr: np.ndarray,
     landmarker: Landmarker,
@@ -383,12 +391,16 @@ def analyze_image(
     refine: bool = True,
     baseline: Baseline | None = None,
 ) -> Analysis:
-    face = landmarker.detect(image_bgr)
+    turns, face = landmarker.detect_upright(image_bgr)
+    image_bgr = turned(image_bgr, turns)  # a photo on its side or upside down, stood upright
     m = None if face is None else measure_face(face, image_bgr, refine)
     tracker = _tracker(baseline)
     sample = None if face is None else tracker.update(Reading.of(face, m), 0.0)
     row = TimelineRow(0.0, face is not None, m, sample)
-    return _summarise(source, "image", [row], [False], 0 if face is None else face.faces_seen, 1, tracker)
+    result = _summarise(source, "image", [row], [False], 0 if face is None else face.faces_seen, 1, tracker)
+    if turns:
+        result = replace(result, warnings=(*result.warnings, TURNED_NOTES[turns]))
+    return result
 
 
 # Video files: frames decoded ahead of the landmarker, on a thread of their own (decoding a

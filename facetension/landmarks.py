@@ -49,6 +49,21 @@ SEARCH_OVERLAP = 0.5  # neighbouring search crops overlap by half their side
 # ~20 detector runs, and a face that appears is still found within a fifth of a second.
 SEARCH_EVERY_FRAMES = 6
 
+# A picture turned on its side or upside down (a phone photo that lost its orientation tag,
+# a camera mounted upside down). The detector finds faces rolled to about ±90°, but the mesh
+# reads a face on its side 1–8 mm off its upright reading, and upside down it fits a wrong
+# face with a roll near 0°. Such a fit betrays itself: its direct and mirrored passes
+# disagree more (median landmark distance, in eye spans) than the upright face's do.
+UPRIGHT_MAX_ROLL_DEG = 45.0  # beyond this, a quarter turn brings the face nearer upright
+SURE_FIT = 0.015  # passes this close need no other turn tried (upright test faces: ≤ 0.010)
+QUARTER_TURNS = (None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)
+RIGHT_EYE_OUTER, LEFT_EYE_OUTER = 33, 263
+# The mirrored pass must have found the same person as the direct one (a group photo).
+SAME_FACE_SPANS = 0.5  # box centres within half an eye span (the passes differ by ~1 %)
+# A photo's face is measured again in a crop around it when that crop (ROI_SIDE_PER_FACE)
+# is at most this share of the picture's short side; a portrait's crop is the picture.
+PHOTO_CROP_MAX_SHARE = 0.75
+
 
 quiet_native = native_stderr_silenced  # one thread at a time: see quiet.py
 
@@ -285,6 +300,36 @@ def _roi_for(face: Face, roi, w: int, h: int):
     return (int(np.clip(cx - side / 2, 0, w - side)), int(np.clip(cy - side / 2, 0, h - side)), side)
 
 
+def turned(image: np.ndarray, turns: int) -> np.ndarray:
+    """The picture given `turns` quarter turns clockwise (lossless; 0 gives it back as is)."""
+    code = QUARTER_TURNS[turns % 4]
+    return image if code is None else cv2.rotate(image, code)
+
+
+def eye_roll_deg(face: Face) -> float:
+    """The roll of the line between the outer eye corners in the picture, + when the subject's
+    left side is up; ±180 upside down."""
+    dx, dy = face.landmarks[LEFT_EYE_OUTER, :2] - face.landmarks[RIGHT_EYE_OUTER, :2]
+    return float(np.degrees(np.arctan2(-dy, dx)))
+
+
+def _disagreement(a: Face, b: Face) -> float:
+    """How far two passes over one picture put the landmarks: the median distance, in eye spans."""
+    span = np.linalg.norm(a.landmarks[LEFT_EYE_OUTER, :2] - a.landmarks[RIGHT_EYE_OUTER, :2])
+    return float(np.median(np.linalg.norm(a.landmarks[:, :2] - b.landmarks[:, :2], axis=1)) / max(span, 1.0))
+
+
+def _rank(misfit: float | None) -> float:
+    """A fit's rank among turns: its misfit; a face only one pass found ranks last."""
+    return np.inf if misfit is None else misfit
+
+
+def _same_place(a: Face, b: Face) -> bool:
+    """Two passes found the same face: their centres within half an eye span."""
+    span = np.linalg.norm(a.landmarks[LEFT_EYE_OUTER, :2] - a.landmarks[RIGHT_EYE_OUTER, :2])
+    return bool(np.hypot(*np.subtract(a.centre_px, b.centre_px)) <= SAME_FACE_SPANS * span)
+
+
 def _rgb(bgr: np.ndarray, flip: bool) -> np.ndarray:
     """A BGR picture (or a crop of one: any row stride) as the contiguous RGB copy MediaPipe
     reads, mirrored left-right if asked: one copy either way (cv2 reads strided views)."""
@@ -432,18 +477,93 @@ class Landmarker:
         return self._detect_video(frame_bgr, t_ms, flip)
 
     def _detect_photo(self, image) -> Face | None:
+        return self._photo_passes(image)[0]
+
+    def _photo_passes(self, image) -> tuple[Face | None, float | None]:
+        """The photo's face (both passes averaged) and how far the passes disagree (None
+        without both).
+
+        A face small in the picture (a group photo, a person far from the camera) is found
+        in the whole picture, then each pass measures it again in a square crop around it,
+        as video frames are: the detector sees the whole picture at 128 px and placed one of
+        five people in a group photo 46 px (a third of the face) off where its own crop
+        put them. The mirrored pass must measure the same person: in a group photo it may
+        find another, and then looks again in that crop, or is left out."""
+        h, w = image.shape[:2]
         face = self._detect_image(image)
+        crop = None if face is None else _roi_for(face, None, w, h)
+        if crop is not None and crop[2] > PHOTO_CROP_MAX_SHARE * min(w, h):
+            crop = None  # the face fills the picture: the whole picture is the crop already
+        if crop is not None:
+            again = self._detect_in(self._task("image"), image, crop, None, face.centre_px)
+            if again is not None and _same_place(face, again):
+                face = replace(again, faces_seen=face.faces_seen)
         if not self.mirror_pass:
-            return face
-        # The mirrored pass must measure the same person: take the face nearest the first.
-        near = None
-        if face is not None:
-            near = (face.image_size[0] - face.landmarks[:, 0].mean(), face.landmarks[:, 1].mean())
-        flipped = self._detect_image(image, near, flip=True)
-        flipped = None if flipped is None else unmirror(flipped)
+            return face, None
+        flipped = None
+        if face is not None and crop is None:
+            near = (w - face.centre_px[0], face.centre_px[1])
+            flipped = self._detect_image(image, near, flip=True)
+            flipped = None if flipped is None else unmirror(flipped)
+        elif face is None:
+            flipped = self._detect_image(image, flip=True)
+            flipped = None if flipped is None else unmirror(flipped)
+        if face is not None and (crop is not None or flipped is not None and not _same_place(face, flipped)):
+            flipped = self._mirrored_around(image, face)
+            if flipped is not None and not _same_place(face, flipped):
+                flipped = None
         if face is None or flipped is None:
-            return face or flipped
-        return average(face, flipped)
+            return face or flipped, None
+        return average(face, flipped), _disagreement(face, flipped)
+
+    def _mirrored_around(self, image, face: Face) -> Face | None:
+        """The mirrored pass on a square crop around a face the direct pass found."""
+        h, w = image.shape[:2]
+        crop = _roi_for(face, None, w, h)
+        if crop is not None:  # the crop in the mirrored frame's pixels
+            crop = (w - crop[0] - crop[2], crop[1], crop[2])
+        near = (w - face.centre_px[0], face.centre_px[1])
+        found = self._detect_in(self._task("image"), image, crop, None, near, flip=True)
+        return None if found is None else unmirror(found)
+
+    def detect_upright(self, image: np.ndarray) -> tuple[int, Face | None]:
+        """A photo's face with the picture stood upright: (quarter turns clockwise the picture
+        needed, the face in the turned picture, or None).
+
+        A face that reads upright and that both passes fit alike costs nothing more than
+        detect(). Otherwise the other turns are tried, the one its roll points to first (a
+        half turn when it reads upright: an upside-down face is fitted as an upright one),
+        and the best fit among the faces that read upright is kept; a face only one pass
+        found ranks last. With no face at all, the other turns are looked at whole, without
+        the crop search (which costs ~20 detector runs a pass): a face upside down is often
+        not found at all."""
+        self._check_open()
+        face, misfit = self._photo_passes(image)
+        if not self.mirror_pass:  # nothing to compare fits by: the roll alone decides
+            turns = 0 if face is None else round(eye_roll_deg(face) / 90) % 4
+            return (0, face) if turns == 0 else (turns, self._photo_passes(turned(image, turns))[0])
+        if face is not None and self._upright(face) and misfit is not None and misfit <= SURE_FIT:
+            return 0, face
+        fits = [] if face is None or not self._upright(face) else [(_rank(misfit), 0, face)]
+        hinted = 2 if face is None else round(eye_roll_deg(face) / 90) % 4 or 2
+        for turns in dict.fromkeys((hinted, 2, 1, 3)):
+            picture = turned(image, turns)
+            if face is None and self._detect_in(self._task("image"), picture, None, None) is None:
+                continue
+            other, fit = self._photo_passes(picture)
+            if other is None or not self._upright(other):
+                continue
+            if fit is not None and fit <= SURE_FIT:
+                return turns, other
+            fits.append((_rank(fit), turns, other))
+        if not fits:
+            return 0, face
+        _, turns, best = min(fits, key=lambda f: f[0])
+        return turns, best
+
+    @staticmethod
+    def _upright(face: Face) -> bool:
+        return abs(eye_roll_deg(face)) <= UPRIGHT_MAX_ROLL_DEG
 
     # -- resources -------------------------------------------------------------------
     def _check_open(self) -> None:
