@@ -22,12 +22,13 @@ from .errors import InputError
 from .landmarks import Face, Landmarker, turned
 from .lid_profiles import lids_of, sample_lids
 from .logrecords import Key, median_index, median_tension
-from .metrics import IRIS_DIAMETER_MM, REGIONS, FrameMeasure, asymmetry_index, measure, score
+from .metrics import IRIS_DIAMETER_MM, MAX_ROLL_DEG, REGIONS, FrameMeasure, asymmetry_index, measure, score
 from .occlusion import CoverDetector
 from .refine import PIXEL_REFINED, PixelRefiner, Split
 from .skin import SkinFollower
 from .tension import SIDES, TENSION_REGIONS
 from .tracker import MIN_TWITCH_FPS, Reading, TensionSample, TensionTracker, TwitchEvent
+from .upright import UprightFrames, frame_detector
 
 if TYPE_CHECKING:
     from .baselines import Baseline
@@ -364,6 +365,9 @@ def _why_unusable(timeline: list[TimelineRow], exclusions: dict[str, int]) -> st
     if exclusions.get("pose"):
         yaw = float(np.median([abs(m.yaw_deg) for m in seen]))
         pitch = float(np.median([abs(m.pitch_deg) for m in seen]))
+        roll = float(np.median([abs(m.roll_deg) for m in seen]))
+        if roll > MAX_ROLL_DEG:
+            return f"face tilted {roll:.0f}° to the side (more than {MAX_ROLL_DEG:.0f}°): hold your head upright"
         if yaw >= pitch:
             return f"face turned {yaw:.0f}° away (more than 20°): face the camera"
         return f"face tilted {pitch:.0f}° up or down (more than 20°): look straight at the camera"
@@ -436,10 +440,12 @@ def measured_frames(
     progress: Callable[[int, int], None] | None = None,
     pipeline: bool = True,
     refine_every: int = 1,
+    upright: UprightFrames | None = None,
 ):
     """(frame, face or None, measure or None) for every frame of a video or camera source, in
     order (frame is a capture.Frame: its time and image). The source is a new video to the
-    landmarker: its tracking starts afresh.
+    landmarker: its tracking starts afresh. A video file's frames are stood upright, and the
+    frame given is the one measured (upright.py; `upright`, if given, keeps the turns).
 
     pipeline=True (files): frame i is measured on a worker thread while the landmarker runs on
     frame i + 1, and a VideoSource's frames are decoded ahead on another (MediaPipe and
@@ -450,10 +456,11 @@ def measured_frames(
     refine_every: see FrameMeasurer."""
     measured = FrameMeasurer(refine, refine_every)
     landmarker.new_video()
+    detect = upright.detect if upright is not None else frame_detector(source, landmarker)
 
     if not pipeline:
         for frame in source.frames():
-            face = landmarker.detect(frame.image, int(round(frame.t_s * 1000)))
+            frame, face = detect(frame)
             yield frame, face, measured(face, frame.image)
             if progress:
                 progress(source.frames_read, source.declared_frames)
@@ -462,7 +469,7 @@ def measured_frames(
     with closing(frames), ThreadPoolExecutor(max_workers=1) as pool:
         pending = None
         for frame in frames:
-            face = landmarker.detect(frame.image, int(round(frame.t_s * 1000)))
+            frame, face = detect(frame)
             if pending is not None:
                 prev_frame, prev, future = pending
                 yield prev_frame, prev, future.result()
@@ -494,8 +501,12 @@ def analyze_video(
     timeline, mirrored, events, faces_seen = [], [], [], 0
     tracker = _tracker(baseline)
     blinks = BlinkDetector()
+    upright = UprightFrames(landmarker)
     # closing: the frames' reader thread is done before the video is released, even on an error
-    with VideoSource(path) as video, closing(measured_frames(video, landmarker, refine, progress)) as frames:
+    with (
+        VideoSource(path) as video,
+        closing(measured_frames(video, landmarker, refine, progress, upright=upright)) as frames,
+    ):
         for frame, face, m in frames:
             t_s = frame.t_s
             sample = tracker.update(None if face is None else Reading.of(face, m), t_s)
@@ -518,6 +529,9 @@ def analyze_video(
                 f"(they need {MIN_TWITCH_FPS:.0f} or more)"
             )
             result = replace(result, slow_frames=True, warnings=(*result.warnings, note))
+        if upright.turns:
+            note = TURNED_NOTES[upright.turns].replace("the picture", "the video")
+            result = replace(result, warnings=(*result.warnings, note))
         if video.truncated:  # what could be read is measured; the person is told the rest is missing
             note = (
                 f"the video is damaged or cut short: {video.frames_read} of its {video.declared_frames} "

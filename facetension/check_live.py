@@ -20,6 +20,7 @@ from .check_run import CheckRecorder
 from .check_types import CheckResult
 from .errors import CameraError, InputError
 from .landmarks import Landmarker
+from .upright import frame_detector
 
 # A file played like a camera (realtime) drops the frames that come while the last one is
 # still being measured, as a camera does: the picture and the cues stay on the clock even
@@ -70,6 +71,7 @@ def run_check(
     try:
         try:
             with Landmarker("video", model_path) as lm:
+                detect = frame_detector(source, lm)  # a clip on its side is stood upright
                 for frame in source.frames():
                     frames += 1
                     if started is None:
@@ -80,7 +82,7 @@ def run_check(
                             time.sleep(ahead)
                         elif ahead < -REALTIME_LATE_S:
                             continue
-                    face = lm.detect(frame.image, int(round(frame.t_s * 1000)))
+                    frame, face = detect(frame)
                     recorder.add(frame.t_s, face, frame.image)
                     step = step_at(steps, frame.t_s)
                     if step is not shown and on_step is not None and step is not None:

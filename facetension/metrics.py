@@ -34,6 +34,9 @@ IRIS_VS_FACE_MODEL = 0.25
 
 MAX_YAW_DEG = 20.0
 MAX_PITCH_DEG = 20.0
+# A head on its side (roll beyond an eighth of a turn: lying down, or a video turned on its
+# side) reads 1–8 mm off its upright reading. A photo is turned upright first (landmarks.py).
+MAX_ROLL_DEG = 45.0
 ANGLE_SLACK_DEG = 1e-6  # so that a pose of exactly 20° is inside the limit despite rounding
 BLINK_OPENING_PER_IRIS = 0.25  # an eye open less than a quarter of an iris is blinking
 OUT_OF_FRAME_MARGIN_PX = 2.0
@@ -224,7 +227,11 @@ def measure(
     k, source = mm_per_px(frame)
     p = frame.points
     excluded = []
-    if abs(frame.yaw_deg) > MAX_YAW_DEG + ANGLE_SLACK_DEG or abs(frame.pitch_deg) > MAX_PITCH_DEG + ANGLE_SLACK_DEG:
+    if (
+        abs(frame.yaw_deg) > MAX_YAW_DEG + ANGLE_SLACK_DEG
+        or abs(frame.pitch_deg) > MAX_PITCH_DEG + ANGLE_SLACK_DEG
+        or abs(frame.roll_deg) > MAX_ROLL_DEG + ANGLE_SLACK_DEG
+    ):
         excluded.append("pose")
     if out_of_frame(landmarks, image_size):
         excluded.append("out-of-frame")

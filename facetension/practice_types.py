@@ -32,6 +32,9 @@ class PracticeSettings:
     inhale_share: float = 0.4  # in for 4 s, out for 6 s
     relaxed_index: float = 10.0  # tension index at or below this counts as relaxed
     max_angle_deg: float = 15.0
+    # A head tilted sideways (resting on a hand, lying in bed) beyond this is asked to come
+    # level: the mesh reads a face rolled 20° up to 1 mm off its upright reading, 30° 1.5 mm.
+    max_roll_deg: float = 20.0
     min_face_share: float = 0.2  # face height over frame height
     max_face_share: float = 0.8
     centre_tolerance: float = 0.25  # face centre within ±25 % of the frame from the middle

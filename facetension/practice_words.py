@@ -55,6 +55,7 @@ CHECK_MESSAGES = {
     "back": "Move back a little",
     "centre": "Move to the middle of the picture",
     "frontal": "Face the screen",
+    "level": "Hold your head upright",
     "light": "More light from the front, please",
     "covered": "Something covers your face: take your hands down when you're ready",
 }

@@ -254,6 +254,8 @@ class PracticeSession:
         if m is not None and "out-of-frame" in m.excluded:  # centred enough, yet over an edge:
             x0, y0, x1, y1 = f.face.box  # too big for the picture (an upright phone's), or off to one side
             return "back" if x1 - x0 >= w or y1 - y0 >= h else "centre"
+        if m is not None and abs(m.roll_deg) > self.s.max_roll_deg:  # before "frontal": a roll
+            return "level"  # past metrics.MAX_ROLL_DEG is a "pose" too, and needs this advice
         if m is None or "pose" in m.excluded or max(abs(m.yaw_deg), abs(m.pitch_deg)) > self.s.max_angle_deg:
             return "frontal"
         if f.brightness is not None and f.brightness < self.s.min_brightness:

@@ -85,11 +85,19 @@ def test_mirrored_landmarks_flip_every_diff():
     [
         ((25.0, 0.0, 0.0), "pose"),  # turned away
         ((0.0, 25.0, 0.0), "pose"),  # tilted up
+        ((0.0, 0.0, 50.0), "pose"),  # head on its side (lying down)
+        ((0.0, 0.0, -90.0), "pose"),
     ],
 )
 def test_frames_outside_the_pose_limits_are_excluded(pose, reason):
     m = _measure(canonical_478(), pose)
     assert reason in m.excluded and m.regions == {}
+
+
+def test_a_head_rolled_up_to_an_eighth_turn_is_measured():
+    for roll in (-45.0, 30.0, 45.0):
+        m = _measure(canonical_478(), (0.0, 0.0, roll))
+        assert m.excluded == () and m.roll_deg == pytest.approx(roll, abs=1e-6)
 
 
 def test_partly_out_of_frame_is_excluded():

@@ -18,8 +18,8 @@ LIT = 150.0  # face brightness
 DISTANCE_CM = 50.0  # a person at a laptop: the face fills ~57 % of the frame height
 
 
-def face(yaw=0.0, offset=(0.0, 0.0), distance=DISTANCE_CM, faces_seen=1, **blend):
-    lm = project(canonical_478(), yaw=yaw, offset_cm=offset, distance_cm=distance)
+def face(yaw=0.0, offset=(0.0, 0.0), distance=DISTANCE_CM, faces_seen=1, roll=0.0, **blend):
+    lm = project(canonical_478(), yaw=yaw, roll=roll, offset_cm=offset, distance_cm=distance)
     bs = np.zeros(len(BLENDSHAPE_NAMES))
     for region, names in (("eye", ("eyeSquintLeft", "eyeSquintRight")), ("chin", ("mouthShrugLower",))):
         for n in names:
@@ -82,6 +82,8 @@ def test_first_session_learns_the_relaxed_face():
         (lambda t: face(distance=200.0), LIT, "closer"),  # far from the laptop
         (lambda t: face(offset=(18.0, 0.0)), LIT, "centre"),  # off to one side
         (lambda t: face(yaw=25.0), LIT, "frontal"),  # turned away
+        (lambda t: face(roll=30.0), LIT, "level"),  # head resting on a hand
+        (lambda t: face(roll=-90.0), LIT, "level"),  # lying on one side: not "face the screen"
         (lambda t: face(), 20.0, "light"),  # dark room
     ],
 )
@@ -90,6 +92,33 @@ def test_check_says_what_to_change_and_waits(make, brightness, advice):
     events, views = run(s, 3, make=make, brightness=brightness)
     assert texts(events, "check") == [CHECK_MESSAGES[advice]]  # said once, not every frame
     assert s.phase == Phase.CHECK and views[-1].message == CHECK_MESSAGES[advice]
+
+
+def test_a_head_tilted_less_than_the_limit_passes_the_check():
+    s = session()
+    run(s, 3, make=lambda t: face(roll=0.9 * SETTINGS.max_roll_deg))
+    assert s.phase != Phase.CHECK
+
+
+def test_a_head_tilting_mid_session_is_asked_upright_and_left_out():
+    s = session()
+    events, _ = run(s, 3)
+    assert s.phase == Phase.BEFORE
+    tilted, rows = [], []
+    f, m = face(roll=35.0)
+    for i in range(int(1.5 * FPS)):  # within the 5 s before-measurement
+        view, ev, done = s.update(FrameInput(3.0 + i / FPS, f, m, IMAGE_SIZE, LIT))
+        tilted += ev
+        rows += done
+    assert texts(tilted, "warning") == [CHECK_MESSAGES["level"]]
+    assert view.message == CHECK_MESSAGES["level"]
+    f, m = face()
+    for i in range(int(0.5 * FPS)):  # level again
+        view, _, done = s.update(FrameInput(4.5 + i / FPS, f, m, IMAGE_SIZE, LIT))
+        rows += done
+    assert view.message is None and s.phase == Phase.BEFORE
+    # The second from 3.6 s: 27 tilted frames, none measured, then 4 level ones (all measured before).
+    assert rows[-1].t_s > 3.0 and rows[-1].quality < 0.2
 
 
 def checks_said(f, m, size, seconds=3.0):

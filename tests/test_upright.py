@@ -7,9 +7,14 @@ import numpy as np
 import pytest
 
 from facetension import analyze
+from facetension.analysis import measured_frames
+from facetension.capture import VideoSource
+from facetension.check_live import run_check
 from facetension.landmarks import Landmarker, eye_roll_deg, turned
 
 from clirun import run
+from covered import read_frames
+from scripted import write_clip
 
 # Every real photo with a measurable face (45-m7-di-ph.jpg is turned 34° away, refused).
 UPRIGHT_PHOTOS = (
@@ -116,3 +121,58 @@ def test_analyze_says_the_photo_was_turned(tmp_path, faces, capsys):
     code, out, err = run(capsys, "analyze", str(path))
     assert code == 0, err
     assert "warning: the picture lay on its side: it was measured turned a quarter turn anticlockwise" in out
+
+
+# A clip turned on its side or upside down, re-encoded: its JPEG blocks fall differently, so
+# the reading moves a little (0.12 mm at most, measured); before, 1.6 mm on its side, and
+# upside down 3 mm with two thirds of the frames lost.
+SAME_CLIP_MM = 0.3
+SAME_RATIO = 0.1  # the check's weaker-to-stronger ratio, likewise (0.04 measured)
+
+
+@pytest.fixture(scope="module")
+def clip_frames(faces):
+    frames, fps = read_frames(faces["single_face.mp4"])
+    return frames, fps
+
+
+def test_a_clip_turned_a_quarter_half_or_three_quarters_reads_as_upright(lm, tmp_path, clip_frames):
+    frames, fps = clip_frames
+    upright = analyze(write_clip(frames, tmp_path / "upright.avi", fps), landmarker=lm)
+    assert upright.warnings == ()
+    for turns in (1, 2, 3):
+        shown = [turned(f, 4 - turns) for f in frames]
+        a = analyze(write_clip(shown, tmp_path / f"turned{turns}.avi", fps), landmarker=lm)
+        assert _diffs(a) == pytest.approx(_diffs(upright), abs=SAME_CLIP_MM), turns
+        assert a.frames_used == upright.frames_used
+        assert any(w.startswith("the video") for w in a.warnings), a.warnings
+
+
+def test_the_frames_given_are_the_ones_measured_turned_upright(lm, tmp_path, clip_frames):
+    frames, fps = clip_frames
+    path = write_clip([turned(f, 1) for f in frames[:20]], tmp_path / "side.avi", fps)
+    h, w = frames[0].shape[:2]
+    for pipeline in (True, False):  # analyze's way, and the live practice's
+        with VideoSource(path) as video:
+            out = list(measured_frames(video, lm, pipeline=pipeline))
+        assert len(out) == 20
+        assert all(frame.image.shape[:2] == (h, w) for frame, _, _ in out)  # stood upright again
+        assert all(face is not None and abs(eye_roll_deg(face)) < UPRIGHT_ROLL_DEG for _, face, _ in out)
+
+
+def test_a_clip_without_a_face_is_not_turned(lm, faces):
+    a = analyze(faces["no_face.mp4"], landmarker=lm)
+    assert a.error is not None and "face" in a.error
+    assert not any("turned" in w for w in a.warnings), a.warnings
+
+
+def test_the_movement_check_finds_the_smile_in_a_clip_upside_down(tmp_path, clip_frames):
+    # single_face.mp4 smiles in its second half. Upside down it was read as an eye closure.
+    frames, fps = clip_frames
+    results = {}
+    for turns in (0, 2):
+        path = write_clip([turned(f, turns) for f in frames], tmp_path / f"check{turns}.avi", fps)
+        with VideoSource(path) as video:
+            results[turns] = {m.movement: m.ratio for m in run_check(video).result.movements}
+    assert set(results[2]) == set(results[0]) == {"smile_open"}
+    assert results[2]["smile_open"] == pytest.approx(results[0]["smile_open"], abs=SAME_RATIO)
