@@ -83,7 +83,7 @@ class Analysis:
     blinks: tuple[Blink, ...] = ()  # each eye's closure, lag and duration (blinks.py)
     blink_summary: BlinkSummary | None = None  # None for a photo, or eyes never watched
     small_face: bool = False  # too few pixels for detail in most frames (metrics.SMALL_FACE_IRIS_PX)
-    slow_frames: bool = False  # too few frames a second for twitches (tracker.MIN_TWITCH_FPS)
+    slow_frames: bool = False  # too few frames a second for twitches and blinks (tracker.MIN_TWITCH_FPS)
 
     @property
     def midline_deviation_mm(self) -> float | None:
@@ -522,11 +522,11 @@ def analyze_video(
             str(path), "video", timeline, mirrored, faces_seen, video.frames_read, tracker, tuple(events)
         )
         result = replace(result, blinks=tuple(blinks.blinks), blink_summary=blinks.summary())
-        if 2 * tracker.frames_slow > tracker.frames_read:
+        if 2 * tracker.frames_slow > tracker.frames_read or blinks.slow:
             rate = 1.0 / float(np.median(np.diff([row.t_s for row in timeline])))
-            note = (
-                f"the video has about {rate:.0f} frames a second: twitches were not looked for "
-                f"(they need {MIN_TWITCH_FPS:.0f} or more)"
+            note = (  # MIN_BLINK_FPS is the same 12: a blink's closure, too, falls between frames
+                f"the video has about {rate:.0f} frames a second: twitches and blinks were not looked "
+                f"for (they need {MIN_TWITCH_FPS:.0f} or more)"
             )
             result = replace(result, slow_frames=True, warnings=(*result.warnings, note))
         if upright.turns:

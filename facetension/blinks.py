@@ -82,6 +82,13 @@ FULL_QUANTILE = 0.75  # the session's full closure: this quantile of the deeper 
 LAG_MIN_COMPLETENESS = 0.3  # an eye closing less than this has no closing time
 INCOMPLETE_BELOW = 0.9  # a blink is incomplete on a side closing less than 90 %
 MIN_RATE_S = 10.0  # a rate needs this many seconds watched
+# A blink's lids are down for 0.1-0.2 s: under 12 frames a second (a webcam in a dim room
+# gives 10 or 7.5) the deepest closure falls between frames. Scripted full blinks on four
+# faces (benchmark clips) read 0.85-0.89 complete at 10 fps in 4 of 16 eyes, so "incomplete",
+# and a 60 ms lag read 36-47 ms; at 7.5 fps 0.80-0.85, lags of 130 ms, and one-eyed blinks
+# missed. So such frames are not watched for blinks, as twitches are not (tracker.py).
+MIN_BLINK_FPS = 12.0
+RATE_FRAMES = 15  # the frame rate: the median of this many last intervals between frames
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,9 @@ class BlinkDetector:
         self.seconds = 0.0  # time the eyes were watched (both eyes followed)
         self._depths: list[float] = []  # each blink's deeper eye's deepest closure
         self._last_t: float | None = None
+        self._intervals: deque = deque(maxlen=RATE_FRAMES)
+        self.frames_read = 0
+        self.frames_slow = 0  # frames that came too slowly to watch (MIN_BLINK_FPS)
         self._last_watched: float | None = None
         self._last_pass: dict[bool, float] = {}  # when each pass's references last followed
         self._recent: deque = deque()  # (t, left, right, mirrored pass) before a blink
@@ -220,7 +230,14 @@ class BlinkDetector:
     def update(self, t_s: float, lids: LidProfiles | None) -> Blink | None:
         if self._last_t is not None and t_s <= self._last_t:
             raise ValueError(f"times must increase: {t_s} after {self._last_t}")
+        if self._last_t is not None:
+            self._intervals.append(t_s - self._last_t)
         self._last_t = t_s
+        self.frames_read += 1
+        if len(self._intervals) >= 3 and float(np.median(self._intervals)) > 1.0 / MIN_BLINK_FPS:
+            self.frames_slow += 1
+            self._drop()  # not watched: no blink, and no time toward the rate
+            return None
         eyes = () if lids is None else self.eyes[lids.mirrored_pass]
         closures = None if lids is None else [self._closure(e, lids, i) for i, e in enumerate(eyes)]
         if closures is None or None in closures:
@@ -267,8 +284,14 @@ class BlinkDetector:
         self.blinks.append(blink)
         return blink
 
+    @property
+    def slow(self) -> bool:
+        """Most frames came too slowly to watch for blinks (MIN_BLINK_FPS)."""
+        return 2 * self.frames_slow > self.frames_read
+
     def summary(self) -> BlinkSummary | None:
-        return summarise(self.blinks, self.seconds)
+        """None when the eyes were not watched, or mostly came too slowly to be."""
+        return None if self.slow else summarise(self.blinks, self.seconds)
 
 
 # -- a session's blinks --------------------------------------------------------------------

@@ -127,6 +127,8 @@ def _table(a: Analysis) -> str:
                 f"{pct(b.completeness_left)}/{pct(b.completeness_right)}; lag right − left {lag}"
             )
         lines.append(f"  blinks: {rate}")
+    elif a.kind == "video" and a.slow_frames:
+        lines.append("  blinks: not looked for (too few frames a second)")
     if a.exclusions:
         lines.append("  left out: " + ", ".join(f"{n} {k}" for k, n in sorted(a.exclusions.items())))
     if a.error:

@@ -104,6 +104,28 @@ def test_an_eye_closing_60_ms_late_is_timed_between_frames(fps, late):
         assert start - 0.01 <= b.t_s <= start + 0.1
 
 
+@pytest.mark.parametrize("fps", [10.0, 7.5])
+def test_too_few_frames_a_second_are_not_watched_for_blinks(fps):
+    # A webcam in a dim room: the lids' 0.1-0.2 s down falls between frames.
+    blinks, d = trace(blinking(), blinking(), fps=fps)
+    assert blinks == [] and d.slow and d.summary() is None  # not watched, so no rate either
+
+
+def test_a_camera_that_slows_mid_session_is_watched_while_it_is_fast():
+    fps = lambda t: 30.0 if t < 3.0 else 7.5  # noqa: E731
+    d, found, t = BlinkDetector(), [], 0.0
+    while t < 6.0:
+        c = blinking()(t)
+        lids = LidProfiles(np.stack([eye_profile(c), eye_profile(c)]), (UPPER, UPPER), (LOWER, LOWER))
+        if (b := d.update(t, lids)) is not None:
+            found.append(b)
+        t += 1.0 / fps(t)
+    assert [round(b.t_s, 1) for b in found] == [1.0, 2.5]  # the third, at 4 s, came at 7.5 fps
+    # The rate counts the watched time only: the median of 15 intervals turns slow after 8
+    # slow frames (~1 s), so up to about 4 s of the 6.
+    assert d.summary().seconds < 4.2
+
+
 def test_a_one_sided_blink_is_a_blink_with_the_other_eye_open():
     blinks, _ = trace(blinking(), lambda t: 0.0)
     assert len(blinks) == len(STARTS)
@@ -380,6 +402,17 @@ def test_a_15_fps_webcam_sees_every_blink(face, tmp_path):
     assert partial.completeness_left < INCOMPLETE_BELOW and partial.completeness_right >= PHOTO_FULL_MIN
     assert late.lag_ms == pytest.approx(1000 * LAG_S, abs=LOW_FPS_LAG_TOL_MS)
     assert alone.completeness_right <= OPEN_EYE_MAX
+
+
+@pytest.mark.parametrize("fps", [10.0, 7.5])
+def test_a_slower_webcam_says_its_blinks_were_not_looked_for(fps, tmp_path):
+    """At 10 fps, full blinks read 0.85-0.89 complete ("incomplete") on some faces, and at
+    7.5 fps one-eyed blinks were missed: nothing is said of blinks rather than that."""
+    a = analyze(photo_clip("woods.jpg", BLINKS, tmp_path / "slow.avi", fps=fps))
+    assert a.blinks == () and a.blink_summary is None and a.slow_frames
+    assert a.to_json()["blinks"] is None
+    assert "blinks: not looked for (too few frames a second)" in _table(a)
+    assert any("twitches and blinks were not looked for" in w for w in a.warnings)
 
 
 def test_a_stream_that_starts_with_a_squint_takes_the_open_eye_as_its_reference():

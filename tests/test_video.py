@@ -158,5 +158,6 @@ def test_too_few_frames_a_second_for_twitches_is_said_and_shows_none(tmp_path, s
     assert a.error is None and a.events == () and a.slow_frames is slow
     if slow:
         (note,) = a.warnings
-        assert note.startswith("the video has about 10 frames a second: twitches were not looked for")
+        assert note.startswith("the video has about 10 frames a second: twitches and blinks were not looked for")
         assert "twitches: not looked for (too few frames a second)" in _table(a)
+        assert "blinks: not looked for (too few frames a second)" in _table(a)
