@@ -282,13 +282,19 @@ class PracticeSession:
         elif self.phase == Phase.BEFORE and self.s.massage_s > 0:
             self._start_massage(t_s, events)
         elif self.phase in (Phase.BEFORE, Phase.AFTER_MASSAGE):
-            self._message = None
+            self._end_coaching()
             self._enter(Phase.RELAX, t_s, events)
         elif self.phase == Phase.RELAX:
-            self._message = None
+            self._end_coaching()
             self._enter(Phase.AFTER, t_s, events)
         elif self.phase == Phase.AFTER:
             self._enter(Phase.DONE, t_s, events)
+
+    def _end_coaching(self) -> None:
+        """A new phase: the last prompt or praise goes; a warning stays while its problem
+        does (a face lost over the phase's end was left without a word until it came back)."""
+        if not self._face_lost:
+            self._message = None
 
     # -- the massage -------------------------------------------------------------------
     def _start_massage(self, t: float, events: list[Event]) -> None:

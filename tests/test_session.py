@@ -214,6 +214,17 @@ def test_face_lost_pauses_measurement_with_a_gentle_word():
     assert views[-1].message is None
 
 
+def test_a_face_lost_over_a_phases_end_keeps_its_word_until_it_comes_back():
+    s = session()
+    run(s, 3)
+    assert s.phase == Phase.BEFORE  # it ends about 5.5 s in
+    events, views = run(s, 4, t0=3.0, make=lambda t: None)
+    assert s.phase == Phase.RELAX and texts(events, "warning") == [FACE_LOST]
+    assert views[-1].message == FACE_LOST
+    _, views = run(s, 1, t0=7.0)
+    assert views[-1].message is None
+
+
 def test_two_faces_are_mentioned_once():
     s = session()
     events, _ = run(s, 3, make=lambda t: face(faces_seen=2))
