@@ -405,8 +405,28 @@ def main(argv: list[str] | None = None) -> int:
 ENDING_SIGNALS = ("SIGTERM", "SIGHUP")
 
 
+_signalled: list[int] = []  # the ending signals received, in order
+
+
 def _as_interrupt(signum, frame) -> None:
+    _signalled.append(signum)
     raise KeyboardInterrupt
+
+
+def _quiet_dead_streams() -> None:
+    """After the terminal closed (SIGHUP), stdout and stderr fail with EIO: what could not be
+    said is dropped, so that the exit code stays ours (Python's own flush at exit would fail,
+    and the process would end with 120)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, stream.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):
+                pass
 
 
 def run() -> int:
@@ -418,7 +438,12 @@ def run() -> int:
     for name in ENDING_SIGNALS:
         if hasattr(signal, name):  # Windows has no SIGHUP
             signal.signal(getattr(signal, name), _as_interrupt)
-    return main()
+    try:
+        code = main()
+    except OSError:  # even the last line of defence could not be written: the terminal is gone
+        code = EXIT_INTERRUPTED if _signalled else EXIT_INTERNAL
+    _quiet_dead_streams()
+    return code
 
 
 if __name__ == "__main__":

@@ -242,6 +242,42 @@ def test_a_session_asked_to_end_keeps_its_summary_and_says_so(tmp_path, signal_n
         assert record.status == "stopped" and record.before is not None and record.ended_utc is not None
 
 
+def test_a_terminal_closed_mid_session_keeps_the_session_and_ends_as_interrupted(tmp_path):
+    # The terminal window closed: SIGHUP, and every later write to it fails (EIO). The
+    # session was kept, but the summary's lines could not be written and Python's own flush
+    # at exit ended the process with 120, not the 130 an ended session says.
+    import os
+    import pty
+    import select
+    import signal
+    import subprocess
+    import sys
+
+    db = tmp_path / "log.db"
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "facetension", "practice", "--no-window", "--no-checkin", "--no-journal"]
+        + ["--source", str(DEMO), "--db", str(db)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        while b"Guided relaxation" not in seen and select.select([master], [], [], 120)[0]:
+            seen += os.read(master, 4096)
+    finally:
+        os.close(master)  # the window is gone: writes to the terminal now fail
+    assert b"Guided relaxation" in seen, seen
+    proc.send_signal(signal.SIGHUP)  # as the system does when a terminal closes
+    assert proc.wait(timeout=120) == 130
+    with Log.open(db, readonly=True) as log:
+        record = log.sessions(limit=1)[0]
+        assert record.status == "stopped" and record.before is not None and record.ended_utc is not None
+
+
 def test_a_log_that_fills_up_mid_session_lets_the_session_finish_and_says_so(capsys, tmp_path, monkeypatch):
     # The log stopped accepting rows (a full disk) and the practice stopped at once, with no
     # summary. Now the person is guided to the end and shown it; what was saved stays.
