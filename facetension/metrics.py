@@ -68,6 +68,7 @@ class SkinMotion:
 
     values: dict[tuple[str, str], float]
     epoch: int
+    light: float = 1.0  # the face's brightness against the reference frame's (skin.LIGHT_SD)
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,27 @@ RIGID_RESIDUAL_PX = 0.6  # a rigid patch further than this from the fitted motio
 RESEED_DEG = 4.0
 RESEED_SCALE = 0.06
 CROP_MARGIN = 0.35  # of the face's size around it, so a drifting head stays inside the crop
+# Lucas–Kanade takes a change of brightness for motion: a light flickering over the whole
+# face at 4-8 Hz by 3-6 % (a screen's changing content in a dark room, a failing tube, a
+# webcam's exposure hunting) moved the places by 0.2-5 mm and gave 7 false twitches in 22
+# minutes of four faces (benchmarks/twitch_flicker.py). Scaling each frame to the
+# reference's brightness lost small brow twitches (it rounds every grey level again), so
+# instead each frame reports its face's brightness against the reference's (SkinMotion.light:
+# a mean weighted by a Gaussian of LIGHT_SD of the crop's side about the face's centre,
+# carried by the head's motion; the whole crop's mean moved by 2.7 % on the webcam loop as
+# its edges took in more or less background), and the tracker takes a quick change of it
+# as it takes a blink.
+LIGHT_SD = 0.15
 _TOP, _CHIN = 10, fm.CHIN
+
+
+def _face_mean(gray: np.ndarray, centre: complex, sd: float) -> float:
+    """The grey of the face about `centre` (crop pixels): a mean weighted by a separable
+    Gaussian of `sd`, which a shift of a pixel or a scale of a percent barely moves."""
+    h, w = gray.shape
+    wx = np.exp(-0.5 * ((np.arange(w) - centre.real) / sd) ** 2)
+    wy = np.exp(-0.5 * ((np.arange(h) - centre.imag) / sd) ** 2)
+    return float(wy @ gray.astype(np.float64) @ wx / (wy.sum() * wx.sum()))
 
 
 def _window(iris_px: float, share: float) -> int:
@@ -182,6 +202,8 @@ class SkinFollower:
             "in_crop": pts - np.float32(origin),  # ... and in the reference's crop
             "side": side,
             "gray": gray,
+            "light": (complex(origin[0] + side / 2, origin[1] + side / 2), LIGHT_SD * side),
+            "mean": _face_mean(gray, complex(side / 2, side / 2), LIGHT_SD * side),
             "groups": {win: np.array(ix) for win, ix in groups.items()},
             "errors": [],
             "stale": np.zeros(len(pts), int),  # frames in a row each patch has matched badly
@@ -221,6 +243,9 @@ class SkinFollower:
         gray = self._crop(image, origin, side)
         if gray.shape != ref["gray"].shape:  # the picture became smaller than the crop (a camera
             return None  # changed its resolution): a new reference, at the new size
+        centre, sd = ref["light"]
+        mean = _face_mean(gray, a0 * centre + b0 - complex(*origin), abs(a0) * sd)
+        light = mean / ref["mean"] if ref["mean"] > 0 else 1.0
         z = ref["z"]
         guess_z = a0 * z + b0
         guess = (np.stack([guess_z.real, guess_z.imag], axis=1) - origin).astype(np.float32)
@@ -262,7 +287,7 @@ class SkinFollower:
         rot = a0 / abs(a0)  # the face's up axis turns with the head
         up = ref["up"][0] * rot.real - ref["up"][1] * rot.imag, ref["up"][0] * rot.imag + ref["up"][1] * rot.real
         lift = (moved[0] * up[0] + moved[1] * up[1]) * mm_per_px  # mm, + along the face's up axis
-        return SkinMotion(self._places(lift, ok), self.epoch)
+        return SkinMotion(self._places(lift, ok), self.epoch, light)
 
     @staticmethod
     def _places(lift: np.ndarray, ok: np.ndarray) -> dict[tuple[str, str], float]:

@@ -114,6 +114,11 @@ class TrackerSettings:
     # skin under its forehead points, which frame to frame (67 ms) reads as 25°/s.
     head_span_s: float = 0.2
     guard_s: float = 0.15  # bursts this close to a blink or movement are dropped
+    # A light flickering over the face moves the followed skin (skin.LIGHT_SD): a change of
+    # the face's brightness by more than this from one frame to the next disturbs as a blink
+    # does. A 3 % flicker at 4-8 Hz changes it by up to 2.5-5 % a frame; a steady light by
+    # 0.2-0.7 % (the two passes and the head's drift move the weighted mean a little).
+    light_step: float = 0.015
 
 
 # A burst's dominant frequency is looked for in this band, and reported when the burst holds
@@ -264,7 +269,8 @@ class TensionTracker:
         self._skin: dict[Key, _Channel] = {}  # the skin's motion (mm), where the pixels were read
         self._skin_epoch: int | None = None
         self._last_t: float | None = None
-        self._last_disturbed = -math.inf  # last blink or head movement
+        self._last_disturbed = -math.inf  # last blink, head movement or flicker
+        self._light: tuple[int, float] | None = None  # the last skin epoch and its light
         self._pending: list[tuple[TwitchEvent, float]] = []  # ended bursts, with their peak in noise SDs
         self._intervals: deque = deque(maxlen=RATE_FRAMES)  # between frames with a face
         self._prev_face = False
@@ -331,7 +337,12 @@ class TensionTracker:
         self.frames_slow += self.slow
         self.frames_small += small
         self._prev_face = True
-        if blink or moving or small or self.slow or (skin is not None and _lid_closing(skin, s.skin_max_twitch_mm)):
+        flicker = False
+        if skin is not None:
+            last, self._light = self._light, (skin.epoch, skin.light)
+            flicker = last is not None and last[0] == skin.epoch and abs(skin.light - last[1]) > s.light_step
+        closing = skin is not None and _lid_closing(skin, s.skin_max_twitch_mm)
+        if blink or moving or small or self.slow or flicker or closing:
             self._last_disturbed = t_s
 
         dt = 0.0 if self._last_t is None else t_s - self._last_t

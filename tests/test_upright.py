@@ -42,7 +42,8 @@ UPRIGHT_PHOTOS = (
 SAME_READING_MM = 0.01  # a picture turned back is the same pixels: the same reading
 # A face among others: the whole photo's landmarks against a crop holding that face alone.
 # Both are measured in the same crop now (0.2 px); before, the whole photo's placed the face
-# 46 px off, and the mirrored pass measured another person.
+# 78 px off by this test's measure (its median landmark), and the mirrored pass measured
+# another person.
 GROUP_PHOTO_PX = 1.5
 UPRIGHT_ROLL_DEG = 45.0
 
