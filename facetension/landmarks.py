@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import ModelError
 from .face import BLENDSHAPE_NAMES, N_BLENDSHAPES, Face  # noqa: F401  (re-exported: the adapter's types)
-from .face_model import mirror_index
+from .face_model import RIGHT_OUTER_CANTHUS, mirror_index, mirrored
 from .quiet import native_stderr_silenced
 
 BUNDLED_MODEL_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
@@ -59,7 +59,7 @@ UPRIGHT_MAX_ROLL_DEG = 45.0  # beyond this, a quarter turn brings the face neare
 # 0.6–1.8 % of the eye span, those photos upside down by 4–72 % (when both find a face).
 SURE_FIT = 0.02
 QUARTER_TURNS = (None, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE)
-RIGHT_EYE_OUTER, LEFT_EYE_OUTER = 33, 263
+RIGHT_EYE_OUTER, LEFT_EYE_OUTER = RIGHT_OUTER_CANTHUS, mirrored(RIGHT_OUTER_CANTHUS)  # the roll's line
 # The mirrored pass must have found the same person as the direct one (a group photo).
 SAME_FACE_SPANS = 0.5  # box centres within half an eye span (the passes differ by ~1 %)
 # A photo's face is measured again in a crop around it when that crop (ROI_SIDE_PER_FACE)
@@ -488,8 +488,8 @@ class Landmarker:
         A face small in the picture (a group photo, a person far from the camera) is found
         in the whole picture, then each pass measures it again in a square crop around it,
         as video frames are: the detector sees the whole picture at 128 px and placed one of
-        five people in a group photo 46 px (a third of the face) off where its own crop
-        put them. The mirrored pass must measure the same person: in a group photo it may
+        five people in a group photo 46-78 px (a third to half of the face) off where a crop
+        of them put them. The mirrored pass must measure the same person: in a group photo it may
         find another, and then looks again in that crop, or is left out."""
         h, w = image.shape[:2]
         face = self._detect_image(image, search=search)
