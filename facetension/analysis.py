@@ -380,11 +380,11 @@ def _tracker(baseline: Baseline | None) -> TensionTracker:
     return TensionTracker.for_baseline(baseline)
 
 
-# Said when a photo had to be turned to stand its face upright (landmarks.detect_upright).
+# Said when a photo or a video had to be turned to stand its face upright (upright.py).
 TURNED_NOTES = {
-    1: "the picture lay on its side: it was measured turned a quarter turn clockwise",
-    2: "the picture was upside down: it was measured turned the right way up",
-    3: "the picture lay on its side: it was measured turned a quarter turn anticlockwise",
+    1: "the {what} lay on its side: it was measured turned a quarter turn clockwise",
+    2: "the {what} was upside down: it was measured turned the right way up",
+    3: "the {what} lay on its side: it was measured turned a quarter turn anticlockwise",
 }
 
 
@@ -403,7 +403,7 @@ def analyze_image(
     row = TimelineRow(0.0, face is not None, m, sample)
     result = _summarise(source, "image", [row], [False], 0 if face is None else face.faces_seen, 1, tracker)
     if turns:
-        result = replace(result, warnings=(*result.warnings, TURNED_NOTES[turns]))
+        result = replace(result, warnings=(*result.warnings, TURNED_NOTES[turns].format(what="picture")))
     return result
 
 
@@ -530,7 +530,7 @@ def analyze_video(
             )
             result = replace(result, slow_frames=True, warnings=(*result.warnings, note))
         if upright.turns:
-            note = TURNED_NOTES[upright.turns].replace("the picture", "the video")
+            note = TURNED_NOTES[upright.turns].format(what="video")
             result = replace(result, warnings=(*result.warnings, note))
         if video.truncated:  # what could be read is measured; the person is told the rest is missing
             note = (

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .framerate import FrameRate
 from .lid_profiles import SIDES, LidProfiles
 from .lid_slide import SlideEye
 
@@ -88,7 +89,6 @@ MIN_RATE_S = 10.0  # a rate needs this many seconds watched
 # and a 60 ms lag read 36-47 ms; at 7.5 fps 0.80-0.85, lags of 130 ms, and one-eyed blinks
 # missed. So such frames are not watched for blinks, as twitches are not (tracker.py).
 MIN_BLINK_FPS = 12.0
-RATE_FRAMES = 15  # the frame rate: the median of this many last intervals between frames
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ class BlinkDetector:
         self.seconds = 0.0  # time the eyes were watched (both eyes followed)
         self._depths: list[float] = []  # each blink's deeper eye's deepest closure
         self._last_t: float | None = None
-        self._intervals: deque = deque(maxlen=RATE_FRAMES)
+        self._rate = FrameRate(MIN_BLINK_FPS)
         self.frames_read = 0
         self.frames_slow = 0  # frames that came too slowly to watch (MIN_BLINK_FPS)
         self._last_watched: float | None = None
@@ -230,11 +230,10 @@ class BlinkDetector:
     def update(self, t_s: float, lids: LidProfiles | None) -> Blink | None:
         if self._last_t is not None and t_s <= self._last_t:
             raise ValueError(f"times must increase: {t_s} after {self._last_t}")
-        if self._last_t is not None:
-            self._intervals.append(t_s - self._last_t)
+        slow = self._last_t is not None and self._rate.add(t_s - self._last_t)
         self._last_t = t_s
         self.frames_read += 1
-        if len(self._intervals) >= 3 and float(np.median(self._intervals)) > 1.0 / MIN_BLINK_FPS:
+        if slow:
             self.frames_slow += 1
             self._drop()  # not watched: no blink, and no time toward the rate
             return None

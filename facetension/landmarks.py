@@ -308,17 +308,22 @@ def turned(image: np.ndarray, turns: int) -> np.ndarray:
     return image if code is None else cv2.rotate(image, code)
 
 
+def _eye_line(face: Face) -> np.ndarray:
+    """From the subject's right outer eye corner to the left one, in the picture's pixels."""
+    return face.landmarks[LEFT_EYE_OUTER, :2] - face.landmarks[RIGHT_EYE_OUTER, :2]
+
+
 def eye_roll_deg(face: Face) -> float:
     """The roll of the line between the outer eye corners in the picture, + when the subject's
     left side is up; ±180 upside down."""
-    dx, dy = face.landmarks[LEFT_EYE_OUTER, :2] - face.landmarks[RIGHT_EYE_OUTER, :2]
+    dx, dy = _eye_line(face)
     return float(np.degrees(np.arctan2(-dy, dx)))
 
 
 def _disagreement(a: Face, b: Face) -> float:
     """How far two passes over one picture put the landmarks: the median distance, in eye spans."""
-    span = np.linalg.norm(a.landmarks[LEFT_EYE_OUTER, :2] - a.landmarks[RIGHT_EYE_OUTER, :2])
-    return float(np.median(np.linalg.norm(a.landmarks[:, :2] - b.landmarks[:, :2], axis=1)) / max(span, 1.0))
+    span = max(float(np.linalg.norm(_eye_line(a))), 1.0)
+    return float(np.median(np.linalg.norm(a.landmarks[:, :2] - b.landmarks[:, :2], axis=1))) / span
 
 
 def _rank(misfit: float | None) -> float:
@@ -328,8 +333,7 @@ def _rank(misfit: float | None) -> float:
 
 def _same_place(a: Face, b: Face) -> bool:
     """Two passes found the same face: their centres within half an eye span."""
-    span = np.linalg.norm(a.landmarks[LEFT_EYE_OUTER, :2] - a.landmarks[RIGHT_EYE_OUTER, :2])
-    return bool(np.hypot(*np.subtract(a.centre_px, b.centre_px)) <= SAME_FACE_SPANS * span)
+    return bool(np.hypot(*np.subtract(a.centre_px, b.centre_px)) <= SAME_FACE_SPANS * np.linalg.norm(_eye_line(a)))
 
 
 def _rgb(bgr: np.ndarray, flip: bool) -> np.ndarray:

@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .framerate import FrameRate
 from .metrics import SKIN_PLACES, FrameMeasure, average_measures
 from .tension import Rest, default_rest, frame_tension, is_blink, tension_index
 
@@ -132,7 +133,6 @@ POSES_KEPT = 16  # the head's last poses: half a second at 30 fps
 # rate, and a 0.1 s jerk two frames. At 10 and 5 frames a second the practice demo (no
 # twitch; a held eye narrowing eases at 30 s) read 6 and 7 lid "twitches"; at 15, none.
 MIN_TWITCH_FPS = 12.0
-RATE_FRAMES = 15  # the frame rate is the median of this many last intervals
 # The level and spread of white noise of SD σ over ~6 frames vary by ~0.4 σ and ~0.3 σ:
 # their SDs are not trusted below this share of the noise floor.
 ENERGY_SD_PER_FLOOR = 0.3
@@ -272,7 +272,7 @@ class TensionTracker:
         self._last_disturbed = -math.inf  # last blink, head movement or flicker
         self._light: tuple[int, float] | None = None  # the last skin epoch and its light
         self._pending: list[tuple[TwitchEvent, float]] = []  # ended bursts, with their peak in noise SDs
-        self._intervals: deque = deque(maxlen=RATE_FRAMES)  # between frames with a face
+        self._rate = FrameRate(MIN_TWITCH_FPS)  # between frames with a face
         self._prev_face = False
         self.slow = False  # the frames came too slowly for twitches (MIN_TWITCH_FPS)
         self.frames_slow = 0  # frames with a face read so ...
@@ -331,8 +331,8 @@ class TensionTracker:
         # its noise: it disturbs, as a blink does, so no burst there becomes an event.
         small = reading.measure is not None and reading.measure.small
         if self._last_t is not None and self._prev_face:
-            self._intervals.append(t_s - self._last_t)
-        self.slow = len(self._intervals) >= 3 and float(np.median(self._intervals)) > 1.0 / MIN_TWITCH_FPS
+            self._rate.add(t_s - self._last_t)
+        self.slow = self._rate.slow
         self.frames_read += 1
         self.frames_slow += self.slow
         self.frames_small += small
