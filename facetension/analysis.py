@@ -513,7 +513,10 @@ def analyze_video(
             if sample is not None:
                 events.extend(sample.events)
             blinks.update(t_s, lids_of(m))
-            timeline.append(TimelineRow(t_s, face is not None, _kept(m), sample))
+            kept = _kept(m)
+            if kept is not None and sample is not None and sample.blink:
+                kept = kept.eyes_shut()  # held shut since a blink (tension.still_shut)
+            timeline.append(TimelineRow(t_s, face is not None, kept, sample))
             mirrored.append(bool(face is not None and face.mirrored_pass))
             faces_seen = max(faces_seen, 0 if face is None else face.faces_seen)
         if video.frames_read == 0:

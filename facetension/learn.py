@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .baselines import Baseline, from_data, to_data
 from .errors import NoUsableFaceError
-from .tension import build_rest
+from .tension import SIDES, build_rest
 from .tracker import Reading, TensionTracker, TrackerSettings
 
 MIN_CALIBRATION_S = 4.0  # enough rest after the tracker's warm-up to learn the noise floor
@@ -21,6 +21,10 @@ MIN_FACE_SHARE = 0.6  # the face must be measurable in most frames
 # as in the demo clip's 3.0 mm: not a relaxed reference. Not yet checked on a long real
 # resting video, which the test media lack.
 STEADY_DIFF_MM = {"eye": 1.0, "mouth_corner": 1.0, "brow": 1.5}
+# The open eye's opening, for telling eyes held shut: this quantile of the readings (a
+# relaxed face blinks for a tenth of the time at most; eyes closed for part of the learning
+# leave the wider readings open ones).
+OPEN_EYE_QUANTILE = 0.75
 STILL_HEAD_DEG = 6.0  # head turning over the recording beyond this (10th-90th percentile)
 
 
@@ -36,7 +40,13 @@ def baseline_from(frames, source_name: str, taken_at: str) -> Baseline:
             f"{need} in most of the recording, and it could be measured in only {len(usable)} of "
             f"{len(frames)} frames: face the screen, in good light, with the whole face in view"
         )
-    rest = build_rest([(f.blendshapes, m) for _, f, m in usable])
+    open_eyed = _open_eyed(frames, usable)
+    if len(open_eyed) < MIN_FACE_SHARE * len(usable):
+        raise NoUsableFaceError(
+            f"{need} with the eyes open, and the eyes were closed in {len(usable) - len(open_eyed)} of "
+            f"{len(usable)} frames: keep them open, looking at the screen"
+        )
+    rest = build_rest([(f.blendshapes, m) for _, f, m in open_eyed])
     # The noise floor: the same face at rest, tracked against its own reference.
     tracker = TensionTracker(rest, settings=TrackerSettings())
     for t, f, m in frames:
@@ -47,6 +57,29 @@ def baseline_from(frames, source_name: str, taken_at: str) -> Baseline:
     except ValueError as exc:
         raise NoUsableFaceError(f"{source_name}: no relaxed reference could be learnt from it ({exc})") from None
     return baseline
+
+
+def _open_eyed(frames, usable) -> list:
+    """The usable frames with the eyes open. Eyes held shut are no relaxed reference: under
+    closed lids the mesh reads the brows and mouth corners millimetres off (see
+    metrics.FrameMeasure.eyes_shut), and every later session would be measured against
+    that. They are found as the practice finds them (the tracker's blink, held while the
+    eyes read shut), against the open eye's opening: the wider readings' OPEN_EYE_QUANTILE."""
+    try:
+        rest = build_rest([(f.blendshapes, m) for _, f, m in usable])
+    except ValueError:  # every frame a blink
+        return []
+    openings = [m.regions["eye"] for _, _, m in usable if "eye" in m.regions]
+    if openings:
+        wide = {side: float(np.quantile([getattr(e, side) for e in openings], OPEN_EYE_QUANTILE)) for side in SIDES}
+        rest = replace(rest, eye_mm=wide)
+    tracker = TensionTracker(rest, settings=TrackerSettings())
+    shut = set()
+    for t, f, m in frames:
+        sample = tracker.update(None if f is None else Reading.of(f, m), t)
+        if sample is not None and sample.blink:
+            shut.add(t)
+    return [(t, f, m) for t, f, m in usable if t not in shut]
 
 
 @dataclass(frozen=True)

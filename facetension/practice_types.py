@@ -42,6 +42,11 @@ class PracticeSettings:
     massage_s: float = 0.0  # the guided self-massage after "before" (0: none)
     after_massage_s: float = 15.0  # the resting measurement after it ...
     settle_s: float = 2.0  # ... once the face has been clear (no hands) and still this long
+    # Eyes shut this long while the face is measured (learnt, or rested before and after) are
+    # asked to open: closed lids hide what is measured (metrics.FrameMeasure.eyes_shut). The
+    # words stay a little after the eyes open, to be read.
+    eyes_shut_notice_s: float = 2.0
+    open_eyes_linger_s: float = 3.0
     evening: bool = False  # the evening wind-down's quieter words (its pacer: breaths_per_min)
 
     @classmethod

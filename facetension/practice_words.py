@@ -59,18 +59,19 @@ CHECK_MESSAGES = {
     "light": "More light from the front, please",
     "covered": "Something covers your face: take your hands down when you're ready",
 }
+OPEN_EYES = "Keep your eyes open while I measure, looking at the screen"
 FACE_LOST = "I can't see your face: come back into view when you're ready"
 TWO_FACES = "More than one face in view: following the largest"
 PAUSED = "Paused: press space to go on"
 # What to do, one short line per phase; {calibrate} and the like: that phase's length.
 PHASE_INSTRUCTIONS = {
     Phase.CHECK: "Sit comfortably and face the screen",
-    Phase.CALIBRATE: "Let your face rest: I'm learning your relaxed face ({calibrate})",
-    Phase.BEFORE: "Sit still and let your face rest ({before})",
+    Phase.CALIBRATE: "Eyes open, face at rest: I'm learning your relaxed face ({calibrate})",
+    Phase.BEFORE: "Sit still, eyes open, and let your face rest ({before})",
     Phase.MASSAGE: "Follow the highlighted zone; light pressure, it should feel pleasant",
-    Phase.AFTER_MASSAGE: "Hands down, and let your face rest ({after_massage})",
+    Phase.AFTER_MASSAGE: "Hands down, eyes open, and let your face rest ({after_massage})",
     Phase.RELAX: "Follow the breathing circle; I'll tell you where to let go",
-    Phase.AFTER: "Rest once more, quite still ({after})",
+    Phase.AFTER: "Rest once more, quite still, eyes open ({after})",
     Phase.DONE: "Well done",
 }
 # The first session (it learns the relaxed face) says first what will happen and for how long.
@@ -90,7 +91,7 @@ SETTLE = "Rest your hands in your lap and let your face settle"
 # morning's pains.
 EVENING_INSTRUCTIONS = {
     Phase.RELAX: "Follow the slow circle; let the day go",
-    Phase.AFTER: "Rest once more, quite still ({after})",
+    Phase.AFTER: "Rest once more, quite still, eyes open ({after})",
     Phase.DONE: "Well done. Rest gently now",
 }
 

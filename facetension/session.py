@@ -29,6 +29,7 @@ from .practice_words import (
     FACE_LOST,
     INTRO,
     INTRO_MASSAGE,
+    OPEN_EYES,
     PAUSED,
     PHASE_INSTRUCTIONS,
     PHASE_TITLES,
@@ -40,7 +41,11 @@ from .practice_words import (
     prompt_text,
     span,
 )
+from .tension import ShutEyes
 from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
+
+# A first session still learning the relaxed face tries again this often (active seconds).
+LEARN_RETRY_S = 1.0
 
 
 class PracticeSession:
@@ -67,6 +72,7 @@ class PracticeSession:
         self._paused = False
         self._check_ok_since: float | None = None
         self._calib: list = []
+        self._learn_retry_at = 0.0  # active time of the next try at learning the relaxed face
         self._windows = {Phase.BEFORE: Window(), Phase.AFTER_MASSAGE: Window(), Phase.AFTER: Window()}
         self._guide: MassageGuide | None = None
         self._clear_since: float | None = None  # after the massage: face clear and still since
@@ -78,6 +84,9 @@ class PracticeSession:
         self._message: tuple[str, str] | None = None
         self._warned_two_faces = False
         self._face_lost = False
+        self._eyes = ShutEyes()  # for asking shut eyes to open while the face is measured
+        self._shut_since: float | None = None
+        self._opened_at: float | None = None
         self._relaxed_s = 0.0
         self._relax_elapsed = 0.0
         self._twitches: list[TwitchEvent] = []
@@ -197,6 +206,8 @@ class PracticeSession:
         elif usable and self._face_lost:
             self._face_lost = False
             self._message = None
+        shut = self._eyes.update(f.face.blendshapes if usable else None, f.measure, self.tracker.rest)
+        self._ask_eyes_open(f.t_s, shut, events)
 
         if self.phase == Phase.CALIBRATE:
             self._calib.append((f.t_s, f.face if usable else None, f.measure if usable else None))
@@ -206,17 +217,21 @@ class PracticeSession:
                 self._twitches.append(e)
                 rate = f", {e.frequency_hz:.0f} Hz" if e.frequency_hz is not None else ""  # kept in the log's text
                 events.append(Event(e.t_s, "twitch", f"twitch: {e.side} {e.region}{rate}", e.region, e.side, twitch=e))
-            self._last_values = sample.values
+            # The eye's bars keep their last reading through a blink (its tension is unknown then).
+            self._last_values = {**self._last_values, **sample.values}
         if self.phase == Phase.AFTER_MASSAGE and not self._settled:
             self._settle(f, sample, usable, events)
             return self._view(), events, rows
-        self._collect(f, sample, usable)
+        measure = f.measure if usable else None
+        if measure is not None and sample is not None and sample.blink:
+            measure = measure.eyes_shut()  # held shut since a blink (tension.still_shut)
+        self._collect(measure, sample, usable)
         if self.phase == Phase.RELAX and sample is not None:
             self._relax_elapsed += dt
             if sample.index <= self.s.relaxed_index:
                 self._relaxed_s += dt
             self._coach(sample, f.t_s, events)
-        rows += self._per_second(f.t_s, f.measure if usable else None, sample)
+        rows += self._per_second(f.t_s, measure, sample)
         self._advance(f.t_s, events)
         return self._view(), events, rows
 
@@ -262,6 +277,26 @@ class PracticeSession:
             return "light"
         return None
 
+    def _ask_eyes_open(self, t: float, shut: bool, events: list[Event]) -> None:
+        """While the face is measured, eyes shut for eyes_shut_notice_s are asked to open; the
+        words go open_eyes_linger_s after they do (or at once when the measuring is over)."""
+        measuring = self.phase in (Phase.CALIBRATE, Phase.BEFORE, Phase.AFTER) or (
+            self.phase == Phase.AFTER_MASSAGE and self._settled
+        )
+        asking = self._message == (OPEN_EYES, "warning")
+        if shut and measuring and not self._face_lost:
+            self._shut_since = t if self._shut_since is None else self._shut_since
+            self._opened_at = None
+            if not asking and t - self._shut_since >= self.s.eyes_shut_notice_s:
+                self._message = (OPEN_EYES, "warning")
+                events.append(Event(t, "warning", OPEN_EYES))
+            return
+        self._shut_since = None
+        if asking:
+            self._opened_at = t if self._opened_at is None else self._opened_at
+            if not measuring or t - self._opened_at >= self.s.open_eyes_linger_s:
+                self._message, self._opened_at = None, None
+
     def _enter(self, phase: Phase, t_s: float, events: list[Event]) -> None:
         self.phase = phase
         self._phase_start = self._active
@@ -271,10 +306,15 @@ class PracticeSession:
         if self._active - self._phase_start < self._phase_length():
             return
         if self.phase == Phase.CALIBRATE:
+            if self._active < self._learn_retry_at:
+                return
             try:
                 self.new_baseline = baseline_from(self._calib, self.source_name, "")
             except (NoUsableFaceError, ValueError):
-                return  # not enough still, frontal frames yet: keep learning
+                # Not enough still, frontal, open-eyed frames yet: keep learning, and try again
+                # in a while (a try reads every frame so far: each frame would cost more).
+                self._learn_retry_at = self._active + LEARN_RETRY_S
+                return
             self.baseline = self.new_baseline
             self.tracker = TensionTracker.for_baseline(self.baseline)
             self._calib = []
@@ -363,6 +403,8 @@ class PracticeSession:
                 self._message = (text, "praise")
                 self._prompted = None
         # Which region and side holds the most tension, held long enough?
+        for key in [k for k in self._over_since if k not in sample.values]:  # not read (eyes shut)
+            del self._over_since[key]
         for key, v in sample.values.items():
             if v >= s.prompt_threshold:
                 self._over_since.setdefault(key, t)
@@ -393,12 +435,12 @@ class PracticeSession:
         events.append(Event(t, "prompt", text, region, None if region in BILATERAL else side))
 
     # -- measurements ------------------------------------------------------------------
-    def _collect(self, f: FrameInput, sample: TensionSample | None, usable: bool) -> None:
+    def _collect(self, measure: FrameMeasure | None, sample: TensionSample | None, usable: bool) -> None:
         window = self._windows.get(self.phase)
         if window is None or not usable or sample is None:
             return
-        if f.measure is not None and f.measure.usable:
-            window.diffs.append({r: v.diff for r, v in f.measure.regions.items()})
+        if measure is not None and measure.usable:
+            window.diffs.append({r: v.diff for r, v in measure.regions.items()})
         window.tension.append(dict(sample.values))
         window.index.append(sample.index)
 

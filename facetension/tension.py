@@ -104,10 +104,45 @@ def activations(blendshapes: np.ndarray) -> dict[tuple[str, str], float]:
     return dict(zip(_TERMS, (_TERM_MATRIX @ blendshapes).tolist()))
 
 
+# Eyes held shut (a person resting with the eyes closed) read between a blink and an open
+# eye: MediaPipe reads a shut eye a quarter to three fifths open, and a scripted shut eye's
+# eyeBlink at 0.42-0.57, so a third of such frames passed for open eyes 70 % narrower than
+# at rest: "Let your eye soften", again and again, to someone relaxing with closed eyes.
+# Once a blink is seen, the eyes count as shut while both still read so (a Schmitt trigger):
+SHUT_HOLD_SCORE = 0.35  # both eyes' eyeBlink at least this (open eyes read 0.01-0.2) ...
+SHUT_HOLD_OPENING = 0.6  # ... and both open less than this share of their resting opening
+# (a squint, tension to be seen, narrows an eye by up to about 40 %).
+
+
 def is_blink(blendshapes: np.ndarray, measure: FrameMeasure | None) -> bool:
     """Both eyes closing together. A one-sided closure is not a blink: it may be a spasm."""
     scored = min(blendshapes[EYE_BLINK["left"]], blendshapes[EYE_BLINK["right"]]) > BLINK_SCORE
     return bool(scored or (measure is not None and "blink" in measure.excluded))
+
+
+def still_shut(blendshapes: np.ndarray, measure: FrameMeasure | None, rest: Rest) -> bool:
+    """After a blink: whether both eyes still read as closed (see SHUT_HOLD_SCORE)."""
+    if min(blendshapes[EYE_BLINK["left"]], blendshapes[EYE_BLINK["right"]]) < SHUT_HOLD_SCORE:
+        return False
+    eye = None if measure is None else measure.regions.get("eye")
+    if eye is None or not rest.eye_mm:
+        return True
+    return all(getattr(eye, s) < SHUT_HOLD_OPENING * rest.eye_mm[s] for s in SIDES)
+
+
+class ShutEyes:
+    """Frame by frame, whether the eyes are shut: a blink (is_blink), and after it for as
+    long as they still read closed (still_shut). A frame without a face starts over."""
+
+    def __init__(self):
+        self.shut = False
+
+    def update(self, blendshapes: np.ndarray | None, measure: FrameMeasure | None, rest: Rest) -> bool:
+        if blendshapes is None:
+            self.shut = False
+        else:
+            self.shut = is_blink(blendshapes, measure) or (self.shut and still_shut(blendshapes, measure, rest))
+        return self.shut
 
 
 def geometry(measure: FrameMeasure, rest: Rest) -> dict[tuple[str, str], float]:
@@ -145,9 +180,10 @@ def _unit(v: float) -> float:
 def frame_tension(
     blendshapes: np.ndarray, measure: FrameMeasure | None, rest: Rest, blink: bool = False
 ) -> FrameTension:
-    """Tension for one frame. During a blink the eye is left out."""
+    """Tension for one frame. During a blink the eye is left out, and so is the geometry
+    (metrics.FrameMeasure.eyes_shut says why)."""
     act = activations(blendshapes)
-    geo = geometry(measure, rest) if measure is not None and measure.usable else {}
+    geo = geometry(measure, rest) if measure is not None and measure.usable and not blink else {}
     values, drive = {}, {}
     for key, a in act.items():
         if blink and key[0] == "eye":

@@ -25,7 +25,7 @@ import numpy as np
 
 from .framerate import FrameRate
 from .metrics import SKIN_PLACES, FrameMeasure, average_measures
-from .tension import Rest, default_rest, frame_tension, is_blink, tension_index
+from .tension import Rest, ShutEyes, default_rest, frame_tension, tension_index
 
 Key = tuple[str, str]
 
@@ -274,6 +274,7 @@ class TensionTracker:
         self._pending: list[tuple[TwitchEvent, float]] = []  # ended bursts, with their peak in noise SDs
         self._rate = FrameRate(MIN_TWITCH_FPS)  # between frames with a face
         self._prev_face = False
+        self._shut = ShutEyes()  # a blink, or the eyes held shut since one
         self.slow = False  # the frames came too slowly for twitches (MIN_TWITCH_FPS)
         self.frames_slow = 0  # frames with a face read so ...
         self.frames_small = 0  # ... or too few pixels across (metrics.SMALL_FACE_IRIS_PX) ...
@@ -302,12 +303,13 @@ class TensionTracker:
         if reading is None:  # no face: measurement pauses, open bursts are abandoned
             self._prev = None
             self._prev_face = False
+            self._shut.update(None, None, self.rest)
             self._poses.clear()
             for c in (*self._channels.values(), *self._skin.values()):
                 c.burst = None
             self._last_t = t_s
             return None
-        blink = is_blink(reading.blendshapes, reading.measure)
+        blink = self._shut.update(reading.blendshapes, reading.measure, self.rest)
         combined, moving = reading, False
         if self._prev is not None:
             # Frames alternate between the direct and the mirrored pass, whose small biases
@@ -350,9 +352,11 @@ class TensionTracker:
         a = 1.0 - math.exp(-dt / s.smooth_tau_s) if dt > 0 else 1.0
         for k, v in values.items():
             self._smooth[k] = v if k not in self._smooth else self._smooth[k] + a * (v - self._smooth[k])
+        if blink:  # the eye's tension is not known under closed lids: not the closing's, held
+            for k in _EYE_KEYS:
+                self._smooth.pop(k, None)
         events = self._twitches(skin, drive, t_s, dt)
-        shown = {k: v for k, v in self._smooth.items() if not (blink and k[0] == "eye")}
-        return TensionSample(t_s, dict(self._smooth), tension_index(shown), blink, moving, tuple(events))
+        return TensionSample(t_s, dict(self._smooth), tension_index(self._smooth), blink, moving, tuple(events))
 
     # -- head movement -----------------------------------------------------------------
     @staticmethod
@@ -523,6 +527,9 @@ class TensionTracker:
         lifted = z_level > s.skin_k_energy and z_level > s.lateral_ratio * o_level
         rippling = z_spread > s.skin_k_energy and z_spread > s.lateral_ratio * o_spread
         return w.onset(t, s.k_off * sd, s.hold_s) if lifted or rippling else None
+
+
+_EYE_KEYS = tuple(("eye", side) for side in ("left", "right"))
 
 
 def _lid_closing(skin, mm: float) -> bool:

@@ -6,7 +6,7 @@ import pytest
 from facetension.baselines import Baseline
 from facetension.landmarks import BLENDSHAPE_NAMES, Face
 from facetension.metrics import measure
-from facetension.practice_words import CHECK_MESSAGES, FACE_LOST, TWO_FACES, Phase
+from facetension.practice_words import CHECK_MESSAGES, FACE_LOST, OPEN_EYES, TWO_FACES, Phase
 from facetension.session import FrameInput, PracticeSession, PracticeSettings
 from facetension.tension import DEFAULT_REST, build_rest
 
@@ -253,3 +253,31 @@ def test_per_second_rows_cover_the_measured_time():
     assert 10 <= len(rows) <= 12
     assert all(r.quality == 1.0 and r.measures.tension_index is not None for r in rows)
     assert {r.phase for r in rows} == {"before", "relax"}
+
+
+def shut(t):
+    return face(eyeBlinkLeft=0.8, eyeBlinkRight=0.8)
+
+
+def test_eyes_shut_while_measured_are_asked_to_open_and_the_words_stay_a_moment():
+    s = PracticeSession(
+        PracticeSettings(relax_s=60.0, before_s=20.0, after_s=5.0, check_hold_s=0.5), relaxed_baseline()
+    )
+    run(s, 2)
+    assert s.phase == Phase.BEFORE
+    events, views = run(s, SETTINGS.eyes_shut_notice_s + 0.5, t0=2.0, make=shut)
+    assert texts(events, "warning") == [OPEN_EYES] and views[-1].message == OPEN_EYES
+    assert views[int(SETTINGS.eyes_shut_notice_s * FPS) - 2].message is None  # not for a blink's while
+    t0 = 2.0 + SETTINGS.eyes_shut_notice_s + 0.5
+    events, views = run(s, SETTINGS.open_eyes_linger_s + 0.5, t0=t0)
+    linger = int(SETTINGS.open_eyes_linger_s * FPS)
+    assert not events and views[linger - 2].message == OPEN_EYES and views[-1].message is None
+    assert s.phase == Phase.BEFORE
+
+
+def test_eyes_shut_in_the_relaxation_are_left_alone():
+    s = session()
+    run(s, 7)
+    assert s.phase == Phase.RELAX
+    events, views = run(s, 10, t0=7.0, make=shut)
+    assert not [e for e in events if e.kind in ("warning", "prompt")] and views[-1].message is None

@@ -123,3 +123,20 @@ def test_frame_tension_scale():
         tension_index({("brow", "left"): 1.0, ("brow", "right"): 0.0, ("eye", "left"): 0.0, ("eye", "right"): 0.0})
         == 50.0
     )
+
+
+def test_eyes_held_shut_after_a_blink_count_as_a_blink_until_they_open():
+    """MediaPipe reads eyes held shut near eyeBlink 0.5 (tension.SHUT_HOLD_SCORE): after a
+    blink they stay shut while both read so; the same reading without a blink is no closure."""
+
+    def eyes(t):
+        blink = 0.8 if 2.0 <= t < 2.2 else 0.45 if 2.2 <= t < 6.0 else 0.05
+        return {"eyeBlinkLeft": blink, "eyeBlinkRight": blink}
+
+    _, samples = run(8.0, bump=eyes)
+    at = lambda t: samples[int(t * FPS)]  # noqa: E731
+    assert not at(1.0).blink and ("eye", "left") in at(1.0).values
+    assert all(at(t).blink and ("eye", "left") not in at(t).values for t in (2.1, 3.0, 5.9))
+    assert not at(6.1).blink and ("eye", "left") in at(6.1).values
+    _, never = run(8.0, bump=lambda t: {"eyeBlinkLeft": 0.45, "eyeBlinkRight": 0.45} if t >= 2.0 else {})
+    assert not any(s.blink for s in never)

@@ -186,7 +186,7 @@ def test_the_view_says_what_to_do_and_how_long_is_left():
     assert v.instruction == "Sit comfortably and face the screen" and v.intro == ()  # not a first session
     _, views = run(s, 3.0, t0=0.2)
     v = views[-1]
-    assert v.phase == Phase.BEFORE and v.instruction == "Sit still and let your face rest (5 s)"
+    assert v.phase == Phase.BEFORE and v.instruction == "Sit still, eyes open, and let your face rest (5 s)"
     assert 0 < v.phase_left_s < SETTINGS.before_s
     assert v.session_left_s == pytest.approx(v.phase_left_s + SETTINGS.relax_s + SETTINGS.after_s)
     s.toggle_pause()  # a pause stops the clock
@@ -242,10 +242,10 @@ def test_every_phase_and_the_summary_can_be_read(screen, tmp_path):
     with VideoSource(DEMO) as src:
         s = PracticeSettings.fitted(src.declared_frames / src.fps, calibrate=True)
     instructions = {
-        Phase.CALIBRATE: f"Let your face rest: I'm learning your relaxed face ({span(s.calibrate_s)})",
-        Phase.BEFORE: f"Sit still and let your face rest ({span(s.before_s)})",
+        Phase.CALIBRATE: f"Eyes open, face at rest: I'm learning your relaxed face ({span(s.calibrate_s)})",
+        Phase.BEFORE: f"Sit still, eyes open, and let your face rest ({span(s.before_s)})",
         Phase.RELAX: "Follow the breathing circle; I'll tell you where to let go",
-        Phase.AFTER: f"Rest once more, quite still ({span(s.after_s)})",
+        Phase.AFTER: f"Rest once more, quite still, eyes open ({span(s.after_s)})",
     }
     proc = screen.practice(DEMO, tmp_path / "log.db")
     shots = {}
