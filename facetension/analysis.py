@@ -515,7 +515,7 @@ def analyze_video(
             blinks.update(t_s, lids_of(m))
             kept = _kept(m)
             if kept is not None and sample is not None and sample.blink:
-                kept = kept.eyes_shut()  # held shut since a blink (tension.still_shut)
+                kept = kept.eyes_shut()  # a blink, or held shut since one (tension.ShutEyes)
             timeline.append(TimelineRow(t_s, face is not None, kept, sample))
             mirrored.append(bool(face is not None and face.mirrored_pass))
             faces_seen = max(faces_seen, 0 if face is None else face.faces_seen)

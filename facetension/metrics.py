@@ -98,7 +98,7 @@ class FrameMeasure:
         return bool(self.regions)
 
     def eyes_shut(self) -> FrameMeasure:
-        """This frame with its eyes shut (a blink, or held shut: tension.still_shut): nothing
+        """This frame with its eyes shut (a blink, or held shut: tension.ShutEyes): nothing
         measured. The irises set the scale and the pupils the brows' height; under closed
         lids the mesh moves both (a clip with the eyes closed for 30 s read its mouth corners
         10 mm lower, its brows 8 mm higher and the sides' differences up to 0.7 mm off)."""

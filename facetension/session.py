@@ -224,7 +224,7 @@ class PracticeSession:
             return self._view(), events, rows
         measure = f.measure if usable else None
         if measure is not None and sample is not None and sample.blink:
-            measure = measure.eyes_shut()  # held shut since a blink (tension.still_shut)
+            measure = measure.eyes_shut()  # a blink, or held shut since one (tension.ShutEyes)
         self._collect(measure, sample, usable)
         if self.phase == Phase.RELAX and sample is not None:
             self._relax_elapsed += dt
