@@ -46,6 +46,7 @@ from .tracker import Reading, TensionSample, TensionTracker, TwitchEvent
 
 # A first session still learning the relaxed face tries again this often (active seconds).
 LEARN_RETRY_S = 1.0
+BLINK_BARS_S = 0.5  # eyes shut longer than a blink (blinks.MAX_BLINK_S) show no eye tension
 
 
 class PracticeSession:
@@ -86,6 +87,7 @@ class PracticeSession:
         self._face_lost = False
         self._eyes = ShutEyes()  # for asking shut eyes to open while the face is measured
         self._shut_since: float | None = None
+        self._shut_from: float | None = None  # the tracker's blink (or eyes held shut) since
         self._opened_at: float | None = None
         self._relaxed_s = 0.0
         self._relax_elapsed = 0.0
@@ -217,8 +219,11 @@ class PracticeSession:
                 self._twitches.append(e)
                 rate = f", {e.frequency_hz:.0f} Hz" if e.frequency_hz is not None else ""  # kept in the log's text
                 events.append(Event(e.t_s, "twitch", f"twitch: {e.side} {e.region}{rate}", e.region, e.side, twitch=e))
-            # The eye's bars keep their last reading through a blink (its tension is unknown then).
-            self._last_values = {**self._last_values, **sample.values}
+            # The eye's tension is not read while the eyes are shut: its bars keep their last
+            # reading through a blink, and are emptied when the eyes stay shut.
+            self._shut_from = (self._shut_from or f.t_s) if sample.blink else None
+            brief = self._shut_from is not None and f.t_s - self._shut_from < BLINK_BARS_S
+            self._last_values = {**(self._last_values if brief else {}), **sample.values}
         if self.phase == Phase.AFTER_MASSAGE and not self._settled:
             self._settle(f, sample, usable, events)
             return self._view(), events, rows

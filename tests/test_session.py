@@ -281,3 +281,7 @@ def test_eyes_shut_in_the_relaxation_are_left_alone():
     assert s.phase == Phase.RELAX
     events, views = run(s, 10, t0=7.0, make=shut)
     assert not [e for e in events if e.kind in ("warning", "prompt")] and views[-1].message is None
+    assert ("eye", "left") in views[0].tension  # a blink's while: the eye's bars keep their reading
+    assert ("eye", "left") not in views[-1].tension and ("mouth", "left") in views[-1].tension  # then none
+    _, views = run(s, 1, t0=17.0)
+    assert ("eye", "left") in views[-1].tension
