@@ -109,7 +109,7 @@ def activations(blendshapes: np.ndarray) -> dict[tuple[str, str], float]:
 # eyeBlink at 0.42-0.57, so a third of such frames passed for open eyes 70 % narrower than
 # at rest: "Let your eye soften", again and again, to someone relaxing with closed eyes.
 # Once a blink is seen, the eyes count as shut while both still read so (a Schmitt trigger):
-SHUT_HOLD_SCORE = 0.35  # both eyes' eyeBlink at least this (open eyes read 0.01-0.2) ...
+SHUT_HOLD_SCORE = 0.35  # both eyes' eyeBlink at least this (the wide set's open eyes: 0.01-0.31) ...
 SHUT_HOLD_OPENING = 0.6  # ... and both open less than this share of their resting opening
 # (a squint, tension to be seen, narrows an eye by up to about 40 %).
 
