@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from .baselines import Baseline, from_data, to_data
 from .errors import NoUsableFaceError
-from .tension import SIDES, build_rest
+from .tension import SIDES, Rest, ShutEyes, build_rest
 from .tracker import Reading, TensionTracker, TrackerSettings
 
 MIN_CALIBRATION_S = 4.0  # enough rest after the tracker's warm-up to learn the noise floor
@@ -63,21 +63,16 @@ def _open_eyed(frames, usable) -> list:
     """The usable frames with the eyes open. Eyes held shut are no relaxed reference: under
     closed lids the mesh reads the brows and mouth corners millimetres off (see
     metrics.FrameMeasure.eyes_shut), and every later session would be measured against
-    that. They are found as the practice finds them (the tracker's blink, held while the
-    eyes read shut), against the open eye's opening: the wider readings' OPEN_EYE_QUANTILE."""
-    try:
-        rest = build_rest([(f.blendshapes, m) for _, f, m in usable])
-    except ValueError:  # every frame a blink
-        return []
+    that. They are found as the practice finds them (tension.ShutEyes: a blink, held while
+    the eyes read shut), against the open eye's opening: the wider readings' OPEN_EYE_QUANTILE."""
     openings = [m.regions["eye"] for _, _, m in usable if "eye" in m.regions]
-    if openings:
-        wide = {side: float(np.quantile([getattr(e, side) for e in openings], OPEN_EYE_QUANTILE)) for side in SIDES}
-        rest = replace(rest, eye_mm=wide)
-    tracker = TensionTracker(rest, settings=TrackerSettings())
-    shut = set()
+    if not openings:  # the mesh saw every eye closed (a blink)
+        return []
+    wide = {side: float(np.quantile([getattr(e, side) for e in openings], OPEN_EYE_QUANTILE)) for side in SIDES}
+    rest = Rest({}, eye_mm=wide)  # only the opening is needed
+    eyes, shut = ShutEyes(), set()
     for t, f, m in frames:
-        sample = tracker.update(None if f is None else Reading.of(f, m), t)
-        if sample is not None and sample.blink:
+        if eyes.update(f.blendshapes if f is not None and m is not None and m.usable else None, m, rest):
             shut.add(t)
     return [(t, f, m) for t, f, m in usable if t not in shut]
 

@@ -85,9 +85,8 @@ class PracticeSession:
         self._message: tuple[str, str] | None = None
         self._warned_two_faces = False
         self._face_lost = False
-        self._eyes = ShutEyes()  # for asking shut eyes to open while the face is measured
-        self._shut_since: float | None = None
-        self._shut_from: float | None = None  # the tracker's blink (or eyes held shut) since
+        self._eyes = ShutEyes()  # the tracker's blink, also while it is not run (learning)
+        self._shut_from: float | None = None  # the eyes shut (a blink, or held shut) since
         self._opened_at: float | None = None
         self._relaxed_s = 0.0
         self._relax_elapsed = 0.0
@@ -208,8 +207,11 @@ class PracticeSession:
         elif usable and self._face_lost:
             self._face_lost = False
             self._message = None
-        shut = self._eyes.update(f.face.blendshapes if usable else None, f.measure, self.tracker.rest)
-        self._ask_eyes_open(f.t_s, shut, events)
+        if self._eyes.update(f.face.blendshapes if usable else None, f.measure, self.tracker.rest):
+            self._shut_from = f.t_s if self._shut_from is None else self._shut_from
+        else:
+            self._shut_from = None
+        self._ask_eyes_open(f.t_s, events)
 
         if self.phase == Phase.CALIBRATE:
             self._calib.append((f.t_s, f.face if usable else None, f.measure if usable else None))
@@ -221,7 +223,6 @@ class PracticeSession:
                 events.append(Event(e.t_s, "twitch", f"twitch: {e.side} {e.region}{rate}", e.region, e.side, twitch=e))
             # The eye's tension is not read while the eyes are shut: its bars keep their last
             # reading through a blink, and are emptied when the eyes stay shut.
-            self._shut_from = (self._shut_from or f.t_s) if sample.blink else None
             brief = self._shut_from is not None and f.t_s - self._shut_from < BLINK_BARS_S
             self._last_values = {**(self._last_values if brief else {}), **sample.values}
         if self.phase == Phase.AFTER_MASSAGE and not self._settled:
@@ -282,21 +283,19 @@ class PracticeSession:
             return "light"
         return None
 
-    def _ask_eyes_open(self, t: float, shut: bool, events: list[Event]) -> None:
+    def _ask_eyes_open(self, t: float, events: list[Event]) -> None:
         """While the face is measured, eyes shut for eyes_shut_notice_s are asked to open; the
         words go open_eyes_linger_s after they do (or at once when the measuring is over)."""
         measuring = self.phase in (Phase.CALIBRATE, Phase.BEFORE, Phase.AFTER) or (
             self.phase == Phase.AFTER_MASSAGE and self._settled
         )
         asking = self._message == (OPEN_EYES, "warning")
-        if shut and measuring and not self._face_lost:
-            self._shut_since = t if self._shut_since is None else self._shut_since
+        if self._shut_from is not None and measuring:
             self._opened_at = None
-            if not asking and t - self._shut_since >= self.s.eyes_shut_notice_s:
+            if not asking and t - self._shut_from >= self.s.eyes_shut_notice_s:
                 self._message = (OPEN_EYES, "warning")
                 events.append(Event(t, "warning", OPEN_EYES))
             return
-        self._shut_since = None
         if asking:
             self._opened_at = t if self._opened_at is None else self._opened_at
             if not measuring or t - self._opened_at >= self.s.open_eyes_linger_s:
