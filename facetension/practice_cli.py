@@ -42,10 +42,11 @@ def print_event(e: Event) -> None:
         return
     if e.kind == "blink":  # for the log only: the summary speaks of blinks when they stand out
         return
-    if e.kind == "phase":
-        print(f"{clock(e.t_s, floor=True)}  — {e.text} —", flush=True)
-    else:
-        print(f"{clock(e.t_s, floor=True)}  {e.text}", flush=True)
+    line = f"{clock(e.t_s, floor=True)}  — {e.text} —" if e.kind == "phase" else f"{clock(e.t_s, floor=True)}  {e.text}"
+    try:
+        print(line, flush=True)
+    except OSError:  # the terminal closed (EIO before its SIGHUP arrives): the log keeps it, the session goes on
+        pass
 
 
 def _pair(m: Measures | None, region: str) -> str:
