@@ -242,16 +242,20 @@ def test_a_session_asked_to_end_keeps_its_summary_and_says_so(tmp_path, signal_n
         assert record.status == "stopped" and record.before is not None and record.ended_utc is not None
 
 
-def test_a_terminal_closed_mid_session_keeps_the_session_and_ends_as_interrupted(tmp_path):
+@pytest.mark.parametrize("gap_s", [0.0, 10.0])
+def test_a_terminal_closed_mid_session_keeps_the_session_and_ends_as_interrupted(tmp_path, gap_s):
     # The terminal window closed: SIGHUP, and every later write to it fails (EIO). The
     # session was kept, but the summary's lines could not be written and Python's own flush
-    # at exit ended the process with 120, not the 130 an ended session says.
+    # at exit ended the process with 120, not the 130 an ended session says. With a gap
+    # before the SIGHUP, a prompt written meanwhile failed in the loop: exit 70 and the
+    # session left unfinished ("interrupted").
     import os
     import pty
     import select
     import signal
     import subprocess
     import sys
+    import time
 
     db = tmp_path / "log.db"
     master, slave = pty.openpty()
@@ -271,6 +275,7 @@ def test_a_terminal_closed_mid_session_keeps_the_session_and_ends_as_interrupted
     finally:
         os.close(master)  # the window is gone: writes to the terminal now fail
     assert b"Guided relaxation" in seen, seen
+    time.sleep(gap_s)  # the relaxation's prompts go on being written meanwhile
     proc.send_signal(signal.SIGHUP)  # as the system does when a terminal closes
     assert proc.wait(timeout=120) == 130
     with Log.open(db, readonly=True) as log:
