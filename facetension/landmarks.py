@@ -188,9 +188,15 @@ class _Task:
 
     MediaPipe's own detect() turns every landmark into a Python object (478 per face, about
     0.45 ms a frame: 5 % of the inference) which we would then turn into numpy. Its result
-    struct is read into numpy directly instead, through the same calls detect() makes
+    struct is read into numpy directly instead, through the same C functions detect() calls
     (MediaPipe 0.10.31's ctypes layer, pinned in pyproject.toml; tests/test_api.py checks
-    the numbers against detect()'s)."""
+    the numbers against detect()'s).
+
+    Those C calls are made on the calling thread, not through MediaPipe's dispatcher thread.
+    There the caller waits in Python, where Ctrl-C (or SIGTERM, SIGHUP) raises while the
+    native detection still runs: the image and the result were then freed under it, and
+    the process crashed (segmentation fault) or printed "Exception ignored in Image.__del__".
+    A ctypes call cannot be interrupted, so the signal now lands once the frame is done."""
 
     def __init__(self, model: bytes, video: bool):
         # Imported here so that importing facetension stays light and quiet.
@@ -198,11 +204,18 @@ class _Task:
         from mediapipe.tasks.python import vision
         from mediapipe.tasks.python.components.containers.category_c import CategoryC
         from mediapipe.tasks.python.components.containers.landmark_c import NormalizedLandmarkC
-        from mediapipe.tasks.python.vision.face_landmarker import FaceLandmarkerResultC
+        from mediapipe.tasks.python.core import mediapipe_c_bindings, mediapipe_c_utils
+        from mediapipe.tasks.python.vision import face_landmarker
+        from mediapipe.tasks.python.vision.core import image as mp_image
 
         self._point = _dtype_of(NormalizedLandmarkC, ("x", "y", "z"))
         self._category = _dtype_of(CategoryC, ("score",))
-        self._result_type, self._image, self._srgb = FaceLandmarkerResultC, mp.Image, mp.ImageFormat.SRGB
+        self._result_type, self._srgb = face_landmarker.FaceLandmarkerResultC, mp.ImageFormat.SRGB
+        # The raw library, its signatures as MediaPipe declares them.
+        self._lib = mediapipe_c_bindings.load_raw_library(
+            tuple(face_landmarker._CTYPES_SIGNATURES) + tuple(mp_image._CTYPES_SIGNATURES)
+        )
+        self._raise_for = mediapipe_c_utils.handle_status
         self.video = video
         self.used = False  # has it seen a frame (a VIDEO task then holds tracking state)
         options = landmarker_options(model, video)
@@ -215,17 +228,35 @@ class _Task:
     def run(self, rgb: np.ndarray, t_ms: int | None) -> list[_Found]:
         """The faces in an RGB uint8 image; in VIDEO mode t_ms must rise from call to call."""
         self.used = True
-        task = self.task
-        image = self._image(image_format=self._srgb, data=rgb)
-        result = self._result_type()
-        if self.video:
-            task._lib.MpFaceLandmarkerDetectForVideo(task._handle, image._image_ptr, None, t_ms, ctypes.byref(result))
-        else:
-            task._lib.MpFaceLandmarkerDetectImage(task._handle, image._image_ptr, None, ctypes.byref(result))
+        lib, handle = self._lib, self.task._handle
+        rgb = np.ascontiguousarray(rgb)
+        image = ctypes.c_void_p()
         try:
-            return [self._found(result, i) for i in range(result.face_landmarks_count)]
+            pixels = rgb.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8))
+            h, w = rgb.shape[:2]
+            self._call(lib.MpImageCreateFromUint8Data, self._srgb, w, h, pixels, rgb.size, ctypes.byref(image))
+            result = self._result_type()
+            if self.video:
+                self._call(lib.MpFaceLandmarkerDetectForVideo, handle, image, None, t_ms, ctypes.byref(result))
+            else:
+                self._call(lib.MpFaceLandmarkerDetectImage, handle, image, None, ctypes.byref(result))
+            try:
+                return [self._found(result, i) for i in range(result.face_landmarks_count)]
+            finally:
+                lib.MpFaceLandmarkerCloseResult(ctypes.byref(result))
         finally:
-            task._lib.MpFaceLandmarkerCloseResult(ctypes.byref(result))
+            if image:
+                lib.MpImageFree(image)
+
+    def _call(self, function, *args) -> None:
+        """A MediaPipe C function returning a status: a failure raised as MediaPipe would."""
+        message = ctypes.c_char_p()
+        status = function(*args, ctypes.byref(message))
+        try:
+            self._raise_for(status, message)
+        finally:
+            if message.value is not None:
+                self._lib.MpErrorFree(message)
 
     def _found(self, result, i: int) -> _Found:
         marks, scores = result.face_landmarks[i], result.face_blendshapes[i]

@@ -76,3 +76,53 @@ def test_a_users_own_model_is_accepted_when_it_is_a_landmarker_bundle(tmp_path):
     copy.write_bytes(landmarks.bundled_model_path().read_bytes())
     _, digest = load_model(copy)
     assert digest == landmarks.BUNDLED_MODEL_SHA256
+
+
+HAMMER_S = 3.0  # long enough for hundreds of interrupts, most of them inside a detection
+INTERRUPTS_AT_LEAST = 50
+_HAMMER = """
+import os, signal, sys, threading, time
+import cv2, numpy as np
+from facetension.landmarks import Landmarker
+image = cv2.imread(sys.argv[1])
+image = cv2.resize(image, (240, image.shape[0] * 240 // image.shape[1]))
+rng, stop, interrupts = np.random.default_rng(0), threading.Event(), 0
+def interrupter():
+    while not stop.wait(0.0005 + rng.random() * 0.002):
+        os.kill(os.getpid(), signal.SIGINT)
+with Landmarker("image") as lm:
+    before = lm.detect(image).landmarks
+    threading.Thread(target=interrupter, daemon=True).start()
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < float(sys.argv[2]):
+        try:
+            while True:
+                lm.detect(image)
+        except KeyboardInterrupt:
+            interrupts += 1
+    stop.set()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    after = lm.detect(image).landmarks
+print(interrupts, float(np.abs(after - before).max()))
+"""
+
+
+def test_ctrl_c_during_a_detection_waits_for_the_frame(faces):
+    # MediaPipe runs each C call on its dispatcher thread and waits for it in Python, where
+    # Ctrl-C raised while the detection still ran: the image and result were freed under
+    # it and the process died of a segmentation fault (or printed "Exception ignored in
+    # Image.__del__"). Interrupted hundreds of times, detection now stays whole.
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _HAMMER, str(faces["single_face.jpg"]), str(HAMMER_S)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Exception ignored" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    interrupts, moved_px = proc.stdout.split()
+    assert int(interrupts) >= INTERRUPTS_AT_LEAST
+    assert float(moved_px) < 1e-3  # the landmarker's state survived them: the same answer
