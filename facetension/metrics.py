@@ -40,6 +40,7 @@ MAX_ROLL_DEG = 45.0
 ANGLE_SLACK_DEG = 1e-6  # so that a pose of exactly 20° is inside the limit despite rounding
 BLINK_OPENING_PER_IRIS = 0.25  # an eye open less than a quarter of an iris is blinking
 OUT_OF_FRAME_MARGIN_PX = 2.0
+MIN_PUPIL_RUN_PX = 1.0  # pupils closer than this (head-frame x) give no tilt: the line stays level
 
 REGIONS = ("brow", "eye", "mouth_corner", "mouth_excursion", "nose")
 # eFACE-style static score: 100 when symmetric, falling linearly to 0 at this |diff|.
@@ -204,13 +205,19 @@ def side_geometry(points: np.ndarray, side: str) -> SideGeometry:
 
 def regions_from(left: SideGeometry, right: SideGeometry, k: float) -> dict[str, Side]:
     """Region values in mm (k = mm per pixel) from both sides' geometry."""
-    # The inter-pupil line is taken level in the head frame: the rigid frame already
-    # removes roll, and a level line keeps one pupil's noise from tilting both corners.
+    # Mouth corners hang from the pupils' line, as in Emotrics: the mesh's "rigid" points
+    # are not rigid (a mouth corner lowered 4 mm moves the eye corners and nose bridge by
+    # up to a pixel), so the head frame's roll follows the mouth and would undo a fifth of
+    # its drop; the irises are found on their own and stay. The nose keeps the level line.
     line = (left.pupil[1] + right.pupil[1]) / 2
+    run = float(left.pupil[0] - right.pupil[0])
+    tilt = float(left.pupil[1] - right.pupil[1]) / run if run > MIN_PUPIL_RUN_PX else 0.0
+    mid_x = float(left.pupil[0] + right.pupil[0]) / 2
+    left_line, right_line = (line + tilt * (float(g.corner[0]) - mid_x) for g in (left, right))
     return {
         "brow": Side((left.brow - left.pupil[1]) * k, (right.brow - right.pupil[1]) * k),
         "eye": Side((left.upper_lid - left.lower_lid) * k, (right.upper_lid - right.lower_lid) * k),
-        "mouth_corner": Side((line - left.corner[1]) * k, (line - right.corner[1]) * k),
+        "mouth_corner": Side((left_line - left.corner[1]) * k, (right_line - right.corner[1]) * k),
         "mouth_excursion": Side(left.corner[0] * k, -right.corner[0] * k),
         "nose": Side((line - left.alar[1]) * k, (line - right.alar[1]) * k),
     }

@@ -20,8 +20,8 @@ from facetension.landmarks import Landmarker
 import faceedits as fe
 from media import FACES
 
-MOUTH_MEDIAN_MIN = 0.85  # median over faces of each face's median gain at 2, 4 and 6 mm
-MOUTH_EACH = (0.6, 1.25)  # every face
+MOUTH_MEDIAN_MIN = 0.92  # median over faces of each face's median gain at 2, 4 and 6 mm (today 0.95)
+MOUTH_EACH = (0.68, 1.25)  # every face (today ≥ 0.72: miller.jpg, moustache)
 BROW_MEDIAN_MIN = 0.65
 BROW_EACH_MIN = 0.2  # faces with an iris under BROW_BAND.min_iris_px keep the mesh (~0.25)
 EYE_MEDIAN_MIN = 0.85

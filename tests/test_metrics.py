@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from facetension import face_model as fm
-from facetension.metrics import REGIONS, asymmetry_index, measure, score
+from facetension.metrics import REGIONS, asymmetry_index, measure, regions_from, score, side_geometry
 
 from synthetic import FOCAL_PX, IMAGE_SIZE, canonical_478, project
 
@@ -139,3 +139,18 @@ def test_asymmetry_index():
     assert asymmetry_index({"eye": 0.0, "brow": 0.0}) == 0.0
     assert asymmetry_index({"eye": 2.0, "brow": 0.0}) == pytest.approx(25.0)
     assert np.isnan(asymmetry_index({}))
+
+
+@pytest.mark.parametrize("tilt_deg", (-2.0, 2.0))
+def test_mouth_corners_hang_from_the_pupils_line(tilt_deg):
+    """A roll the head frame leaves over (MediaPipe's "rigid" points follow a lowered mouth
+    corner) tilts pupils and corners together: the corners' diff must not change; a corner
+    lowered 3 mm still reads +3."""
+    t = np.radians(tilt_deg)
+    turn = np.array([[np.cos(t), -np.sin(t), 0], [np.sin(t), np.cos(t), 0], [0, 0, 1]])
+    for drop_mm, expected in ((0.0, 0.0), (CORNER_DROP_MM, CORNER_DROP_MM)):
+        pts = canonical_478()
+        pts[fm.mirrored(fm.RIGHT_MOUTH_CORNER), 1] -= drop_mm / 10
+        pts = pts @ turn.T  # head-frame points in cm: k = 10 mm per unit
+        regions = regions_from(side_geometry(pts, "left"), side_geometry(pts, "right"), 10.0)
+        assert regions["mouth_corner"].diff == pytest.approx(expected, abs=0.02), tilt_deg
