@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
 
 from .baselines import Baseline, from_data, to_data
 from .errors import NoUsableFaceError
-from .tension import SIDES, Rest, ShutEyes, build_rest
+from .tension import SIDES, Rest, ShutEyes, build_rest, is_blink
 from .tracker import Reading, TensionTracker, TrackerSettings
 
 MIN_CALIBRATION_S = 4.0  # enough rest after the tracker's warm-up to learn the noise floor
@@ -26,6 +27,10 @@ STEADY_DIFF_MM = {"eye": 1.0, "mouth_corner": 1.0, "brow": 1.5}
 # leave the wider readings open ones).
 OPEN_EYE_QUANTILE = 0.75
 STILL_HEAD_DEG = 6.0  # head turning over the recording beyond this (10th-90th percentile)
+# Frames this close to a blink or to eyes held shut are left out too: the lids are still
+# moving, and the mesh reads the pupils (and the mouth corners hung from their line) low
+# before the eyes read closed: up to 10 mm on the test face, two frames before and after.
+CLOSED_MARGIN_S = 0.2
 
 
 def baseline_from(frames, source_name: str, taken_at: str) -> Baseline:
@@ -70,11 +75,19 @@ def _open_eyed(frames, usable) -> list:
         return []
     wide = {side: float(np.quantile([getattr(e, side) for e in openings], OPEN_EYE_QUANTILE)) for side in SIDES}
     rest = Rest({}, eye_mm=wide)  # only the opening is needed
-    eyes, shut = ShutEyes(), set()
+    eyes, closed = ShutEyes(), []
     for t, f, m in frames:
-        if eyes.update(f.blendshapes if f is not None and m is not None and m.usable else None, m, rest):
-            shut.add(t)
-    return [(t, f, m) for t, f, m in usable if t not in shut]
+        seen = f is not None and m is not None and m.usable
+        if eyes.update(f.blendshapes if seen else None, m, rest) or (seen and is_blink(f.blendshapes, m)):
+            closed.append(t)
+    closed.sort()
+    return [(t, f, m) for t, f, m in usable if not _near(closed, t, CLOSED_MARGIN_S)]
+
+
+def _near(times: list[float], t: float, margin: float) -> bool:
+    """Whether sorted `times` hold one within `margin` of t."""
+    i = bisect.bisect_left(times, t - margin)
+    return i < len(times) and times[i] <= t + margin
 
 
 @dataclass(frozen=True)
