@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import errno
 import json
 import os
 import signal
@@ -440,8 +441,9 @@ def run() -> int:
             signal.signal(getattr(signal, name), _as_interrupt)
     try:
         code = main()
-    except OSError:  # even the last line of defence could not be written: the terminal is gone
-        code = EXIT_INTERRUPTED if _signalled else EXIT_INTERNAL
+    except OSError as exc:  # even the last line of defence could not be written: the terminal is gone
+        # (EIO: closed, its SIGHUP not yet here; a session that ended meanwhile is already kept)
+        code = EXIT_INTERRUPTED if _signalled or exc.errno == errno.EIO else EXIT_INTERNAL
     _quiet_dead_streams()
     return code
 
