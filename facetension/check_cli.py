@@ -99,6 +99,7 @@ def _save(args, result: CheckResult, name: str, started: datetime, model_sha: st
 
 def cmd_check(args) -> int:
     from .check_live import run_check
+    from .ending import held
     from .landmarks import load_model
     from .live import display_available
 
@@ -135,7 +136,8 @@ def cmd_check(args) -> int:
     check_id, failure = None, None
     if not args.no_log:
         try:
-            check_id = _save(args, result, name, started, model_sha)
+            with held():  # written whole; an ending signal acts after it
+                check_id = _save(args, result, name, started, model_sha)
         except StorageError as exc:  # a full or failing disk: the person still sees the result
             failure = exc
     if args.json:

@@ -18,6 +18,7 @@ from .check_overlay import CheckOverlay
 from .check_plan import Step, duration, plan, step_at
 from .check_run import CheckRecorder
 from .check_types import CheckResult
+from .ending import held
 from .errors import CameraError, InputError
 from .landmarks import Landmarker
 from .upright import frame_detector
@@ -110,11 +111,15 @@ def run_check(
             stop_reason, message = "source-failed", str(exc)
         except KeyboardInterrupt:  # Ctrl-C, or the CLI's SIGTERM/SIGHUP: what was seen is scored
             stop_reason, message = "interrupted", "interrupted"
-        result = recorder.result()
-        if opened and finished and last_image is not None and practice._visible():
-            getattr(source, "close", lambda: None)()  # the camera (and its light) is off while the end waits
-            hold = practice.SUMMARY_HOLD_S if summary_hold_s is None else summary_hold_s
-            _hold(overlay.end_screen(last_image, result, stop_reason, last_t), hold)
+        with held(redeliver=False) as late:  # an ending signal while scoring must not lose what was seen
+            result = recorder.result()
+            if opened and finished and last_image is not None and practice._visible():
+                getattr(source, "close", lambda: None)()  # the camera (and its light) is off while the end waits
+                hold = practice.SUMMARY_HOLD_S if summary_hold_s is None else summary_hold_s
+                picture = overlay.end_screen(last_image, result, stop_reason, last_t)
+                _hold(picture, hold, until=lambda: bool(late.caught))
+        if late.caught and stop_reason != "completed":  # asked to end as it was ending: as one in the loop
+            stop_reason, message = "interrupted", "interrupted"
     finally:
         if opened:  # never left open, whatever happened
             cv2.destroyAllWindows()
@@ -124,11 +129,11 @@ def run_check(
     return CheckOutcome(result, stop_reason == "completed", stop_reason, message, frames)
 
 
-def _hold(picture, hold_s: float) -> None:
+def _hold(picture, hold_s: float, until=lambda: False) -> None:
     """live._hold, drawing the picture again at each poll: scoring the check takes a moment
     with no events handled, and a busy X server may have dropped the first paint."""
     deadline = time.monotonic() + hold_s
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not until():
         cv2.imshow(practice.WINDOW, picture)
         if cv2.waitKey(practice.SUMMARY_POLL_MS) != -1 or not practice._visible():
             return

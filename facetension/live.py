@@ -20,6 +20,7 @@ import numpy as np
 
 from .analysis import measured_frames
 from .checkin import FOOTER, TIMEOUT_S, TITLE, CheckIn
+from .ending import held
 from .errors import CameraError, InputError
 from .face_model import N_MESH
 from .landmarks import Landmarker
@@ -187,21 +188,25 @@ def run(
     except KeyboardInterrupt:  # Ctrl-C, or the CLI's SIGTERM/SIGHUP: the session ends as stopped
         stop_reason, message = "interrupted", "interrupted"
     finally:
-        if not session.done:  # the source ended or failed: a massage step under way is kept
-            emit(session.stop())
-        for row in session.flush():
-            recorder.second(row)
-        if shown and finished and session.done and _visible():
-            getattr(source, "close", lambda: None)()  # the camera (and its light) is off while the summary waits
-            s = session.summary()
-            lines = recap(s, None if s.completed else elapsed)  # the words the terminal's summary leads with
-            _hold(
-                overlay.summary(last_image, SUMMARY_TITLE, lines, SUMMARY_FOOTER),
-                SUMMARY_HOLD_S if summary_hold_s is None else summary_hold_s,
-            )
-        if shown:
-            cv2.destroyAllWindows()
-            cv2.waitKey(1)
+        with held(redeliver=False) as late:  # an ending signal now must not cut the end short
+            if not session.done:  # the source ended or failed: a massage step under way is kept
+                emit(session.stop())
+            for row in session.flush():
+                recorder.second(row)
+            if shown and finished and session.done and _visible():
+                getattr(source, "close", lambda: None)()  # the camera (and its light) is off while the summary waits
+                s = session.summary()
+                lines = recap(s, None if s.completed else elapsed)  # the words the terminal's summary leads with
+                _hold(
+                    overlay.summary(last_image, SUMMARY_TITLE, lines, SUMMARY_FOOTER),
+                    SUMMARY_HOLD_S if summary_hold_s is None else summary_hold_s,
+                    until=lambda: bool(late.caught),
+                )
+            if shown:
+                cv2.destroyAllWindows()
+                cv2.waitKey(1)
+    if late.caught and stop_reason != "completed":  # asked to end as it was ending: as one in the loop
+        stop_reason, message = "interrupted", "interrupted"
     if stop_reason == "source-ended" and getattr(source, "truncated", False):
         message = "the video ended early (it is truncated or damaged)"
     elif stop_reason == "source-ended":
@@ -228,11 +233,11 @@ def _visible() -> bool:
         return False
 
 
-def _hold(picture: np.ndarray, hold_s: float) -> None:
-    """Show a picture until any key, the window closed, or hold_s."""
+def _hold(picture: np.ndarray, hold_s: float, until=lambda: False) -> None:
+    """Show a picture until any key, the window closed, until(), or hold_s."""
     cv2.imshow(WINDOW, picture)
     deadline = time.monotonic() + hold_s
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not until():
         if cv2.waitKey(SUMMARY_POLL_MS) != -1 or not _visible():
             return
 

@@ -184,6 +184,7 @@ def cmd_practice(args) -> int:
     from .capture import CameraSource
     from .checkin import CheckIn
     from .cli_common import load_baseline
+    from .ending import held
     from .landmarks import load_model
     from .live import display_available, run
     from .recording import LogRecorder
@@ -237,11 +238,14 @@ def cmd_practice(args) -> int:
         if recorder.failure is not None:  # the log stopped accepting the session part-way
             print(summary_text(outcome.summary, outcome), flush=True)
             raise recorder.failure
-        log.finish_session(sid, datetime.now(timezone.utc), outcome.completed, outcome.summary)
-        if session.new_baseline is not None:
-            if isinstance(source, CameraSource):
+        with held():  # the session's end is written whole; an ending signal acts after it
+            log.finish_session(sid, datetime.now(timezone.utc), outcome.completed, outcome.summary)
+            new_baseline = session.new_baseline
+            if new_baseline is not None and isinstance(source, CameraSource):
                 taken = datetime.now(timezone.utc).isoformat(timespec="seconds")
-                log.save_baseline(replace(session.new_baseline, taken_at=taken))
+                log.save_baseline(replace(new_baseline, taken_at=taken))
+        if new_baseline is not None:
+            if isinstance(source, CameraSource):
                 print("Your relaxed face is saved as your baseline.")
             else:  # a recorded clip (the demo, say) must never replace the person's own baseline
                 print(

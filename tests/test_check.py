@@ -286,6 +286,35 @@ def test_an_interrupted_check_scores_and_keeps_what_was_seen(capsys, tmp_path, m
     assert len(load_checks(tmp_path / "log.db")) == 1
 
 
+def test_an_ending_signal_while_scoring_or_saving_keeps_the_check(capsys, tmp_path, monkeypatch):
+    # Ctrl-C mid-check, and another (or SIGTERM, SIGHUP) while what was seen was scored, or
+    # while it was written: the KeyboardInterrupt cut the scoring or the writing short and
+    # the check was lost.
+    import signal
+
+    from facetension import check_cli, checklog
+    from facetension.check_run import CheckRecorder
+    from facetension.checklog import load_checks
+    from facetension.errors import EXIT_INTERRUPTED
+
+    def signalled(original):
+        def call(*args, **kwargs):
+            signal.raise_signal(signal.SIGINT)  # as if pressed at that very moment
+            return original(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(CheckRecorder, "result", signalled(CheckRecorder.result))
+    monkeypatch.setattr(checklog, "save_check", signalled(checklog.save_check))
+    frames, fps, _ = check_clip("single_face")
+    path = write(frames, tmp_path / "check.avi", fps)
+    monkeypatch.setattr(check_cli, "open_stream", lambda args, what: (InterruptedSource(path), str(path)))
+    rc, out, err = run(capsys, "check", "--source", path, "--no-window", "--db", tmp_path / "log.db")
+    assert rc == EXIT_INTERRUPTED, err
+    (kept,) = load_checks(tmp_path / "log.db")
+    assert [m.movement for m in kept.result.movements] == ["brow_raise"]
+
+
 RESIZED_RATIO_TOLERANCE = 0.1  # the weaker side's share, against the same clip at one size
 
 

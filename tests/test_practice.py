@@ -242,6 +242,34 @@ def test_a_session_asked_to_end_keeps_its_summary_and_says_so(tmp_path, signal_n
         assert record.status == "stopped" and record.before is not None and record.ended_utc is not None
 
 
+@pytest.mark.parametrize("where", ["the loop's last rows", "the session's end"])
+def test_an_ending_signal_as_the_session_ends_leaves_it_finished(capsys, tmp_path, monkeypatch, where):
+    # Ctrl-C (SIGTERM, SIGHUP alike) just as a session ended by itself, while its last rows
+    # or its end were written: the KeyboardInterrupt cut the writing short, and the session
+    # stayed open in the log, read as "interrupted" at the next opening, with no summary.
+    import signal
+
+    from facetension.session import PracticeSession
+
+    target, name = (PracticeSession, "flush") if where == "the loop's last rows" else (Log, "finish_session")
+    original = getattr(target, name)
+
+    def signalled(self, *args, **kwargs):
+        signal.raise_signal(signal.SIGINT)  # as if pressed at that very moment
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(target, name, signalled)
+    db = tmp_path / "log.db"
+    rc, out, err = practice(capsys, "--source", DEMO, "--db", db, "--no-checkin", "--no-journal")
+    with Log.open(db, readonly=True) as log:
+        record = log.sessions(limit=1)[0]
+    assert record.status == "completed" and record.after is not None and record.ended_utc is not None
+    if where == "the loop's last rows":  # a session complete before the signal: it ends as one
+        assert rc == 0 and "Session summary: completed" in out, err
+    else:  # the end is written first; then the signal ends the process
+        assert rc == 130 and one_error_line(err) == "facetension: interrupted", err
+
+
 @pytest.mark.parametrize("gap_s", [0.0, 10.0, None])
 def test_a_terminal_closed_mid_session_keeps_the_session_and_ends_as_interrupted(tmp_path, gap_s):
     # The terminal window closed: SIGHUP, and every later write to it fails (EIO). The
