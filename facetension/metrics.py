@@ -208,7 +208,8 @@ def regions_from(left: SideGeometry, right: SideGeometry, k: float) -> dict[str,
     # Mouth corners hang from the pupils' line, as in Emotrics: the mesh's "rigid" points
     # are not rigid (a mouth corner lowered 4 mm moves the eye corners and nose bridge by
     # up to a pixel), so the head frame's roll follows the mouth and would undo a fifth of
-    # its drop; the irises are found on their own and stay. The nose keeps the level line.
+    # its drop; the irises move less (on the wide set the mouth's gain rose from 0.88 to
+    # 0.95, though on one face they too follow the mouth). The nose keeps the level line.
     line = (left.pupil[1] + right.pupil[1]) / 2
     run = float(left.pupil[0] - right.pupil[0])
     tilt = float(left.pupil[1] - right.pupil[1]) / run if run > MIN_PUPIL_RUN_PX else 0.0
