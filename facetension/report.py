@@ -25,6 +25,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from .habit import MONTHS, WEEKDAYS, Habit, day_label, habit_json
+from .methods import change_note, changes_within
 from .report_blinks import blinks_html, blinks_json, blinks_terminal_lines
 from .report_movement import movement_html, movement_terminal_lines  # numbers: report_cli sets r["movement"]
 from .report_symmetry import regions_figure, symmetry_html, symmetry_json, terminal_lines
@@ -87,6 +88,8 @@ def build(
     ]
     for a, b in gaps:
         notes.append(f"No sessions between {a.date()} and {b.date()}: the trend bridges that gap.")
+    changes = changes_within([(p.local_start, p.app_version) for p in done])
+    notes += [change_note(c) for c in changes]
     if zones and len(zones) > 1:
         notes.append(
             f"Sessions were held in {len(zones)} time zones ({', '.join(sorted(zones))}); "
@@ -116,6 +119,10 @@ def build(
         "massage": massage_json(massage_effect(points)),
         "blinks": blinks_json(points),
         "notes": notes,
+        "method_changes": [
+            {"version": c.version, "first_used": c.first_used.isoformat(), "what": c.what, "regions": list(c.regions)}
+            for c in changes
+        ],
         "habit": None if habit is None else habit_json(habit),
     }
 

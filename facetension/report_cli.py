@@ -67,6 +67,7 @@ def points_from(log: Log, since: date | None = None) -> tuple[list[Point], set[s
                 tension_regions=region_tension(b),
                 tension_regions_after_massage=region_tension(m),
                 blinks=blinks.get(r.id),
+                app_version=r.app_version,
             )
         )
     return points, {r.tz for r in records}

@@ -77,6 +77,7 @@ class Point:
     # The session's logged blinks (blinks.logged_summary): completeness and incomplete share
     # per side, lag. None: no blink logged (sessions from before blinks were logged).
     blinks: BlinkSummary | None = None
+    app_version: str | None = None  # the version that measured it (methods.py: a change of method)
 
     @property
     def massaged(self) -> bool:

@@ -5,6 +5,9 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pytest
+
+from facetension import logcli
 from facetension.cli import main
 
 DEMO = Path(__file__).resolve().parents[1] / "samples" / "demo.db"
@@ -12,6 +15,7 @@ DEMO = Path(__file__).resolve().parents[1] / "samples" / "demo.db"
 # Export version 3 (the movement check): meta.csv and the version changed, and the three check
 # tables were added (empty here); every other table's bytes are as in version 2, and the JSON
 # without them, at version 2, is version 2's to the byte (JSON_V2_SHA256, checked below).
+HASHED_WITH_VERSION = "0.1.0"
 JSON_SHA256 = "377dcb9f52e0d5318f7ce420eccbda8dd17d3be2e6ce241006177b1b6752f404"
 JSON_V2_SHA256 = "a91aa8264ec4145749ca52e6d3bc6d1ede249904a5f5e9856916bb68e7cfd610"
 CSV_SHA256 = {
@@ -24,6 +28,13 @@ CSV_SHA256 = {
     "samples.csv": "31fa403284650a08e4aa0d77ead0b62bcc82f0774ad97c08ce6b5e3969adbd3f",
     "sessions.csv": "97fc96e6c104906286e5a344a459451ee72137b1030b9ad8eef83c504492e7d0",
 }
+
+
+@pytest.fixture(autouse=True)
+def pinned_app_version(monkeypatch):
+    """An export's header carries the app's version: pinned to the one these hashes were
+    taken with, so that a new version number is not taken for a drift of the format."""
+    monkeypatch.setattr(logcli, "__version__", HASHED_WITH_VERSION)
 
 
 def _sha(path: Path) -> str:

@@ -1,0 +1,60 @@
+"""When the measuring itself changed (pure: no I/O).
+
+No frames are kept, so past sessions cannot be measured again. Sessions on either side of a
+change in how a region is measured may then differ because of the method, not the face,
+and a weekly trend across it must say so. Each session keeps the version that measured it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+# (the first version measuring so, what changed, the regions it moves), oldest first.
+METHOD_CHANGES = (
+    (
+        "0.2.0",
+        "the mouth corners are measured from the line through your pupils, which follows a "
+        "lowered or raised corner more fully (on the test faces 0.95 of a known change instead "
+        "of 0.88, and a sample clip's mouth corner difference moved by 0.3-0.6 mm)",
+        ("mouth_corner",),
+    ),
+)
+_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
+
+
+@dataclass(frozen=True)
+class MethodChange:
+    version: str
+    what: str
+    regions: tuple[str, ...]
+    first_used: datetime  # the first session measured with it, in its own local time
+
+
+def version_key(version: str | None) -> tuple[int, int, int] | None:
+    """(major, minor, patch) of a version string; None for one that does not read as such."""
+    m = _VERSION.match(version or "")
+    return None if m is None else (int(m[1]), int(m[2]), int(m[3]))
+
+
+def changes_within(sessions: list[tuple[datetime, str | None]]) -> list[MethodChange]:
+    """The method changes that fall inside this history of (local start, app version): some
+    session measured before the change, some after. Unreadable versions count on neither side."""
+    known = sorted((t, k) for t, v in sessions if (k := version_key(v)) is not None)
+    out = []
+    for version, what, regions in METHOD_CHANGES:
+        at = version_key(version)
+        after = [t for t, k in known if k >= at]
+        if after and any(k < at for _, k in known):
+            out.append(MethodChange(version, what, regions, after[0]))
+    return out
+
+
+def change_note(change: MethodChange) -> str:
+    """The report's note for one change."""
+    return (
+        f"The measuring changed with version {change.version}, first used on "
+        f"{change.first_used.date()}: {change.what}. A step in the trend across that date may "
+        "come from the method rather than your face."
+    )
