@@ -62,6 +62,8 @@ def test_the_report_and_trend_say_where_the_method_changed(capsys, tmp_path):
     assert any(n.startswith(note) for n in r["notes"]), r["notes"]
     assert main(["trend", "--db", str(db)]) == 0
     assert note in capsys.readouterr().out
+    assert main(["report", "--db", str(db), "--out", str(tmp_path / "r.html")]) == 0
+    assert note in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
 def test_one_method_throughout_says_nothing(capsys, tmp_path):
