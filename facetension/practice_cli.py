@@ -238,20 +238,20 @@ def cmd_practice(args) -> int:
         if recorder.failure is not None:  # the log stopped accepting the session part-way
             print(summary_text(outcome.summary, outcome), flush=True)
             raise recorder.failure
+        # A recorded clip (the demo, say) must never replace the person's own baseline.
+        keep_baseline = session.new_baseline is not None and isinstance(source, CameraSource)
         with held():  # the session's end is written whole; an ending signal acts after it
             log.finish_session(sid, datetime.now(timezone.utc), outcome.completed, outcome.summary)
-            new_baseline = session.new_baseline
-            if new_baseline is not None and isinstance(source, CameraSource):
+            if keep_baseline:
                 taken = datetime.now(timezone.utc).isoformat(timespec="seconds")
-                log.save_baseline(replace(new_baseline, taken_at=taken))
-        if new_baseline is not None:
-            if isinstance(source, CameraSource):
-                print("Your relaxed face is saved as your baseline.")
-            else:  # a recorded clip (the demo, say) must never replace the person's own baseline
-                print(
-                    "The relaxed face learnt from this video was used for this session only "
-                    "(save one with `facetension calibrate`)."
-                )
+                log.save_baseline(replace(session.new_baseline, taken_at=taken))
+        if keep_baseline:
+            print("Your relaxed face is saved as your baseline.")
+        elif session.new_baseline is not None:
+            print(
+                "The relaxed face learnt from this video was used for this session only "
+                "(save one with `facetension calibrate`)."
+            )
         print(summary_text(outcome.summary, outcome), flush=True)
         note = _departure(log, sid)
         if note:
