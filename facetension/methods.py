@@ -1,8 +1,10 @@
 """When the measuring itself changed (pure: no I/O).
 
 No frames are kept, so past sessions cannot be measured again. Sessions on either side of a
-change in how a region is measured may then differ because of the method, not the face,
-and a weekly trend across it must say so. Each session keeps the version that measured it.
+change in how a region is measured may then differ because of the method, not the face. Each
+session keeps the version that measured it; its era (era_of) numbers the changes it was
+measured after, and the trends compare sessions only within an era (trends.theil_sen), so a
+step at a change is not read as a change in the face, and the report says where one fell.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+
+import numpy as np
 
 # (the first version measuring so, what changed, the regions it moves), oldest first.
 METHOD_CHANGES = (
@@ -38,6 +42,26 @@ def version_key(version: str | None) -> tuple[int, int, int] | None:
     return None if m is None else (int(m[1]), int(m[2]), int(m[3]))
 
 
+def era_of(version: str | None, region: str | None = None) -> int:
+    """How many of the changes that move this region (None: any region, as a composite of
+    them all does) the version measures with; -1 for a version that does not read as one,
+    an era of its own."""
+    key = version_key(version)
+    if key is None:
+        return -1
+    return sum(1 for v, _, regions in METHOD_CHANGES if (region is None or region in regions) and version_key(v) <= key)
+
+
+def era_versions(region: str | None = None) -> list[str | None]:
+    """The first version of each era of this region, by era number (era 0: None, from the start)."""
+    return [None] + [v for v, _, regions in METHOD_CHANGES if region is None or region in regions]
+
+
+def eras(versions, region: str | None = None) -> np.ndarray:
+    """era_of for each session's version: the `segments` of trends.theil_sen."""
+    return np.array([era_of(v, region) for v in versions], int)
+
+
 def changes_within(sessions: list[tuple[datetime, str | None]]) -> list[MethodChange]:
     """The method changes that fall inside this history of (local start, app version): some
     session measured before the change, some after. Unreadable versions count on neither side."""
@@ -55,6 +79,7 @@ def change_note(change: MethodChange) -> str:
     """The report's note for one change."""
     return (
         f"The measuring changed with version {change.version}, first used on "
-        f"{change.first_used.date()}: {change.what}. A step in the trend across that date may "
-        "come from the method rather than your face."
+        f"{change.first_used.date()}: {change.what}. The trends of what it moves compare "
+        "sessions only with others measured the same way, so a step on that date is not read "
+        "as a change in your face."
     )

@@ -25,7 +25,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from .habit import MONTHS, WEEKDAYS, Habit, day_label, habit_json
-from .methods import change_note, changes_within
+from .methods import change_note, changes_within, eras
 from .report_blinks import blinks_html, blinks_json, blinks_terminal_lines
 from .report_movement import movement_html, movement_terminal_lines  # numbers: report_cli sets r["movement"]
 from .report_symmetry import regions_figure, symmetry_html, symmetry_json, terminal_lines
@@ -38,6 +38,7 @@ from .trends import (
     MassageEffect,
     Point,
     Slope,
+    intercepts,
     massage_effect,
     mdc95,
     spearman,
@@ -299,8 +300,13 @@ def _trend_figure(points: list[Point], attr: str, title: str, slope: Slope | Non
     if slope is not None and slope.verdict != "not enough data":
         t0 = min(xs)
         days = np.array([(x - t0).total_seconds() / 86400 for x in xs])
-        centre = np.median([getattr(p, attr) for p in done]) - slope.per_week / 7 * np.median(days)
-        ax.plot(xs, centre + slope.per_week / 7 * days, "--", color="#cc6633", lw=1.5, label="trend")
+        values = np.array([getattr(p, attr) for p in done], float)
+        # The index is made of every region: each era of measuring (methods.py) has its own line.
+        era = eras([p.app_version for p in done]) if attr == "asymmetry_index" else np.zeros(len(done), int)
+        for i, (label, height) in enumerate(sorted(intercepts(days, values, slope, era).items())):
+            at = np.flatnonzero(era == label)
+            line = height + slope.per_week / 7 * days[at]
+            ax.plot([xs[k] for k in at], line, "--", color="#cc6633", lw=1.5, label="trend" if i == 0 else None)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # outside: it never hides a point
     ax.grid(alpha=0.3)

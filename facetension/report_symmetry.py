@@ -13,6 +13,7 @@ face's own natural asymmetry.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from .symmetry import TIGHT_SIGN, TOO_FEW, TOWARD, AffectedSide, Reference, RegionTrend
 from .trends import Point
@@ -44,6 +45,19 @@ def symmetry_json(trends: dict[str, RegionTrend], side: AffectedSide, reference:
             "crossed": t.crossed,
             "direction": t.direction,
             "mdc95": t.mdc95,
+            # Sessions from more than one era of measuring (methods.py): each era's line, and
+            # how far the line steps at each change between them.
+            "eras": [
+                {
+                    "since": e.since,
+                    "first": e.first.isoformat(),
+                    "last": e.last.isoformat(),
+                    "start": e.start,
+                    "end": e.end,
+                }
+                for e in t.eras
+            ],
+            "steps": [{"version": v, "mm": mm} for v, mm in t.steps],
         }
         for name, t in trends.items()
     }
@@ -108,7 +122,14 @@ def region_sentence(name: str, r: dict, sym: dict) -> str:
     )
     if r["crossed"] and name in HELD_LOOK:
         text += " " + _crossing(name, r, sym)
-    return text
+    return text + "".join(" " + _step(s) for s in r["steps"])
+
+
+def _step(step: dict) -> str:
+    return (
+        f"Sessions before and after the change of measuring in version {step['version']} are compared only "
+        f"with their own kind; the change itself moved this difference by about {_mm(step['mm'], 2)} mm."
+    )
 
 
 def _crossing(name: str, r: dict, sym: dict) -> str:
@@ -146,6 +167,8 @@ def terminal_lines(sym: dict) -> list[str]:
         if r["crossed"] and name in HELD_LOOK:
             part, look = HELD_LOOK[name]
             line += f"; through symmetry: now your {_side_of(name, r['end'] - r['reference'])} {part} reads {look}"
+        for step in r["steps"]:
+            line += f"; a step of {_mm(step['mm'], 2)} mm at the change of measuring in {step['version']} left out"
         lines.append(line)
     if not lines:
         return []
@@ -171,7 +194,16 @@ def regions_figure(points: list[Point], sym: dict):
         r = sym["regions"].get(region)
         if r and r["reference"] != 0:
             ax.axhline(r["reference"], color="#228833", lw=1.0, ls=":")
-        if r and r["start"] is not None:  # the line runs from the region's first session to its last
+        if r and r["eras"]:  # each era of measuring has its own line, with the same slope
+            for e in r["eras"]:
+                ax.plot(
+                    [datetime.fromisoformat(e[k]) for k in ("first", "last")],
+                    [e["start"], e["end"]],
+                    "--",
+                    color="#cc6633",
+                    lw=1.2,
+                )
+        elif r and r["start"] is not None:  # the line runs from the region's first session to its last
             ax.plot([pts[0][0], pts[-1][0]], [r["start"], r["end"]], "--", color="#cc6633", lw=1.2)
         label = region.replace("_", " ") + ("" if not r or r["direction"] == TOO_FEW else f"\n{r['direction']}")
         ax.set_title(label, fontsize=7)

@@ -44,12 +44,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
 from .baselines import Baseline
 from .logrecords import DIFF_DECIMALS
-from .trends import MIN_GROUP, Point, Slope, days_since, line_at, mdc95, theil_sen
+from .methods import era_versions, eras
+from .trends import DAYS_PER_WEEK, MIN_GROUP, Point, Slope, days_since, intercepts, line_at, mdc95, theil_sen
 
 AFFECTED_SIDES = ("left", "right", "none")
 # The sign of left − right (against the reference) when the LEFT side is the held one: a
@@ -136,6 +138,17 @@ def affected_side(setting: str | None, points: list[Point], reference: Reference
 
 
 @dataclass(frozen=True)
+class EraLine:
+    """The trend line over one era of measuring (methods.py) a region's history spans."""
+
+    since: str | None  # the version that began the era; None: from the start
+    first: datetime  # its first and last session with this region
+    last: datetime
+    start: float  # the line there, mm
+    end: float
+
+
+@dataclass(frozen=True)
 class RegionTrend:
     region: str
     slope: Slope  # of the signed left − right, mm per week
@@ -145,6 +158,10 @@ class RegionTrend:
     crossed: bool  # the line clearly passes through the reference between start and end
     direction: str  # TOWARD | AWAY | UNCLEAR | TOO_FEW
     mdc95: float | None  # mm: a change between two sessions below this is measurement noise
+    # With sessions from more than one era of measuring: each era's line (the same slope), and
+    # (version, mm) for each change between two of them, how far the line steps there.
+    eras: tuple[EraLine, ...] = ()
+    steps: tuple[tuple[str, float], ...] = ()
 
 
 def judge(
@@ -174,16 +191,39 @@ def region_trends(points: list[Point], reference: Reference, side: AffectedSide)
     out = {}
     for region in sorted({r for p in done for r in p.diffs}):
         y = np.array([p.diffs[region] if _finite(p.diffs.get(region)) else np.nan for p in done])
-        slope = theil_sen(x, y)
+        era = eras([p.app_version for p in done], region)
+        slope = theil_sen(x, y, segments=era)
         ref, mdc = reference.of(region), mdc95(done, region)
         start = end = None
         direction, crossed = TOO_FEW, False
+        lines, steps = (), ()
         if slope.verdict != TOO_FEW:
             measured = x[np.isfinite(y)]
-            start, end = (float(v) for v in line_at(x, y, slope, [measured.min(), measured.max()]))
+            # Judged in today's way of measuring: the newest era's line over the whole history.
+            start, end = (float(v) for v in line_at(x, y, slope, [measured.min(), measured.max()], era))
             direction, crossed = judge(slope, start, end, ref, side.tight(region), mdc or 0.0)
-        out[region] = RegionTrend(region, slope, ref, start, end, crossed, direction, mdc)
+            lines, steps = _era_lines(done, x, y, slope, era, region)
+        out[region] = RegionTrend(region, slope, ref, start, end, crossed, direction, mdc, lines, steps)
     return out
+
+
+def _era_lines(done: list[Point], x, y, slope: Slope, era: np.ndarray, region: str):
+    """Each era's own line, and the steps between consecutive ones; () for a single era."""
+    heights = intercepts(x, y, slope, era)
+    if len(heights) < 2:
+        return (), ()
+    per_day, since = slope.per_week / DAYS_PER_WEEK, era_versions(region)
+    lines = []
+    for label, height in sorted(heights.items()):
+        at = np.flatnonzero((era == label) & np.isfinite(y))
+        a, b = at[0], at[-1]
+        name = since[label] if label >= 0 else "unknown"
+        start, end = height + per_day * x[a], height + per_day * x[b]
+        lines.append(EraLine(name, done[a].local_start, done[b].local_start, float(start), float(end)))
+    steps = tuple(
+        (since[k], round(heights[k] - heights[k - 1], 3)) for k in sorted(heights) if k > 0 and k - 1 in heights
+    )
+    return tuple(lines), steps
 
 
 def _finite(v) -> bool:

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .methods import eras
+
 if TYPE_CHECKING:
     from .blinks import BlinkSummary
 
@@ -107,21 +109,32 @@ class Effect:
     n_without: int
 
 
-def theil_sen(days: np.ndarray, values: np.ndarray, lower_is_better: bool = True) -> Slope:
-    """Theil–Sen slope per week with Sen's 95 % interval."""
+def theil_sen(days: np.ndarray, values: np.ndarray, lower_is_better: bool = True, segments=None) -> Slope:
+    """Theil–Sen slope per week with Sen's 95 % interval. segments: a label per session (an era
+    of measuring, methods.eras); slopes are then taken only between sessions with the same
+    label, and Kendall's S variance is the sum of each segment's, as in the seasonal Kendall
+    slope (Hirsch, Slack & Smith 1982) with the eras as its seasons: a step between eras is not
+    read as a trend. A session alone in its era gives no slope and is not counted. One label
+    for all (or None): the plain estimator."""
     ok = np.isfinite(values)
     x, y = np.asarray(days, float)[ok], np.asarray(values, float)[ok]
+    g = np.zeros(len(x), int) if segments is None else np.asarray(segments, int)[ok]
+    labels, sizes = np.unique(g, return_counts=True)
+    if len(labels) > 1:
+        paired_ = np.isin(g, labels[sizes > 1])
+        x, y, g = x[paired_], y[paired_], g[paired_]
     n = len(x)
-    if n < MIN_TREND_SESSIONS or np.ptp(x) < MIN_TREND_DAYS:
+    span = sum(float(np.ptp(x[g == s])) for s in np.unique(g)) if n else 0.0
+    if n < MIN_TREND_SESSIONS or span < MIN_TREND_DAYS:
         return Slope(float("nan"), float("nan"), float("nan"), n, "not enough data")
     i, j = np.triu_indices(n, k=1)
     dx = x[j] - x[i]
-    keep = dx != 0
+    keep = (dx != 0) & (g[i] == g[j])
     slopes = np.sort((y[j] - y[i])[keep] / dx[keep])
     m = len(slopes)
-    # Variance of Kendall's S with ties in x (Sen 1968), then the ranks bounding the interval.
-    _, counts = np.unique(x, return_counts=True)
-    var_s = (n * (n - 1) * (2 * n + 5) - np.sum(counts * (counts - 1) * (2 * counts + 5))) / 18.0
+    # Variance of Kendall's S with ties in x (Sen 1968), summed over the segments, then the
+    # ranks bounding the interval.
+    var_s = sum(_kendall_var(x[g == s]) for s in np.unique(g))
     c = Z95 * math.sqrt(max(var_s, 0.0))
     # Sen's bounds are the M1-th and (M2 + 1)-th smallest slopes (1-based), M1,2 = (m ∓ c) / 2,
     # rounded outward: 0-based ranks hi and m − 1 − hi, the same distance from either end.
@@ -135,6 +148,13 @@ def theil_sen(days: np.ndarray, values: np.ndarray, lower_is_better: bool = True
     else:
         verdict = "no clear change yet"
     return Slope(slope, float(low), float(high), n, verdict)
+
+
+def _kendall_var(x: np.ndarray) -> float:
+    """Variance of Kendall's S for these days under no trend, ties in x accounted for."""
+    n = len(x)
+    _, t = np.unique(x, return_counts=True)
+    return (n * (n - 1) * (2 * n + 5) - float(np.sum(t * (t - 1) * (2 * t + 5)))) / 18.0
 
 
 def welch(with_: np.ndarray, without: np.ndarray, name: str) -> Effect | None:
@@ -281,19 +301,35 @@ def trends(points: list[Point]) -> dict[str, Slope]:
     if not done:
         return {}
     x = days_since(done)
-    return {
-        "asymmetry_index": theil_sen(x, np.array([_nan(p.asymmetry_index) for p in done])),
+    index = np.array([_nan(p.asymmetry_index) for p in done])
+    return {  # the index is made of every region: each change of method starts an era of it
+        "asymmetry_index": theil_sen(x, index, segments=eras([p.app_version for p in done])),
         "tension_before": theil_sen(x, np.array([_nan(p.tension_before) for p in done])),
     }
 
 
-def line_at(days: np.ndarray, values: np.ndarray, slope: Slope, at) -> np.ndarray:
-    """The Theil–Sen line through the points, at the given days: the slope's line through
-    the median of the residuals (values − slope · day), the estimator's own intercept."""
-    ok = np.isfinite(values)
+def intercepts(days: np.ndarray, values: np.ndarray, slope: Slope, segments=None) -> dict[int, float]:
+    """Each segment's Theil–Sen line: the slope's line through the median of its sessions'
+    residuals (values − slope · day), the estimator's own intercept; segment → intercept, for
+    the segments with at least two sessions (all of them: label 0). Their differences are the
+    steps between eras of measuring."""
+    v, d = np.asarray(values, float), np.asarray(days, float)
+    g = np.zeros(len(v), int) if segments is None else np.asarray(segments, int)
+    ok = np.isfinite(v)
+    residual = v - slope.per_week / DAYS_PER_WEEK * d
+    labels = np.unique(g[ok])
+    out = {int(s): float(np.median(residual[ok & (g == s)])) for s in labels if np.sum(ok & (g == s)) > 1}
+    if not out and ok.any():  # one session in each: the plain estimator's line
+        out = {int(g[ok][-1]): float(np.median(residual[ok]))}
+    return out
+
+
+def line_at(days: np.ndarray, values: np.ndarray, slope: Slope, at, segments=None) -> np.ndarray:
+    """The Theil–Sen line through the points, at the given days. With segments, the newest
+    one's (the highest label with a line): the whole history in today's way of measuring."""
     per_day = slope.per_week / DAYS_PER_WEEK
-    intercept = float(np.median(np.asarray(values, float)[ok] - per_day * np.asarray(days, float)[ok]))
-    return intercept + per_day * np.asarray(at, float)
+    lines = intercepts(days, values, slope, segments)
+    return lines[max(lines)] + per_day * np.asarray(at, float)
 
 
 def _nan(v) -> float:
