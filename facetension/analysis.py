@@ -166,9 +166,11 @@ EYE_BAND_MARGIN_IRIS = 2.5
 EYE_BAND_MIN_MARGIN = 0.25  # ... and at least this share of the box's width (iris points can be off)
 
 
-def measure_face(face: Face, frame_bgr: np.ndarray, refine: bool = True) -> FrameMeasure:
-    """One face in one frame → its measurements, lids and brows refined from the pixels."""
-    return measure(face.landmarks, face.image_size, refine=_pixel_refiner(face, frame_bgr) if refine else None)
+def measure_face(face: Face, frame_bgr: np.ndarray, refine: bool = True, still: bool = False) -> FrameMeasure:
+    """One face in one frame (still: a photo) → its measurements, lids and brows refined from
+    the pixels."""
+    refiner = _pixel_refiner(face, frame_bgr) if refine else None
+    return measure(face.landmarks, face.image_size, refine=refiner, still=still)
 
 
 def _pixel_refiner(face: Face, frame_bgr: np.ndarray) -> PixelRefiner | None:
@@ -397,7 +399,7 @@ def analyze_image(
 ) -> Analysis:
     turns, face = landmarker.detect_upright(image_bgr)
     image_bgr = turned(image_bgr, turns)  # a photo on its side or upside down, stood upright
-    m = None if face is None else measure_face(face, image_bgr, refine)
+    m = None if face is None else measure_face(face, image_bgr, refine, still=True)
     tracker = _tracker(baseline)
     sample = None if face is None else tracker.update(Reading.of(face, m), 0.0)
     row = TimelineRow(0.0, face is not None, m, sample)

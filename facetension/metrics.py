@@ -233,11 +233,16 @@ def out_of_frame(landmarks: np.ndarray, image_size: tuple[int, int]) -> bool:
 
 
 def measure(
-    landmarks: np.ndarray, image_size: tuple[int, int], focal_px: float | None = None, refine=None
+    landmarks: np.ndarray,
+    image_size: tuple[int, int],
+    focal_px: float | None = None,
+    refine=None,
+    still: bool = False,
 ) -> FrameMeasure:
     """Measure one face. `refine(frame, left, right) -> (left, right)` may replace lid, brow
     and mouth-corner heights with pixel-refined ones (see refine.py); it is given the head
-    frame, and its `refined` attribute, if any, names the regions it split after the call."""
+    frame, and its `refined` attribute, if any, names the regions it split after the call.
+    still: a photo, not a frame of a stream (the blink test below)."""
     if landmarks.shape != (fm.N_LANDMARKS, 3):
         raise ValueError(f"landmarks: expected ({fm.N_LANDMARKS}, 3), got {landmarks.shape}")
     frame = head_frame(landmarks, image_size, focal_px)
@@ -260,7 +265,11 @@ def measure(
         # must not depend on how the refinement splits the two sides.
         ring = fm.RIGHT_IRIS_RING
         iris_mm = IRIS_DIAMETER_MM if source == "iris" else np.linalg.norm(p[ring[0]] - p[ring[2]]) * k
-        blink = min(g.upper_lid - g.lower_lid for g in (left, right)) * k < BLINK_OPENING_PER_IRIS * iris_mm
+        # In a stream one eye shuts a frame before the other, so either eye shut is a blink.
+        # A photo holds no such moment: one eye nearly shut there, the other open, is a
+        # narrowed eye (or a wink), the very asymmetry to measure; only both shut is a blink.
+        openings = [g.upper_lid - g.lower_lid for g in (left, right)]
+        blink = (max if still else min)(openings) * k < BLINK_OPENING_PER_IRIS * iris_mm
         if refine is not None:
             left, right = refine(frame, left, right)
             refined = tuple(getattr(refine, "refined", ()))  # a refiner may say which regions it split

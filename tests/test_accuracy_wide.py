@@ -27,6 +27,10 @@ BROW_EACH_MIN = 0.2  # faces with an iris under BROW_BAND.min_iris_px keep the m
 EYE_MEDIAN_MIN = 0.85
 EYE_EACH_MIN = 0.6  # every face whose narrowed eye is measured (the issue's goal; today ≥ 0.76)
 SLIGHT_NARROWING = 0.85  # a 15 % narrowing, read as well (today ≥ 0.72 on every face)
+# aniston.jpg smiles with her eyes narrowed to about a quarter of an iris: a 15 % narrowing
+# moves her lid by 0.4 px, and reads 0.57 of it (every other face ≥ 0.72). Until a photo's
+# blink needed both eyes shut, that narrowed eye was read as a blink and not measured.
+SQUINT_FACE, SQUINT_MIN = "aniston.jpg", 0.5
 WITHIN_MM = 1.0
 ROBUST_SHARE = 0.93  # (face, check, region) readings within 1 mm of what they should be
 HALF_SIZE_SHARE = 0.87  # ... of the half-size copies (today 0.89; 0.84 with the mesh under 6 px of iris)
@@ -94,8 +98,22 @@ def test_slight_eye_narrowing_is_read_on_every_face(landmarker):
         g = fe.geometry(landmarker, image)
         gains[name] = fe.gain(landmarker, fe.eye_narrowing(image, g, SLIGHT_NARROWING), g.base)
     measured = {n: round(v, 2) for n, v in gains.items() if not np.isnan(v)}
-    assert len(measured) >= len(fe.WIDE_SET) - 1, gains
-    assert min(measured.values()) >= EYE_EACH_MIN, measured
+    assert len(measured) == len(fe.WIDE_SET), gains
+    squint = measured.pop(SQUINT_FACE)
+    assert squint >= SQUINT_MIN and min(measured.values()) >= EYE_EACH_MIN, (squint, measured)
+
+
+def test_a_photo_with_one_narrow_eye_is_no_blink(landmarker):
+    """aniston.jpg smiles with narrowed eyes. Rolled by 10° either way, the mesh opens one of
+    them less than a quarter of an iris: in a stream that is a blink, and it left the eye out
+    of both copies. In a photo only both eyes shut are a blink, so the eye is read, as the
+    upright photo reads it."""
+    image = cv2.imread(str(FACES["aniston.jpg"]))
+    upright = analyze_image(image, landmarker).regions["eye"].diff_mm
+    for label, img in fe.moved(image).items():
+        if label.startswith("roll"):
+            eye = analyze_image(img, landmarker).regions.get("eye")
+            assert eye is not None and abs(eye.diff_mm - upright) <= WITHIN_MM, (label, eye, upright)
 
 
 def test_robustness_checks_hold_on_the_wide_set(measured):

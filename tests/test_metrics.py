@@ -115,6 +115,25 @@ def test_closed_eye_leaves_eye_out_but_keeps_the_rest():
     assert "eye" not in m.regions and "mouth_corner" in m.regions
 
 
+def _shut(pts: np.ndarray, upper: tuple[int, ...], lower: int) -> None:
+    for i in upper:  # the upper lid lowered onto the lower lid
+        pts[i, 1] = pts[lower, 1] + 0.02
+
+
+def test_in_a_photo_one_shut_eye_is_measured_and_both_shut_are_a_blink():
+    """A stream's blink shuts one eye a frame before the other: either shut is a blink. A photo
+    has no such moment: one eye shut, the other open, is the asymmetry to measure."""
+    pts = canonical_478()
+    _shut(pts, fm.RIGHT_UPPER_LID, 145)
+    lm = project(pts)
+    stream, photo = measure(lm, IMAGE_SIZE, FOCAL_PX), measure(lm, IMAGE_SIZE, FOCAL_PX, still=True)
+    assert "blink" in stream.excluded and "eye" not in stream.regions
+    assert photo.excluded == () and photo.regions["eye"].right < photo.regions["eye"].left / 10
+    _shut(pts, fm.mirrored(fm.RIGHT_UPPER_LID), fm.mirrored(145))
+    both = measure(project(pts), IMAGE_SIZE, FOCAL_PX, still=True)
+    assert "blink" in both.excluded and "eye" not in both.regions
+
+
 def test_iris_disagreement_falls_back_to_the_face_model_scale():
     pts = canonical_478()
     pts[469:473] = pts[468] + (pts[469:473] - pts[468]) * 1.5  # one iris 50 % larger: unreliable
