@@ -189,6 +189,16 @@ def _pixel_refiner(face: Face, frame_bgr: np.ndarray) -> PixelRefiner | None:
     return PixelRefiner(gray, face.landmarks, face.image_size, origin=(x0, y0))
 
 
+# One eye under the blink opening, the other open, for this many frames in a row of one pass
+# of the landmarker (video frames alternate between its direct and mirrored pass, which place
+# a narrow eye's lids differently) is no blink (blinks.MAX_BLINK_S: a blink is over within
+# 0.5 s; 15 of a pass is 0.5 s at 60 frames a second, 1 s at 30): a narrowed eye held so, or
+# a spasm. From then on that eye is measured, as in a photo, until both eyes are open again
+# or both shut. Without it, a held narrowed eye that read under a quarter of an iris left the
+# frames out as "blinks", in one pass or all of them.
+ONE_EYE_HELD_FRAMES = 15
+
+
 class StreamMeasurer:
     """measure_face for the consecutive frames of one stream. With refine_every = n the
     pixels are read on every n-th frame, and the frames between apply that frame's split of
@@ -201,28 +211,32 @@ class StreamMeasurer:
         self.refine, self.refine_every = refine, refine_every
         self._split: Split | None = None
         self._age = 0
+        self._one_shut = {False: 0, True: 0}  # per pass: frames in a row with one eye shut
         self.skin = SkinFollower()
 
     def reset(self) -> None:
         self._split = None
+        self._one_shut = {False: 0, True: 0}
         self.skin.reset()
 
     def __call__(self, face: Face, frame_bgr: np.ndarray) -> FrameMeasure:
         # The lids are read in the pixels of every frame, refined or not (blinks.py follows
         # them), and so is the skin's motion (the twitch detector's signal).
-        m = self._measure(face, frame_bgr)
+        held = self._one_shut[face.mirrored_pass]
+        m = self._measure(face, frame_bgr, still=held >= ONE_EYE_HELD_FRAMES)
+        self._one_shut[face.mirrored_pass] = held + 1 if m.one_eye_shut else 0
         skin = self.skin(frame_bgr, face.landmarks, m.mm_per_px, blink="blink" in m.excluded)
         return replace(m, lids=sample_lids(frame_bgr, face.landmarks, face.mirrored_pass), skin=skin)
 
-    def _measure(self, face: Face, frame_bgr: np.ndarray) -> FrameMeasure:
+    def _measure(self, face: Face, frame_bgr: np.ndarray, still: bool) -> FrameMeasure:
         if not self.refine:
-            return measure(face.landmarks, face.image_size)
+            return measure(face.landmarks, face.image_size, still=still)
         split = self._split
         if split is not None and self._age < self.refine_every - 1:
             self._age += 1
-            return measure(face.landmarks, face.image_size, refine=split)  # that frame's split, this mesh
+            return measure(face.landmarks, face.image_size, refine=split, still=still)  # that frame's split, this mesh
         refiner = _pixel_refiner(face, frame_bgr)
-        m = measure(face.landmarks, face.image_size, refine=refiner)
+        m = measure(face.landmarks, face.image_size, refine=refiner, still=still)
         self._split, self._age = (None if refiner is None else refiner.split), 0
         return m
 

@@ -93,6 +93,8 @@ class FrameMeasure:
     refined: tuple[str, ...] | None = None
     # Skin motion for the twitch detector (skin.py); None without pixels or a reference.
     skin: SkinMotion | None = field(default=None, repr=False, compare=False)
+    # Exactly one eye open less than the blink opening (BLINK_OPENING_PER_IRIS), blink or not.
+    one_eye_shut: bool = False
 
     @property
     def usable(self) -> bool:
@@ -259,6 +261,7 @@ def measure(
         excluded.append("out-of-frame")
     regions: dict[str, Side] = {}
     refined = None
+    one_eye_shut = False
     if not excluded:  # excluded frames skip the costly pixel refinement
         left, right = side_geometry(p, "left"), side_geometry(p, "right")
         # Blinks are judged on the mesh: it follows a full closure well, and a blink
@@ -268,8 +271,10 @@ def measure(
         # In a stream one eye shuts a frame before the other, so either eye shut is a blink.
         # A photo holds no such moment: one eye nearly shut there, the other open, is a
         # narrowed eye (or a wink), the very asymmetry to measure; only both shut is a blink.
-        openings = [g.upper_lid - g.lower_lid for g in (left, right)]
-        blink = (max if still else min)(openings) * k < BLINK_OPENING_PER_IRIS * iris_mm
+        # (A stream whose one eye stays shut past any blink says so: analysis.StreamMeasurer.)
+        shut = [(g.upper_lid - g.lower_lid) * k < BLINK_OPENING_PER_IRIS * iris_mm for g in (left, right)]
+        one_eye_shut = shut[0] != shut[1]
+        blink = all(shut) if still else any(shut)
         if refine is not None:
             left, right = refine(frame, left, right)
             refined = tuple(getattr(refine, "refined", ()))  # a refiner may say which regions it split
@@ -288,6 +293,7 @@ def measure(
         roll_deg=frame.roll_deg,
         excluded=tuple(excluded),
         refined=refined,
+        one_eye_shut=one_eye_shut,
     )
 
 
