@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .methods import eras
+from .methods import era_of, eras
 
 if TYPE_CHECKING:
     from .blinks import BlinkSummary
@@ -405,26 +405,27 @@ DEPARTURE_REGION_MIN_MM = 1.5  # ... and at least this far: sub-millimetre moves
 
 def departure(history: list[Point], now: Point) -> str | None:
     """What in this session lies far outside the person's own recent range (their completed
-    sessions of the last four weeks), in words; None when nothing does or the history is too
-    short to say. Not a diagnosis: a reason to check with their clinician."""
-    recent = [
+    sessions of the last four weeks, measured the same way: of its era, methods.py), in words;
+    None when nothing does or the history is too short to say. Not a diagnosis: a reason to
+    check with their clinician."""
+    window = [
         p
         for p in history
         if p.completed
         and p is not now
         and timedelta(0) <= now.local_start - p.local_start <= timedelta(days=DEPARTURE_WINDOW_DAYS)
     ]
-    if len(recent) < DEPARTURE_MIN_SESSIONS:
-        return None
     found = []
-    mdc = mdc95(recent)
+    recent = [p for p in window if era_of(p.app_version) == era_of(now.app_version)]  # the index: every region
+    mdc = mdc95(recent) if len(recent) >= DEPARTURE_MIN_SESSIONS else None
     indices = [p.asymmetry_index for p in recent if p.asymmetry_index is not None]
     if mdc is not None and now.asymmetry_index is not None and indices:
         median = float(np.median(indices))
         if now.asymmetry_index > median + DEPARTURE_MDC_FACTOR * mdc:
             found.append(f"your resting asymmetry index ({now.asymmetry_index:.0f}, usually about {median:.0f})")
     for region, value in sorted(now.diffs.items()):
-        past = np.array([p.diffs[region] for p in recent if region in p.diffs])
+        era = era_of(now.app_version, region)
+        past = np.array([p.diffs[region] for p in window if region in p.diffs and era_of(p.app_version, region) == era])
         if len(past) < DEPARTURE_MIN_SESSIONS:
             continue
         median = float(np.median(past))

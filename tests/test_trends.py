@@ -142,3 +142,26 @@ def test_a_session_far_from_the_persons_own_range_suggests_the_clinician():
     own = _history([(d, 40.0 + (d % 3)) for d in range(0, 20, 2)], {"eye": 3.0})
     today = Point(datetime(2026, 3, 22, 8), 41.0, 30.0, 20.0, {"eye": 3.1})
     assert departure(own + [today], today) is None
+
+
+def test_a_departure_is_judged_against_sessions_measured_the_same_way():
+    """A change of measuring method (methods.py) can move a region's difference by itself: a
+    region is compared only with sessions of its era; one the change did not move, with all."""
+    from facetension.methods import METHOD_CHANGES
+    from facetension.trends import Point, departure
+
+    new = METHOD_CHANGES[-1][0]
+    start = datetime(2026, 3, 1, 8)
+
+    def past(version):
+        return [
+            Point(start + timedelta(days=d), 20.0, 30.0, 20.0, {"mouth_corner": 1.0 + 0.1 * (d % 3), "eye": -0.9},
+                  half_gap=0.3, app_version=version)
+            for d in range(0, 20, 2)
+        ]  # fmt: skip
+
+    today = Point(datetime(2026, 3, 22, 8), 20.0, 30.0, 20.0, {"mouth_corner": 2.8, "eye": -4.0}, app_version=new)
+    text = departure(past("0.1.0") + [today], today)
+    assert "the eye (" in text and "mouth corner" not in text  # no sessions of its era to compare with
+    text = departure(past(new) + [today], today)
+    assert "the eye (" in text and "the mouth corner (left−right +2.8 mm, usually +1.1 mm)" in text
