@@ -389,6 +389,9 @@ def _why_unusable(timeline: list[TimelineRow], exclusions: dict[str, int]) -> st
         return f"face tilted {pitch:.0f}° up or down (more than 20°): look straight at the camera"
     if exclusions.get("out-of-frame"):
         return "face partly outside the picture"
+    if exclusions.get("blink"):
+        # Closed lids hide the irises and pupils the measurements are scaled and levelled by.
+        return "the eyes were closed, or nearly, in every frame: rest with your eyes open, looking at the camera"
     return "no usable frame"
 
 

@@ -146,3 +146,11 @@ def test_one_eye_held_shut_is_measured_not_a_blink(tmp_path, side, sign):
     a = analyze(write_clip(frames, tmp_path / f"{side}.avi", fps))
     assert a.frames_used >= a.frames_with_face - 2 * ONE_EYE_HELD_FRAMES, (a.frames_used, a.exclusions)
     assert sign * a.regions["eye"].diff_mm >= HELD_DIFF_MIN_MM, a.regions["eye"]
+
+
+def test_a_clip_with_the_eyes_shut_throughout_says_so(tmp_path):
+    """Nothing is measured with the eyes shut: the reason is said in words, not as "no usable
+    frame"."""
+    frames, fps = render("f1_surprise.jpg", (HeldShut("left"), HeldShut("right")), HELD_S / 2)
+    a = analyze(write_clip(frames, tmp_path / "shut.avi", fps))
+    assert a.frames_used == 0 and a.error.startswith("the eyes were closed, or nearly, in every frame"), a.error
