@@ -18,6 +18,7 @@ from facetension.analysis import analyze_image
 from facetension.landmarks import Landmarker
 
 import faceedits as fe
+from blinkclips import close_lid
 from media import FACES
 
 MOUTH_MEDIAN_MIN = 0.92  # median over faces of each face's median gain at 2, 4 and 6 mm (today 0.95)
@@ -31,6 +32,8 @@ SLIGHT_NARROWING = 0.85  # a 15 % narrowing, read as well (today ≥ 0.72 on eve
 # moves her lid by 0.4 px, and reads 0.57 of it (every other face ≥ 0.72). Until a photo's
 # blink needed both eyes shut, that narrowed eye was read as a blink and not measured.
 SQUINT_FACE, SQUINT_MIN = "aniston.jpg", 0.5
+SLID = 0.3  # an upper lid lowered over 30 % of the opening ...
+SLID_MEDIAN_MIN = 0.4  # ... reads at least this median gain (today 0.48; the squeeze: 0.93)
 WITHIN_MM = 1.0
 ROBUST_SHARE = 0.93  # (face, check, region) readings within 1 mm of what they should be
 HALF_SIZE_SHARE = 0.87  # ... of the half-size copies (today 0.89; 0.84 with the mesh under 6 px of iris)
@@ -101,6 +104,20 @@ def test_slight_eye_narrowing_is_read_on_every_face(landmarker):
     assert len(measured) == len(fe.WIDE_SET), gains
     squint = measured.pop(SQUINT_FACE)
     assert squint >= SQUINT_MIN and min(measured.values()) >= EYE_EACH_MIN, (squint, measured)
+
+
+def test_an_upper_lid_lowered_over_the_iris_is_read_though_under_half(landmarker):
+    """The squeeze above moves both lids and squeezes the iris; a real lid lowers over a round
+    iris (tests/blinkclips.py's lid). That is read in the right direction on every face, but
+    at about half its size (benchmarks/eye_narrowing_shapes.py; the README says why): this
+    holds today's level until a better model of the lid raises it."""
+    gains = {}
+    for name in fe.WIDE_SET:
+        image = cv2.imread(str(FACES[name]))
+        g = fe.geometry(landmarker, image)
+        eye = analyze_image(close_lid(image, g.landmarks, g.up, "left", SLID), landmarker).regions["eye"]
+        gains[name] = (eye.diff_mm - g.base.regions["eye"].diff_mm) / (-SLID * g.base.regions["eye"].left_mm)
+    assert statistics.median(gains.values()) >= SLID_MEDIAN_MIN and min(gains.values()) > 0, gains
 
 
 def test_a_photo_with_one_narrow_eye_is_no_blink(landmarker):
