@@ -44,12 +44,16 @@ def version_key(version: str | None) -> tuple[int, int, int] | None:
 
 def era_of(version: str | None, region: str | None = None) -> int:
     """How many of the changes that move this region (None: any region, as a composite of
-    them all does) the version measures with; -1 for a version that does not read as one,
-    an era of its own."""
+    them all does) the version measures with. A region no change has moved is in one era
+    whatever the version; otherwise a version that does not read as one is an era of its
+    own (-1): which side of a change it measured on is not known."""
+    changes = [v for v, _, regions in METHOD_CHANGES if region is None or region in regions]
+    if not changes:
+        return 0
     key = version_key(version)
     if key is None:
         return -1
-    return sum(1 for v, _, regions in METHOD_CHANGES if (region is None or region in regions) and version_key(v) <= key)
+    return sum(1 for v in changes if version_key(v) <= key)
 
 
 def era_versions(region: str | None = None) -> list[str | None]:

@@ -97,8 +97,8 @@ def _eras_history(per_week: float, step: float = STEP_MM, seed: int = 0):
 
 
 def test_eras_count_the_changes_that_move_a_region():
-    assert list(eras([OLD, NEW, "dev"], "mouth_corner")) == [0, 1, -1]
-    assert list(eras([OLD, NEW], "eye")) == [0, 0]  # the change moved no eye
+    assert list(eras([OLD, NEW, "dev"], "mouth_corner")) == [0, 1, -1]  # "dev": which side is not known
+    assert list(eras([OLD, NEW, "dev"], "eye")) == [0, 0, 0]  # no change moved the eye: one era
     assert list(eras([OLD, NEW])) == [0, 1]  # a composite of every region
 
 
