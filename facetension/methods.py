@@ -47,7 +47,7 @@ def era_of(version: str | None, region: str | None = None) -> int:
     them all does) the version measures with. A region no change has moved is in one era
     whatever the version; otherwise a version that does not read as one is an era of its
     own (-1): which side of a change it measured on is not known."""
-    changes = [v for v, _, regions in METHOD_CHANGES if region is None or region in regions]
+    changes = _changes(region)
     if not changes:
         return 0
     key = version_key(version)
@@ -58,7 +58,12 @@ def era_of(version: str | None, region: str | None = None) -> int:
 
 def era_versions(region: str | None = None) -> list[str | None]:
     """The first version of each era of this region, by era number (era 0: None, from the start)."""
-    return [None] + [v for v, _, regions in METHOD_CHANGES if region is None or region in regions]
+    return [None, *_changes(region)]
+
+
+def _changes(region: str | None) -> list[str]:
+    """The versions whose change moved this region (None: any region), oldest first."""
+    return [v for v, _, regions in METHOD_CHANGES if region is None or region in regions]
 
 
 def eras(versions, region: str | None = None) -> np.ndarray:

@@ -318,10 +318,7 @@ def intercepts(days: np.ndarray, values: np.ndarray, slope: Slope, segments=None
     ok = np.isfinite(v)
     residual = v - slope.per_week / DAYS_PER_WEEK * d
     labels = np.unique(g[ok])
-    out = {int(s): float(np.median(residual[ok & (g == s)])) for s in labels if np.sum(ok & (g == s)) > 1}
-    if not out and ok.any():  # one session in each: the plain estimator's line
-        out = {int(g[ok][-1]): float(np.median(residual[ok]))}
-    return out
+    return {int(s): float(np.median(residual[ok & (g == s)])) for s in labels if np.sum(ok & (g == s)) > 1}
 
 
 def line_at(days: np.ndarray, values: np.ndarray, slope: Slope, at, segments=None) -> np.ndarray:
