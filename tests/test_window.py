@@ -107,10 +107,11 @@ def test_window_shows_the_mirrored_face_bars_prompt_and_pacer(display, tmp_path)
     proc = start(display, "--realtime")
     try:
         wid = window_id(display, proc)
-        best, best_text = None, 0
+        best, best_text, shots, failed = None, 0, 0, 0
         deadline = time.monotonic() + 40
         while proc.poll() is None and time.monotonic() < deadline:  # the demo's prompts come at 19–30 s
             shot = screenshot(display, wid, tmp_path / "shot.png")
+            shots, failed = shots + 1, failed + (shot is None)
             if shot is not None:
                 h = shot.shape[0]
                 text = int((shot[h - 60 :, :, :].min(axis=2) > 220).sum())
@@ -120,9 +121,13 @@ def test_window_shows_the_mirrored_face_bars_prompt_and_pacer(display, tmp_path)
                         break
             time.sleep(0.5)
     finally:
+        ended = proc.poll()
         proc.terminate()
-        proc.wait(timeout=20)
-    assert best is not None and best_text > MIN_TEXT_PIXELS, "no prompt was ever shown"
+        _, err = proc.communicate(timeout=20)
+    assert best is not None and best_text > MIN_TEXT_PIXELS, (
+        f"no prompt was ever shown: {shots} screenshots, {failed} failed, best {best_text} light pixels; "
+        f"the practice {'ended, code ' + str(ended) if ended is not None else 'ran on'}; its stderr: {err[-2000:]!r}"
+    )
     cv2.imwrite(str(tmp_path / "best.png"), best)
     h, w = best.shape[:2]
     # The face, mirrored. The demo narrows the subject's LEFT eye; in a mirror view that

@@ -47,7 +47,8 @@ SHOTS = {Phase.CALIBRATE: 5.0, Phase.BEFORE: 14.0, Phase.RELAX: 21.5, Phase.AFTE
 ENLARGED = (1280, 720)  # the window made larger by hand, during the after phase (the screen is 1280 wide)
 ENLARGED_AT_S = 41.5
 SUMMARY_WAIT_S = 25.0  # from the after phase's shot to the summary screen
-QUICK_HOLD_S = 4.0  # the stopped session's summary closes by itself after this (SUMMARY_HOLD_S)
+QUICK_HOLD_S = 6.0  # the stopped session's summary closes by itself after this (SUMMARY_HOLD_S)
+STOP_WAIT_S = 15.0  # after q, a loaded machine saves the session and shows its summary within this
 CHECK_SHOT_S = 1.5  # the check's screenshot, after the window appears
 PAINT_WAIT_S = 5.0  # a window just shown is painted within this, even on a loaded machine
 TOOL_TIMEOUT_S = 20  # import, xdotool, tesseract: a hung tool fails the test instead of stalling it
@@ -126,10 +127,13 @@ class Screen:
         )
         return popen_window(self.display, cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    def summary(self, wid: str, tmp_path: Path, deadline_s: float) -> tuple[np.ndarray, str]:
-        """The summary screen, once it is up: its picture and text."""
+    def summary(
+        self, wid: str, tmp_path: Path, deadline_s: float, proc: subprocess.Popen | None = None
+    ) -> tuple[np.ndarray, str]:
+        """The summary screen, once it is up: its picture and text. Looking stops when the
+        window's process has ended (its summary closed before a shot could read it)."""
         deadline = time.monotonic() + deadline_s
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and (proc is None or proc.poll() is None):
             shot = self.shot(wid, tmp_path / "summary.png")
             text = ocr(shot, tmp_path / "summary-ocr.png")
             if reads(text, SUMMARY_TITLE):
@@ -215,7 +219,7 @@ def test_the_check_and_a_stopped_sessions_summary_can_be_read(screen, tmp_path):
         time.sleep(CHECK_SHOT_S)
         check = ocr(screen.shot(wid, tmp_path / "check.png"), tmp_path / "check-ocr.png")
         screen.run("xdotool", "key", "--window", wid, "q")
-        _, summary_text = screen.summary(wid, tmp_path, QUICK_HOLD_S)
+        _, summary_text = screen.summary(wid, tmp_path, STOP_WAIT_S + QUICK_HOLD_S, proc)
         out, err = proc.communicate(timeout=QUICK_HOLD_S + 15)  # no key: the hold ends by itself
     finally:
         proc.kill()
