@@ -177,11 +177,12 @@ def _band_patches(image, face):
 
 def test_band_matrices_score_every_shift_as_the_windows_do(frames):
     for image, face in frames[::3]:
-        for patches, (_, n, row_w, col_w, _) in _band_patches(image, face):
+        for patches, (_, n, row_w, col_w, _) in _band_patches(image, face):  # (midlines, 2, rows, columns)
             scores = refine._shift_match(patches, n, row_w, col_w)
-            assert np.abs(scores - reference_shift_match(patches, n, row_w, col_w)).max() <= SCORE_TOL
-            # the sides swapped, as in a mirror: exactly the other side's scores
-            assert np.array_equal(refine._shift_match(patches[::-1].copy(), n, row_w, col_w), scores[::-1])
+            for at_midline, expected in zip(patches, scores):
+                assert np.abs(expected - reference_shift_match(at_midline, n, row_w, col_w)).max() <= SCORE_TOL
+            # the sides swapped and the midlines mirrored, as in a mirror: exactly the other side's scores
+            assert np.array_equal(refine._shift_match(patches[::-1, ::-1].copy(), n, row_w, col_w), scores[::-1, ::-1])
 
 
 def test_a_flat_band_scores_nothing():
