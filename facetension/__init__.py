@@ -2,7 +2,7 @@
 
 from .errors import CameraError, FacetensionError, InputError, ModelError, NoUsableFaceError, StorageError
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 __all__ = [
     "analyze",
     "Landmarker",

@@ -24,6 +24,13 @@ METHOD_CHANGES = (
         "of 0.88, and a sample clip's mouth corner difference moved by 0.3-0.6 mm)",
         ("mouth_corner",),
     ),
+    (
+        "0.3.0",
+        "the two mouth corners are compared side against side where their shapes line up best, "
+        "so a level mouth reads level more closely (on the test faces within 0.42 mm instead of "
+        "0.72, and a sample clip's mouth corner difference moved by 0.6 mm)",
+        ("mouth_corner",),
+    ),
 )
 _VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
 

@@ -9,13 +9,14 @@ import pytest
 
 from facetension import __version__
 from facetension.cli import main
-from facetension.methods import METHOD_CHANGES, changes_within, eras, version_key
+from facetension.methods import METHOD_CHANGES, changes_within, era_versions, eras, version_key
 from facetension.storage import Log, Measures, SessionSummary
 from facetension.symmetry import ZERO, AffectedSide, region_trends
 from facetension.trends import Point, intercepts, line_at, theil_sen
 
 T0 = datetime(2026, 9, 7, 8, 0)
-OLD, NEW = "0.1.0", METHOD_CHANGES[-1][0]
+# NEW: the newest change's version; OLD: one measuring just before it (the one before, or 0.1.0)
+OLD, NEW = (METHOD_CHANGES[-2][0] if len(METHOD_CHANGES) > 1 else "0.1.0"), METHOD_CHANGES[-1][0]
 
 
 def _history(*versions):
@@ -86,20 +87,21 @@ STEP_TOL = 0.1  # mm: the fitted step against the scripted one
 
 
 def _eras_history(per_week: float, step: float = STEP_MM, seed: int = 0):
-    """12 weekly sessions, the first half measured by 0.1.0 and the rest by 0.2.0: a signed
+    """12 weekly sessions, the first half measured by OLD and the rest by NEW: a signed
     difference with a true slope, plus a step where the method changed."""
     rng = np.random.default_rng(seed)
     days = np.arange(WEEKS) * 7.0
     versions = [OLD] * (WEEKS // 2) + [NEW] * (WEEKS - WEEKS // 2)
     era = eras(versions, "mouth_corner")
-    values = 1.0 + per_week * days / 7 + step * era + rng.normal(0, NOISE_MM, WEEKS)
+    values = 1.0 + per_week * days / 7 + step * (era - era[0]) + rng.normal(0, NOISE_MM, WEEKS)
     return days, values, versions, era
 
 
 def test_eras_count_the_changes_that_move_a_region():
-    assert list(eras([OLD, NEW, "dev"], "mouth_corner")) == [0, 1, -1]  # "dev": which side is not known
+    n, every = len(era_versions("mouth_corner")) - 1, len(era_versions()) - 1  # the changes that moved them
+    assert list(eras(["0.1.0", OLD, NEW, "dev"], "mouth_corner")) == [0, n - 1, n, -1]  # "dev": side not known
     assert list(eras([OLD, NEW, "dev"], "eye")) == [0, 0, 0]  # no change moved the eye: one era
-    assert list(eras([OLD, NEW])) == [0, 1]  # a composite of every region
+    assert list(eras(["0.1.0", OLD, NEW])) == [0, every - 1, every]  # a composite of every region
 
 
 SEEDS = 20  # histories with no true trend
@@ -126,7 +128,7 @@ def test_a_true_trend_and_the_step_are_both_recovered(per_week):
     s = theil_sen(days, values, segments=era)
     assert s.excludes_zero and abs(s.per_week - per_week) < SLOPE_TOL
     heights = intercepts(days, values, s, era)
-    assert abs(heights[1] - heights[0] - STEP_MM) < STEP_TOL
+    assert abs(heights[era[-1]] - heights[era[0]] - STEP_MM) < STEP_TOL
     # the line at the ends is today's method's: the last era's own line
     at = line_at(days, values, s, [days[0], days[-1]], era)
     assert abs(at[-1] - (1.0 + per_week * days[-1] / 7 + STEP_MM)) < STEP_TOL
@@ -157,7 +159,7 @@ def test_region_trends_judge_in_the_newest_method_and_name_the_step():
     assert mouth.direction == "no clear change yet"
     ((version, step),) = mouth.steps
     assert version == NEW and abs(step - STEP_MM) < STEP_TOL
-    assert [e.since for e in mouth.eras] == [None, NEW]
+    assert [e.since for e in mouth.eras] == [era_versions("mouth_corner")[-2], NEW]
     assert mouth.eras[1].first == points[WEEKS // 2].local_start
     assert eye.steps == () and eye.eras == ()  # the change did not move the eye
 
@@ -167,7 +169,7 @@ STEPPED_SEED = 1  # one of the histories whose plain slope reads the step as "wo
 
 def _stepped_log(db):
     """Twelve weekly sessions: the mouth corner flat at 1.0 mm (with a little noise) under
-    0.1.0, then 0.5 mm higher under 0.2.0; the eye flat throughout."""
+    OLD, then 0.5 mm higher under NEW; the eye flat throughout."""
     _, values, versions, _ = _eras_history(0.0, seed=STEPPED_SEED)
     with Log.open(db) as log:
         for i, (value, version) in enumerate(zip(values, versions)):
