@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .methods import changed_since
 from .tension import MAX_ACTIVATION, SIDES, TENSION_REGIONS, Rest
 
 FORMAT_VERSION = 1
+MAX_VERSION_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,37 @@ class Baseline:
     taken_at: str  # ISO 8601, UTC
     source: str
     frames: int
+    app_version: str | None = None  # the facetension that learnt it; None: not known
+
+
+# The resting geometry a baseline keeps for each region a change of measuring can move
+# (methods.METHOD_CHANGES): learnt by an older method, it is not this method's relaxed face.
+REGION_GEOMETRY = {
+    "eye": ("eye_mm",),
+    "mouth_corner": ("corner_drop_mm",),
+    "mouth_excursion": ("corner_out_mm",),
+    "brow": ("brow_mm",),
+}
+
+
+def measured_now(b: Baseline, running: str) -> tuple[Baseline, tuple[str, ...]]:
+    """The baseline without the resting geometry of the regions whose measuring has changed
+    since the version that learnt it (those regions are then read without it, as with no
+    baseline), and those regions. A baseline of an unknown version counts as older than
+    every change."""
+    stale = tuple(r for r in changed_since(b.app_version, running) if r in REGION_GEOMETRY)
+    if not stale:
+        return b, ()
+    dropped = {f: None for r in stale for f in REGION_GEOMETRY[r] if getattr(b.rest, f) is not None}
+    return (replace(b, rest=replace(b.rest, **dropped)) if dropped else b), stale
+
+
+def _version(v) -> str | None:
+    if v is None:
+        return None
+    if not isinstance(v, str) or not 0 < len(v) <= MAX_VERSION_CHARS:
+        raise ValueError(f"app_version must be a short text, got {v!r}")
+    return v
 
 
 MAX_GEOMETRY_MM = 100.0  # a resting eye opening, corner or brow position: far below this on any face
@@ -82,6 +115,8 @@ def to_data(b: Baseline) -> str:
             "corner_out_mm": r.corner_out_mm,
             "brow_mm": r.brow_mm,
             "personal": r.personal,
+            # only when known: a baseline saved before versions were kept keeps its text
+            **({} if b.app_version is None else {"app_version": b.app_version}),
         },
         sort_keys=True,
     )
@@ -96,7 +131,7 @@ def from_data(taken_at: str, source: str, frames: int, data: str) -> Baseline:
     if not isinstance(doc, dict) or not isinstance(doc.get("personal"), bool):
         raise ValueError("its data must be a JSON object with activation, noise, geometry and personal")
     rest, noise = _rest(doc, doc["personal"])
-    return Baseline(rest, noise, taken_at, source, frames)
+    return Baseline(rest, noise, taken_at, source, frames, _version(doc.get("app_version")))
 
 
 def to_file_text(b: Baseline) -> str:
@@ -113,6 +148,7 @@ def to_file_text(b: Baseline) -> str:
             "corner_drop_mm": b.rest.corner_drop_mm,
             "corner_out_mm": b.rest.corner_out_mm,
             "brow_mm": b.rest.brow_mm,
+            "app_version": b.app_version,
         },
         indent=1,
     )
@@ -131,4 +167,6 @@ def from_file_text(text: str) -> Baseline:
     frames = doc.get("frames")
     if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
         raise ValueError(f"frames must be a whole number, got {frames!r}")
-    return Baseline(rest, noise, str(doc.get("taken_at", "")), str(doc.get("source", "")), frames)
+    return Baseline(
+        rest, noise, str(doc.get("taken_at", "")), str(doc.get("source", "")), frames, _version(doc.get("app_version"))
+    )

@@ -5,12 +5,14 @@ this; neither imports the other.)"""
 from __future__ import annotations
 
 import stat
+import sys
 from pathlib import Path
 
-from . import argtypes, baselines, outputs
+from . import __version__, argtypes, baselines, outputs
 from .baselines import Baseline
 from .errors import InputError, NoLogError
-from .wording import NOT_A_DEVICE, RED_FLAGS
+from .methods import era_versions, version_key
+from .wording import NOT_A_DEVICE, RED_FLAGS, REGION_SHORT
 
 NOTICE_KEY = "first_run_notice_utc"  # settings: when the notice was shown
 
@@ -69,18 +71,38 @@ def add_measuring_options(p) -> None:
 
 
 def load_baseline(args) -> Baseline | None:
-    """The baseline to measure against: --baseline FILE, else the newest one in the log."""
+    """The baseline to measure against: --baseline FILE, else the newest one in the log;
+    without what it learnt of the regions measured differently since (said on stderr)."""
     from .storage import Log
 
     if getattr(args, "no_baseline", False):
         return None
     if getattr(args, "baseline", None):
-        return read_baseline_file(Path(args.baseline))
-    try:
-        with Log.open(getattr(args, "db", None), readonly=True) as log:
-            return log.latest_baseline()
-    except NoLogError:
+        found = read_baseline_file(Path(args.baseline))
+    else:
+        try:
+            with Log.open(getattr(args, "db", None), readonly=True) as log:
+                found = log.latest_baseline()
+        except NoLogError:
+            return None
+    if found is None:
         return None
+    current, stale = baselines.measured_now(found, __version__)
+    if stale:
+        print(stale_baseline_note(found.app_version, stale), file=sys.stderr)
+    return current
+
+
+def stale_baseline_note(learnt_by: str | None, stale: tuple[str, ...]) -> str:
+    """Why part of a baseline is not used: the measuring of those regions changed after it was learnt."""
+    names = sorted({REGION_SHORT.get(r, r.replace("_", " ")) for r in stale})
+    since = max((era_versions(r)[-1] for r in stale), key=version_key)
+    who = f"facetension {learnt_by}" if learnt_by else "an earlier facetension"
+    return (
+        f"Your relaxed face was learnt by {who}. Since version {since} the {' and '.join(names)} "
+        f"{'is' if len(names) == 1 else 'are'} measured differently, so {'it is' if len(names) == 1 else 'they are'} "
+        "read without your relaxed face for now. Learn it again when you can: facetension calibrate"
+    )
 
 
 def read_baseline_file(path: Path) -> Baseline:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import __version__
 from .baselines import Baseline, from_data, to_data
 from .errors import NoUsableFaceError
 from .tension import SIDES, Rest, ShutEyes, build_rest, is_blink
@@ -56,7 +57,7 @@ def baseline_from(frames, source_name: str, taken_at: str) -> Baseline:
     tracker = TensionTracker(rest, settings=TrackerSettings())
     for t, f, m in frames:
         tracker.update(None if f is None else Reading.of(f, m), t)
-    baseline = Baseline(rest, tracker.noise_floor(), taken_at, source_name, len(usable))
+    baseline = Baseline(rest, tracker.noise_floor(), taken_at, source_name, len(usable), __version__)
     try:  # the log must read back what it keeps, or every later session would stop on it
         from_data(taken_at, source_name, len(usable), to_data(baseline))
     except ValueError as exc:

@@ -73,6 +73,17 @@ def _changes(region: str | None) -> list[str]:
     return [v for v, _, regions in METHOD_CHANGES if region is None or region in regions]
 
 
+def changed_since(version: str | None, running: str) -> tuple[str, ...]:
+    """The regions measured differently by the running version than by `version` (None or
+    unreadable: older than every change), in the order the changes name them."""
+    out = []
+    for _, _, regions in METHOD_CHANGES:
+        for region in regions:
+            if region not in out and era_of(version, region) != era_of(running, region):
+                out.append(region)
+    return tuple(out)
+
+
 def eras(versions, region: str | None = None) -> np.ndarray:
     """era_of for each session's version: the `segments` of trends.theil_sen."""
     return np.array([era_of(v, region) for v in versions], int)

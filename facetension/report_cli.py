@@ -12,7 +12,8 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-from . import outputs, report
+from . import __version__, outputs, report
+from .baselines import measured_now
 from .checklog import load_checks, load_trace_arrays
 from .cli_common import add_db_option, add_since_option
 from .errors import StorageError
@@ -80,7 +81,7 @@ def personal_reference(log: Log) -> Reference:
         found = [b for _, b in log.baselines() if b.rest.personal]
     except StorageError:
         return ZERO
-    return reference_from(found[-1]) if found else ZERO
+    return reference_from(measured_now(found[-1], __version__)[0]) if found else ZERO
 
 
 def symmetry_context(log: Log, points: list[Point] | None = None) -> tuple[AffectedSide, Reference]:

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from facetension import __version__
 from facetension.cli import main
 from facetension.errors import CameraError, InputError, NoUsableFaceError
 from facetension.storage import Log
@@ -43,12 +44,14 @@ def test_calibrate_then_analyze_against_it(capsys, data_dir, tmp_path):
     assert main(["calibrate", "--source", str(clip), "--out", str(tmp_path / "mine.json")]) == 0
     assert "Relaxed baseline saved in your log" in capsys.readouterr().out
     with Log.open(readonly=True) as log:  # in the log, with a calibrate session
-        assert log.latest_baseline() is not None
+        assert log.latest_baseline().app_version == __version__  # learnt by this version
         assert [r.kind for r in log.sessions()] == ["calibrate"]
     assert (tmp_path / "mine.json").exists()  # and, asked for, as a portable file
 
     assert main(["analyze", str(clip), "--json"]) == 0
-    personal = json.loads(capsys.readouterr().out)
+    out, err = capsys.readouterr()
+    personal = json.loads(out)
+    assert "measured differently" not in err  # learnt by this version: every part of it is used
     assert personal["tension"]["baseline"] == "personal"
     assert personal["tension"]["index"] < 10  # the same rest reads relaxed against itself
 
