@@ -41,11 +41,14 @@ def measured_now(b: Baseline, running: str) -> tuple[Baseline, tuple[str, ...]]:
     since the version that learnt it (those regions are then read without it, as with no
     baseline), and those regions. A baseline of an unknown version counts as older than
     every change."""
-    stale = tuple(r for r in changed_since(b.app_version, running) if r in REGION_GEOMETRY)
+    stale = tuple(  # only regions it holds something of: nothing else needs saying
+        r
+        for r in changed_since(b.app_version, running)
+        if any(getattr(b.rest, f) is not None for f in REGION_GEOMETRY.get(r, ()))
+    )
     if not stale:
         return b, ()
-    dropped = {f: None for r in stale for f in REGION_GEOMETRY[r] if getattr(b.rest, f) is not None}
-    return (replace(b, rest=replace(b.rest, **dropped)) if dropped else b), stale
+    return replace(b, rest=replace(b.rest, **{f: None for r in stale for f in REGION_GEOMETRY[r]})), stale
 
 
 def _version(v) -> str | None:

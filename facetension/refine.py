@@ -397,10 +397,9 @@ class PixelRefiner:
         # a few numbers per side, worked out in plain floats, then one matrix product.
         coef = []
         sides = (1.0, -1.0)  # left at +x, right at −x: columns point outward
+        anchored = list(zip(sides, self.landmarks[anchors].tolist(), frame.points[anchors, :2].tolist()))
         for midline in band.midlines:
-            for side, (x, y, z), (hx, hy) in zip(
-                sides, self.landmarks[anchors].tolist(), frame.points[anchors, :2].tolist()
-            ):
+            for side, (x, y, z), (hx, hy) in anchored:
                 depth = 1.0 + z / self.focal
                 ex = (r00 / depth, -r10 / depth)  # image offset per head-frame x ...
                 ey = (r01 / depth, -r11 / depth)  # ... and per head-frame y (up)

@@ -39,6 +39,8 @@ def test_only_the_regions_measured_differently_since_lose_their_geometry():
     assert kept.rest.activation == old.rest.activation and kept.noise == old.noise
     now = replace(old, app_version=__version__)
     assert measured_now(now, __version__) == (now, ())  # learnt by this version: all of it
+    bare = replace(old, rest=replace(old.rest, **{f: None for r in stale for f in REGION_GEOMETRY[r]}))
+    assert measured_now(bare, __version__) == (bare, ())  # nothing of those regions held: nothing to say
 
 
 def test_a_baseline_of_unknown_version_counts_as_older_than_every_change():
